@@ -1,0 +1,107 @@
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, StatusCodes, type Activity } from 'botbuilder';
+import {
+  AuthenticationError, MsalServiceClientCredentialsFactory, type AuthenticateRequestResult,
+  type ClaimsIdentity,
+} from 'botframework-connector';
+import { JsonWebTokenError } from 'jsonwebtoken';
+import { createMsalClient } from '../identity/msal-client';
+
+/**
+ * The bot's Bot Framework settings, under botbuilder's own configuration keys. The channel
+ * endpoints default to the Azure public cloud; pointing them elsewhere (the local twin) changes
+ * where the keys and tokens come from, never what is checked.
+ */
+export interface BotAuthSettings {
+  MicrosoftAppId: string;
+  MicrosoftAppPassword: string;
+  /** The bot is single-tenant: its outbound tokens come from this tenant. */
+  MicrosoftAppTenantId: string;
+  ToBotFromChannelOpenIdMetadataUrl?: string;
+  ToBotFromChannelTokenIssuer?: string;
+  /** The authority of the bot's tenant, default `https://login.microsoftonline.com/<tenant>`. */
+  ToChannelFromBotLoginUrl?: string;
+  ToChannelFromBotOAuthScope?: string;
+}
+
+export const AZURE_PUBLIC_CHANNEL = {
+  ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+  loginHost: 'https://login.microsoftonline.com',
+} as const;
+
+/** Login hosts msal knows through instance discovery; any other authority must be declared known. */
+const MICROSOFT_LOGIN_HOSTS = new Set([
+  'login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn',
+]);
+
+/**
+ * A CloudAdapter that validates every inbound activity with botbuilder's channel validation and
+ * gets its outbound Bot Framework token with msal-node (client credentials in the bot's tenant).
+ * `msalClient` lets the bot share one confidential client with its on-behalf-of flows.
+ */
+export function createCloudAdapter(settings: BotAuthSettings, msalClient?: ConfidentialClientApplication): CloudAdapter {
+  const loginUrl = settings.ToChannelFromBotLoginUrl
+    ?? `${AZURE_PUBLIC_CHANNEL.loginHost}/${settings.MicrosoftAppTenantId}`;
+  const loginHost = new URL(loginUrl).host;
+  const isMicrosoftLogin = MICROSOFT_LOGIN_HOSTS.has(loginHost);
+  const client = msalClient ?? createMsalClient({
+    clientId: settings.MicrosoftAppId,
+    clientSecret: settings.MicrosoftAppPassword,
+    authority: loginUrl,
+    knownAuthorities: isMicrosoftLogin ? undefined : [loginHost],
+  });
+  const authentication = new StrictBotFrameworkAuthentication(
+    {
+      MicrosoftAppId: settings.MicrosoftAppId,
+      MicrosoftAppPassword: settings.MicrosoftAppPassword,
+      MicrosoftAppType: 'SingleTenant',
+      MicrosoftAppTenantId: settings.MicrosoftAppTenantId,
+      ToBotFromChannelOpenIdMetadataUrl:
+        settings.ToBotFromChannelOpenIdMetadataUrl ?? AZURE_PUBLIC_CHANNEL.ToBotFromChannelOpenIdMetadataUrl,
+      ToBotFromChannelTokenIssuer: settings.ToBotFromChannelTokenIssuer ?? AZURE_PUBLIC_CHANNEL.ToBotFromChannelTokenIssuer,
+      ToChannelFromBotLoginUrl: loginUrl,
+      ToChannelFromBotOAuthScope: settings.ToChannelFromBotOAuthScope ?? AZURE_PUBLIC_CHANNEL.ToChannelFromBotOAuthScope,
+      ValidateAuthority: isMicrosoftLogin,
+    },
+    // botframework-connector is typed against its own (older) msal-node; it only calls
+    // acquireTokenByClientCredential, which both versions share.
+    new MsalServiceClientCredentialsFactory(
+      settings.MicrosoftAppId,
+      client as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1],
+    ),
+  );
+  return new CloudAdapter(authentication);
+}
+
+/**
+ * botbuilder lets jsonwebtoken's own errors (a bad signature, a token not yet valid) escape channel
+ * validation as plain errors, which CloudAdapter answers with 500. They are authentication failures:
+ * rethrown as AuthenticationError, CloudAdapter answers 401. Other errors (e.g. the channel's keys
+ * cannot be fetched) stay server errors.
+ */
+class StrictBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    return asAuthenticationFailure(super.authenticateRequest(activity, authHeader));
+  }
+
+  override authenticateStreamingRequest(authHeader: string, channelIdHeader: string): Promise<AuthenticateRequestResult> {
+    return asAuthenticationFailure(super.authenticateStreamingRequest(authHeader, channelIdHeader));
+  }
+
+  override authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {
+    return asAuthenticationFailure(super.authenticateChannelRequest(authHeader));
+  }
+}
+
+async function asAuthenticationFailure<T>(validation: Promise<T>): Promise<T> {
+  try {
+    return await validation;
+  } catch (error) {
+    if (error instanceof JsonWebTokenError) {
+      throw new AuthenticationError(`Unauthorized. ${error.message}`, StatusCodes.UNAUTHORIZED);
+    }
+    throw error;
+  }
+}

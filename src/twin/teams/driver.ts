@@ -1,0 +1,297 @@
+import type { EntraTwin } from '../entra';
+import type { BotResponse, PostOptions, TeamsClients } from './clients';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE, type Conversation, type Message, type Team, type TeamsState, type TranscriptEntry,
+  type WireActivity,
+} from './conversations';
+import { channelThreadId } from './ids';
+
+const OAUTH_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.oauth';
+const LOGIN_REQUEST_TYPE = 'application/vnd.microsoft.activity.loginRequest';
+/** The Teams clients a user has open; each sends its own copy of an SSO exchange. */
+export type TeamsClientKind = 'desktop' | 'web';
+const SSO_CLIENTS: TeamsClientKind[] = ['desktop', 'web'];
+
+interface TokenExchangeResource {
+  id: string;
+  uri?: string;
+  providerId?: string;
+}
+
+/** The body of an invoke response (`adaptiveCard/action`): the outcome Teams shows the user. */
+export interface InvokeResponseBody {
+  statusCode: number;
+  type: string;
+  value?: unknown;
+}
+
+export interface SayResult extends BotResponse {
+  /** The id of the user's message (what the bot's replies point to). */
+  activityId: string;
+  /** The conversation id the activity carried (a channel post is its own thread). */
+  conversationId: string;
+}
+
+export interface ClickResult extends BotResponse {
+  /** The invokes sent, in order: one, or two when the bot asked for sign-in and Teams re-sent with an SSO token. */
+  invokes: WireActivity[];
+}
+
+/** One `signin/tokenExchange` (or `signin/failure`) a Teams client sent after the bot showed an OAuthCard. */
+export interface SsoExchange {
+  conversationId: string;
+  userOid: string;
+  client: TeamsClientKind;
+  invoke: WireActivity;
+  response?: BotResponse;
+  error?: string;
+}
+
+/**
+ * Plays the people using Teams, for tests: they post messages, click card buttons, install and
+ * remove the app, and their clients perform Teams' silent SSO when the bot asks for it.
+ */
+export class TeamsDriver {
+  readonly ssoExchanges: SsoExchange[] = [];
+  /** Who sent each user activity (messages and invokes), so an OAuthCard replying to it goes to them. */
+  private readonly senders = new Map<string, string>();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly state: TeamsState,
+    private readonly clients: TeamsClients,
+    private readonly entra: EntraTwin,
+  ) {}
+
+  createTeam(options: { name: string; members: string[]; channels?: string[] }): Team {
+    return this.state.createTeam(options);
+  }
+
+  addChannel(team: Team, name: string): Conversation {
+    return this.state.addChannel(team, name);
+  }
+
+  personalChat(userOid: string): Conversation {
+    return this.state.personalChat(userOid);
+  }
+
+  groupChat(members: string[], topic?: string): Conversation {
+    return this.state.groupChat(members, topic);
+  }
+
+  /**
+   * Installs the app in a team (the events arrive in its General channel), a group chat, or for a
+   * user (their personal chat); `by` is the user who installs it (default: the first member).
+   */
+  async install(target: Team | Conversation, by?: string): Promise<BotResponse[]> {
+    const conversation = scopeConversation(target);
+    this.state.setBotInstalled(target, true);
+    const installer = by ?? this.state.members(conversation)[0];
+    return this.postAll([
+      this.clients.installationUpdate(installer, conversation, 'add'),
+      this.clients.botMembershipUpdate(installer, conversation, 'added'),
+    ]);
+  }
+
+  /** Removes the app; from then on the connector refuses the bot in that scope (403). */
+  async uninstall(target: Team | Conversation, by?: string): Promise<BotResponse[]> {
+    const conversation = scopeConversation(target);
+    this.state.setBotInstalled(target, false);
+    const remover = by ?? this.state.members(conversation)[0];
+    return this.postAll([
+      this.clients.installationUpdate(remover, conversation, 'remove'),
+      this.clients.botMembershipUpdate(remover, conversation, 'removed'),
+    ]);
+  }
+
+  /**
+   * A user writes to the bot. In a channel the message starts a new post unless `inThread` names the
+   * post to answer under; in chats and channels it @mentions the bot.
+   */
+  async say(userOid: string, conversation: Conversation, text: string, options: { inThread?: string } = {}): Promise<SayResult> {
+    this.requireInstalled(conversation);
+    const id = this.state.nextActivityId();
+    const conversationId = conversation.type === 'channel'
+      ? channelThreadId(conversation.id, options.inThread ?? id)
+      : conversation.id;
+    const activity = { ...this.clients.message(userOid, conversation, conversationId, text), id };
+    this.state.addMessage(conversation, { id, conversationId, author: { kind: 'user', oid: userOid }, activity });
+    this.senders.set(id, userOid);
+    const response = await this.clients.post(activity);
+    return { ...response, activityId: id, conversationId };
+  }
+
+  /**
+   * A user presses the `Action.Execute` button `verb` on a bot message's current card, with input
+   * values merged into the action's data as Teams does. When the bot answers 401 `loginRequest`
+   * with a `tokenExchangeResource`, Teams gets the user's SSO token and re-sends the same action
+   * with `value.authentication`. A card in the answer replaces the message for that user.
+   */
+  async click(userOid: string, messageId: string, verb: string, inputs: Record<string, unknown> = {}): Promise<ClickResult> {
+    const found = this.state.findMessage(messageId);
+    if (!found || found.message.deleted) throw new Error(`no message ${messageId} in the Teams twin`);
+    const { conversation, message } = found;
+    this.requireInstalled(conversation);
+    const action = findExecuteAction(cardsSeenBy(message, userOid), verb);
+    if (!action) throw new Error(`message ${messageId} has no Action.Execute button with verb "${verb}"`);
+    const value = {
+      action: { type: 'Action.Execute', ...(action.id ? { id: action.id } : {}), verb, data: { ...action.data, ...inputs } },
+      trigger: 'manual',
+    };
+    const first = await this.invoke(userOid, conversation, 'adaptiveCard/action', value, { conversationId: message.conversationId, replyToId: messageId });
+    const invokes = [first.invoke];
+    let response = first.response;
+    const loginRequest = asLoginRequest(response.body);
+    if (loginRequest?.tokenExchangeResource && this.resourceMatches(loginRequest.tokenExchangeResource)) {
+      const authentication = {
+        id: loginRequest.tokenExchangeResource.id,
+        connectionName: loginRequest.connectionName ?? '',
+        token: this.entra.issueSsoToken(userOid),
+      };
+      const resent = await this.invoke(userOid, conversation, 'adaptiveCard/action', { ...value, authentication }, {
+        conversationId: message.conversationId, replyToId: messageId,
+      });
+      invokes.push(resent.invoke);
+      response = resent.response;
+    }
+    const outcome = asInvokeResponse(response.body);
+    if (outcome?.statusCode === 200 && outcome.type === ADAPTIVE_CARD_CONTENT_TYPE) message.userViews.set(userOid, outcome.value);
+    return { ...response, invokes };
+  }
+
+  /** Any invoke from a user, e.g. a crafted `adaptiveCard/action` that matches no button. */
+  async invoke(
+    userOid: string, conversation: Conversation, name: string, value: unknown,
+    options: { conversationId?: string; replyToId?: string } = {},
+  ): Promise<{ invoke: WireActivity; response: BotResponse }> {
+    const invoke = this.clients.invoke(userOid, conversation, options.conversationId ?? conversation.id, name, value, options.replyToId);
+    this.senders.set(String(invoke.id), userOid);
+    return { invoke, response: await this.clients.post(invoke) };
+  }
+
+  /** Posts a prepared activity (security tests: custom or missing Authorization). */
+  post(activity: WireActivity, options?: PostOptions): Promise<BotResponse> {
+    return this.clients.post(activity, options);
+  }
+
+  /** A user's message as Teams would post it, without posting it. */
+  messageActivity(userOid: string, conversation: Conversation, text: string): WireActivity {
+    return this.clients.message(userOid, conversation, conversation.id, text);
+  }
+
+  transcript(conversation: Conversation): TranscriptEntry[] {
+    return this.state.transcript(conversation);
+  }
+
+  /** Resolves once the clients' background work (SSO exchanges) has finished. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /** The connector tells the clients about every bot message; an OAuthCard with a `tokenExchangeResource` starts SSO. */
+  onBotMessage(conversation: Conversation, message: Message): void {
+    const card = message.versions[0].attachments?.find((attachment) => attachment.contentType === OAUTH_CARD_CONTENT_TYPE);
+    const content = card?.content as { connectionName?: string; tokenExchangeResource?: TokenExchangeResource } | undefined;
+    if (!content?.tokenExchangeResource) return;
+    const userOid = this.recipientOf(conversation, message);
+    if (!userOid) return;
+    const work = this.exchangeFromEveryClient(conversation, message, userOid, content.tokenExchangeResource, content.connectionName ?? '');
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
+  }
+
+  /**
+   * Each open Teams client of the user sends its own exchange, at about the same time (the bot
+   * must de-duplicate). A resource that is not the bot's Application ID URI gets `signin/failure`.
+   */
+  private async exchangeFromEveryClient(
+    conversation: Conversation, message: Message, userOid: string, resource: TokenExchangeResource, connectionName: string,
+  ): Promise<void> {
+    const invokes = SSO_CLIENTS.map((client) => {
+      const [name, value] = this.resourceMatches(resource)
+        ? ['signin/tokenExchange', { id: resource.id, connectionName, token: this.entra.issueSsoToken(userOid) }]
+        : ['signin/failure', { code: 'resourcematchfailed', message: 'The resource does not match the app\'s Application ID URI.' }];
+      return { client, invoke: this.clients.invoke(userOid, conversation, message.conversationId, name, value, message.id) };
+    });
+    await Promise.all(invokes.map(async ({ client, invoke }) => {
+      const exchange: SsoExchange = { conversationId: message.conversationId, userOid, client, invoke };
+      this.ssoExchanges.push(exchange);
+      try {
+        exchange.response = await this.clients.post(invoke);
+      } catch (error) {
+        exchange.error = error instanceof Error ? error.message : String(error);
+      }
+    }));
+  }
+
+  private recipientOf(conversation: Conversation, message: Message): string | undefined {
+    if (conversation.type === 'personal') return conversation.memberOids[0];
+    const replyToId = message.versions[0].replyToId;
+    return replyToId ? this.senders.get(replyToId) : undefined;
+  }
+
+  private resourceMatches(resource: TokenExchangeResource): boolean {
+    const app = this.entra.directory.apps.get(this.state.botAppId);
+    return !resource.uri || Boolean(app?.identifierUris.includes(resource.uri));
+  }
+
+  private requireInstalled(conversation: Conversation): void {
+    if (!this.state.isBotInstalled(conversation)) {
+      throw new Error(`the bot is not installed in conversation ${conversation.id}: Teams would not deliver this`);
+    }
+  }
+
+  private async postAll(activities: WireActivity[]): Promise<BotResponse[]> {
+    const responses: BotResponse[] = [];
+    for (const activity of activities) responses.push(await this.clients.post(activity));
+    return responses;
+  }
+}
+
+function scopeConversation(target: Team | Conversation): Conversation {
+  return 'channels' in target ? target.channels[0] : target;
+}
+
+/** The cards the user sees on a message: their own view if an invoke response replaced it, else the message's. */
+function cardsSeenBy(message: Message, userOid: string): unknown[] {
+  if (message.userViews.has(userOid)) return [message.userViews.get(userOid)];
+  const attachments = message.versions[message.versions.length - 1].attachments ?? [];
+  return attachments
+    .filter((attachment) => attachment.contentType === ADAPTIVE_CARD_CONTENT_TYPE)
+    .map((attachment) => attachment.content);
+}
+
+interface ExecuteAction {
+  id?: string;
+  verb: string;
+  data?: Record<string, unknown>;
+}
+
+/** Depth-first search of a card (body, actions, action sets, show-card cards) for an Action.Execute. */
+function findExecuteAction(node: unknown, verb: string): ExecuteAction | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findExecuteAction(item, verb);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!node || typeof node !== 'object') return undefined;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'Action.Execute' && record.verb === verb) return record as unknown as ExecuteAction;
+  return findExecuteAction(Object.values(record), verb);
+}
+
+function asInvokeResponse(body: unknown): InvokeResponseBody | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const candidate = body as Partial<InvokeResponseBody>;
+  return typeof candidate.statusCode === 'number' && typeof candidate.type === 'string'
+    ? (candidate as InvokeResponseBody)
+    : undefined;
+}
+
+function asLoginRequest(body: unknown): { connectionName?: string; tokenExchangeResource?: TokenExchangeResource } | undefined {
+  const response = asInvokeResponse(body);
+  if (response?.statusCode !== 401 || response.type !== LOGIN_REQUEST_TYPE) return undefined;
+  return (response.value ?? {}) as { connectionName?: string; tokenExchangeResource?: TokenExchangeResource };
+}
