@@ -1,0 +1,266 @@
+import net from 'node:net';
+import { distance } from 'fastest-levenshtein';
+import { DefenderApiError, type DefenderOperation } from './errors';
+import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
+import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
+import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction, MachineActionType } from './model';
+import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
+
+export type { AccessTokenSource, RequestInfo, RetryTimer } from './http';
+export type DefenderClientOptions = DefenderHttpOptions;
+
+export interface AlertQuery {
+  /** Any casing (`high`); sent as Defender's enum names. */
+  severities?: string[];
+  statuses?: string[];
+  assignedTo?: string;
+  /** Default 20; at most 10,000 (reference §4.2). */
+  top?: number;
+  /** `<property> [asc|desc]`; default `alertCreationTime desc`. */
+  orderBy?: string;
+}
+
+export interface MachineActionQuery {
+  /** Default 10. */
+  top?: number;
+  types?: readonly MachineActionType[];
+}
+
+const SEVERITIES: readonly AlertSeverity[] = ['UnSpecified', 'Informational', 'Low', 'Medium', 'High'];
+const STATUSES: readonly AlertStatus[] = ['Unknown', 'New', 'InProgress', 'Resolved'];
+const MAX_TOP = 10_000;
+const DEFAULT_ALERT_TOP = 20;
+const DEFAULT_ACTION_TOP = 10;
+const DEFAULT_SEARCH_TOP = 10;
+/** Candidates fetched to rank "did you mean" names from. */
+const SUGGESTION_POOL = 50;
+/** A guard against a server whose next-page links never end. */
+const MAX_PAGES = 1000;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ORDER_BY = /^[A-Za-z][A-Za-z0-9]*( (asc|desc))?$/;
+
+/**
+ * The Defender for Endpoint API as the bot uses it. Every method takes the acting identity's token
+ * source, so Defender applies that identity's own permissions, roles and device groups.
+ * Each method makes one request (plus bounded retries for reads), except the paging iterator.
+ */
+export class DefenderClient {
+  private readonly http: DefenderHttp;
+
+  constructor(options: DefenderClientOptions) {
+    this.http = new DefenderHttp(options);
+  }
+
+  async listAlerts(token: AccessTokenSource, query: AlertQuery = {}): Promise<Alert[]> {
+    const conditions: string[] = [];
+    if (query.severities?.length) conditions.push(anyOf('severity', query.severities.map((s) => canonical(s, SEVERITIES, 'severity'))));
+    if (query.statuses?.length) conditions.push(anyOf('status', query.statuses.map((s) => canonical(s, STATUSES, 'status'))));
+    if (query.assignedTo !== undefined) conditions.push(`assignedTo eq ${odataString(query.assignedTo)}`);
+    const orderBy = query.orderBy ?? 'alertCreationTime desc';
+    if (!ORDER_BY.test(orderBy)) throw DefenderApiError.invalidInput(`"${orderBy}" is not a valid sort order.`);
+    const options = {
+      $filter: conditions.length ? conditions.join(' and ') : undefined,
+      $orderby: orderBy,
+      $top: top(query.top ?? DEFAULT_ALERT_TOP),
+    };
+    return this.list(token, { method: 'GET', target: `/api/alerts${queryString(options)}`, route: '/api/alerts', operation: 'listAlerts' }, isAlert);
+  }
+
+  /**
+   * Alerts updated after `since` (a watermark), oldest change first, with evidence, page by page.
+   * Without `pageSize` it follows `@odata.nextLink`; with it, it pages with `$top`/`$skip` and stops
+   * at a short page, because Defender gives no nextLink when `$top` is set (reference §4.3).
+   */
+  async *alertsChangedSince(token: AccessTokenSource, since: string, pageSize?: number): AsyncIterable<Alert[]> {
+    const base = { $filter: `lastUpdateTime gt ${odataDate(since)}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc' };
+    const call = (target: string): DefenderCall => ({ method: 'GET', target, route: '/api/alerts', operation: 'listAlerts' });
+    if (pageSize !== undefined) {
+      const size = top(pageSize);
+      for (let skip = 0, page = 0; page < MAX_PAGES; skip += size, page++) {
+        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), isAlert);
+        if (items.length > 0) yield items;
+        if (items.length < size) return;
+      }
+    } else {
+      let target: string | undefined = `/api/alerts${queryString(base)}`;
+      for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
+        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), isAlert);
+        if (items.length > 0) yield items;
+        target = nextLink;
+      }
+      if (target === undefined) return;
+    }
+    throw new DefenderApiError('malformed_response', { operation: 'listAlerts', detail: `More than ${MAX_PAGES} pages of alerts.` });
+  }
+
+  /** One alert, with its evidence (a single GET includes it; reference §4.2). */
+  async getAlert(token: AccessTokenSource, id: string): Promise<Alert> {
+    const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', `alert ${id}`);
+    return entity(await this.http.read(token, call), isAlert, call.operation);
+  }
+
+  /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */
+  async getMachine(token: AccessTokenSource, idOrComputerName: string): Promise<Machine> {
+    const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', `device "${idOrComputerName}"`);
+    return entity(await this.http.read(token, call), isMachine, call.operation);
+  }
+
+  /** Devices whose name starts with `text`. */
+  async searchMachines(token: AccessTokenSource, text: string, count = DEFAULT_SEARCH_TOP): Promise<Machine[]> {
+    const options = { $filter: `startswith(computerDnsName,${odataString(text)})`, $top: top(count) };
+    try {
+      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), isMachine);
+    } catch (error) {
+      // GET /api/machines answers 404 when nothing matches (a documented oddity, reference §3.1 R4).
+      if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
+      throw error;
+    }
+  }
+
+  /**
+   * "Did you mean": names of devices close to `name`, best first. One request (devices sharing the
+   * first characters), or two when nothing shares them (devices sharing the first character).
+   */
+  async closestMachineNames(token: AccessTokenSource, name: string, limit = 3): Promise<string[]> {
+    const wanted = name.trim().toLowerCase();
+    if (wanted === '') return [];
+    let candidates = await this.searchMachines(token, wanted.slice(0, 3), SUGGESTION_POOL);
+    if (candidates.length === 0 && wanted.length > 1) candidates = await this.searchMachines(token, wanted.slice(0, 1), SUGGESTION_POOL);
+    return rankByCloseness(wanted, candidates.map((machine) => machine.computerDnsName)).slice(0, limit);
+  }
+
+  /** Devices seen with this internal IP within ±15 minutes of `at` (reference §3.1 R6). */
+  async findMachinesByIp(token: AccessTokenSource, ip: string, at: Date): Promise<Machine[]> {
+    if (net.isIP(ip) === 0) throw DefenderApiError.invalidInput(`"${ip}" is not an IP address.`);
+    const target = `/api/machines/findbyip(ip=${odataString(ip)},timestamp=${odataDate(at)})`;
+    return this.list(token, this.get(target, '/api/machines/findbyip', 'findMachinesByIp'), isMachine);
+  }
+
+  async machineAlerts(token: AccessTokenSource, machineId: string): Promise<Alert[]> {
+    const target = `/api/machines/${pathSegment(machineId, 'device id')}/alerts`;
+    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', `device ${machineId}`), isAlert);
+  }
+
+  /** The device's response actions, newest first. */
+  async machineActions(token: AccessTokenSource, machineId: string, query: MachineActionQuery = {}): Promise<MachineAction[]> {
+    const conditions = [`machineId eq ${odataString(machineId)}`];
+    if (query.types?.length) conditions.push(anyOf('type', query.types));
+    const options = {
+      $filter: conditions.join(' and '),
+      $orderby: 'creationDateTimeUtc desc',
+      $top: top(query.top ?? DEFAULT_ACTION_TOP),
+    };
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
+  }
+
+  /** Whether the device is isolated, from one request for its isolation history (reference §8). */
+  async isolationState(token: AccessTokenSource, machineId: string): Promise<IsolationState> {
+    return isolationStateFrom(await this.machineActions(token, machineId, ISOLATION_HISTORY_QUERY));
+  }
+
+  async getMachineAction(token: AccessTokenSource, actionId: string): Promise<MachineAction> {
+    if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
+    const call = this.get(`/api/machineactions/${actionId}`, '/api/machineactions/{id}', 'getMachineAction', `response action ${actionId}`);
+    return entity(await this.http.read(token, call), isMachineAction, call.operation);
+  }
+
+  /** One request, never retried: a repeated isolate may be refused or return the pending action. */
+  async isolate(token: AccessTokenSource, machineId: string, comment: string, isolationType: 'Full' | 'Selective'): Promise<MachineAction> {
+    return this.act(token, machineId, 'isolate', { Comment: requiredComment(comment), IsolationType: isolationType });
+  }
+
+  /** One request, never retried. */
+  async unisolate(token: AccessTokenSource, machineId: string, comment: string): Promise<MachineAction> {
+    return this.act(token, machineId, 'unisolate', { Comment: requiredComment(comment) });
+  }
+
+  private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {
+    const call: DefenderCall = {
+      method: 'POST',
+      target: `/api/machines/${pathSegment(machineId, 'device id')}/${operation}`,
+      route: `/api/machines/{id}/${operation}`,
+      operation,
+      subject: `device ${machineId}`,
+      body,
+    };
+    return entity(await this.http.act(token, call), isMachineAction, operation);
+  }
+
+  private get(target: string, route: string, operation: DefenderOperation, subject?: string): DefenderCall {
+    return { method: 'GET', target, route, operation, subject };
+  }
+
+  private async list<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<T[]> {
+    return (await this.page(token, call, isItem)).items;
+  }
+
+  private async page<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<Page<T>> {
+    const body = await this.http.read(token, call);
+    const { value, '@odata.nextLink': nextLink } = body;
+    if (!Array.isArray(value) || !value.every(isItem) || (nextLink !== undefined && typeof nextLink !== 'string')) {
+      throw new DefenderApiError('malformed_response', { operation: call.operation });
+    }
+    return { items: value, nextLink };
+  }
+}
+
+interface Page<T> {
+  items: T[];
+  nextLink: string | undefined;
+}
+
+function top(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TOP) {
+    throw DefenderApiError.invalidInput(`The number of items must be between 1 and ${MAX_TOP}.`);
+  }
+  return value;
+}
+
+function canonical<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  const match = allowed.find((candidate) => candidate.toLowerCase() === value.trim().toLowerCase());
+  if (!match) throw DefenderApiError.invalidInput(`"${value}" is not an alert ${what}; use one of ${allowed.join(', ')}.`);
+  return match;
+}
+
+function requiredComment(comment: string): string {
+  const trimmed = comment.trim();
+  if (trimmed === '') throw DefenderApiError.invalidInput('Defender requires a comment for every response action.');
+  return trimmed;
+}
+
+/** Names nearest to `wanted` first, comparing with the full name and with its host part. */
+export function rankByCloseness(wanted: string, names: readonly string[]): string[] {
+  const score = (name: string) => {
+    const lower = name.toLowerCase();
+    return Math.min(distance(wanted, lower), distance(wanted, lower.split('.')[0]));
+  };
+  return [...new Set(names)]
+    .map((name) => ({ name, score: score(name) }))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .map(({ name }) => name);
+}
+
+function entity<T>(body: Record<string, unknown>, isEntity: (value: unknown) => value is T, operation: DefenderOperation): T {
+  const { '@odata.context': _context, ...fields } = body;
+  if (!isEntity(fields)) throw new DefenderApiError('malformed_response', { operation });
+  return fields;
+}
+
+function hasStrings(value: unknown, keys: readonly string[]): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return keys.every((key) => typeof record[key] === 'string');
+}
+
+// Shallow shape checks: enough that the bot never renders `undefined`, lenient to fields Defender adds.
+function isAlert(value: unknown): value is Alert {
+  return hasStrings(value, ['id', 'title', 'severity', 'status', 'lastUpdateTime']);
+}
+
+function isMachine(value: unknown): value is Machine {
+  return hasStrings(value, ['id', 'computerDnsName']);
+}
+
+function isMachineAction(value: unknown): value is MachineAction {
+  return hasStrings(value, ['id', 'type', 'status', 'machineId', 'creationDateTimeUtc']);
+}

@@ -1,0 +1,164 @@
+/**
+ * Every way a Defender call can fail, as one error type whose `message` a person can act on.
+ * Wire details (status, Defender's code and correlation id) stay available for logs and support.
+ */
+
+export type DefenderErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'throttled'
+  | 'already_in_progress'
+  | 'bad_request'
+  | 'unsupported_os'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'malformed_response';
+
+/** What the client was doing; decides the wording and, for 403, which access was needed. */
+export type DefenderOperation =
+  | 'listAlerts'
+  | 'getAlert'
+  | 'getMachine'
+  | 'searchMachines'
+  | 'findMachinesByIp'
+  | 'machineAlerts'
+  | 'machineActions'
+  | 'getMachineAction'
+  | 'isolate'
+  | 'unisolate';
+
+/** The access Defender checks for an operation (reference §2.1 and §2.2). */
+export interface RequiredAccess {
+  /** The permission the user's Defender RBAC role must grant, on the device's device group. */
+  rolePermission: 'View Data' | 'Active remediation actions';
+  /** Delegated API permissions of the bot's app registration, any one of which suffices. */
+  delegatedPermissions: readonly string[];
+  /** Application permissions, any one of which suffices (the notifier's own token). */
+  applicationPermissions: readonly string[];
+}
+
+const READ_ALERTS: RequiredAccess = {
+  rolePermission: 'View Data',
+  delegatedPermissions: ['Alert.Read', 'Alert.ReadWrite'],
+  applicationPermissions: ['Alert.Read.All', 'Alert.ReadWrite.All'],
+};
+const READ_MACHINES: RequiredAccess = {
+  rolePermission: 'View Data',
+  delegatedPermissions: ['Machine.Read', 'Machine.ReadWrite'],
+  applicationPermissions: ['Machine.Read.All', 'Machine.ReadWrite.All'],
+};
+const ISOLATE: RequiredAccess = {
+  rolePermission: 'Active remediation actions',
+  delegatedPermissions: ['Machine.Isolate'],
+  applicationPermissions: ['Machine.Isolate'],
+};
+
+const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
+  listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
+  getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
+  getMachine: { doing: 'read the device', access: READ_MACHINES, isAction: false },
+  searchMachines: { doing: 'search devices', access: READ_MACHINES, isAction: false },
+  findMachinesByIp: { doing: 'find devices by IP address', access: READ_MACHINES, isAction: false },
+  machineAlerts: { doing: "read the device's alerts", access: READ_ALERTS, isAction: false },
+  machineActions: { doing: "read the device's response actions", access: READ_MACHINES, isAction: false },
+  getMachineAction: { doing: 'read the response action', access: READ_MACHINES, isAction: false },
+  isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
+  unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
+};
+
+export function requiredAccess(operation: DefenderOperation): RequiredAccess {
+  return OPERATIONS[operation].access;
+}
+
+export interface DefenderErrorDetails {
+  operation?: DefenderOperation;
+  /** What the operation was about, for a person: `device "desk-01"`, `alert da123_456`. */
+  subject?: string;
+  status?: number;
+  /** Defender's `error.code`, e.g. `ResourceNotFound`. */
+  code?: string;
+  /** Defender's own `error.message` (free-form, may change; reference §7.1). */
+  serverMessage?: string;
+  /** Defender's `error.target`: a correlation id for Microsoft support, not a field name. */
+  target?: string;
+  retryAfterSeconds?: number;
+  timeoutMs?: number;
+  /** The client's own explanation, for input refused before sending or an answer it will not follow. */
+  detail?: string;
+}
+
+export class DefenderApiError extends Error {
+  override readonly name = 'DefenderApiError';
+  readonly operation?: DefenderOperation;
+  readonly subject?: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly serverMessage?: string;
+  readonly target?: string;
+  readonly retryAfterSeconds?: number;
+  /** For `forbidden`: the role permission and API permissions the operation needs. */
+  readonly requiredAccess?: RequiredAccess;
+
+  constructor(readonly kind: DefenderErrorKind, details: DefenderErrorDetails = {}, cause?: unknown) {
+    super(describe(kind, details), cause === undefined ? undefined : { cause });
+    this.operation = details.operation;
+    this.subject = details.subject;
+    this.status = details.status;
+    this.code = details.code;
+    this.serverMessage = details.serverMessage;
+    this.target = details.target;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    if (kind === 'forbidden' && details.operation) this.requiredAccess = requiredAccess(details.operation);
+  }
+
+  /** Input the client refuses before sending anything (it could not be a valid Defender request). */
+  static invalidInput(message: string): DefenderApiError {
+    return new DefenderApiError('bad_request', { detail: message });
+  }
+}
+
+function describe(kind: DefenderErrorKind, details: DefenderErrorDetails): string {
+  const operation = details.operation ? OPERATIONS[details.operation] : undefined;
+  const doing = operation?.doing ?? 'complete the request';
+  const said = details.serverMessage ? ` Defender said: "${details.serverMessage}"` : '';
+  // A failed action may still have reached Defender: say so, so nobody blindly repeats it.
+  const outcomeUnknown = operation?.isAction
+    ? ' The action may or may not have been accepted: check the device\'s response actions before trying again.'
+    : ' Please try again in a moment.';
+  switch (kind) {
+    case 'unauthorized':
+      return `Defender did not accept the sign-in used to ${doing} (missing, invalid or expired token). Please sign in again.`;
+    case 'forbidden': {
+      const access = details.operation ? requiredAccess(details.operation) : undefined;
+      const needs = access
+        ? ` This needs the Defender role permission "${access.rolePermission}" for the device's device group, ` +
+          `and the app permission ${access.delegatedPermissions.join(' or ')}.`
+        : '';
+      return `You are not allowed to ${doing}.${needs}${said}`;
+    }
+    case 'not_found':
+      return details.subject
+        ? `Defender has no ${details.subject}, or it is outside the device groups you can see.`
+        : `Defender did not find what was asked for, or it is outside the device groups you can see.`;
+    case 'throttled':
+      return `Defender is busy, try again in ${details.retryAfterSeconds ?? 60} s.`;
+    case 'already_in_progress':
+      return `Could not ${doing}: an action of this kind is already in progress on ${details.subject ?? 'this device'}.`;
+    case 'bad_request':
+      return details.status === undefined
+        ? details.detail ?? 'The request is not valid.'
+        : `Defender rejected the request to ${doing}.${said}`;
+    case 'unsupported_os':
+      return `Could not ${doing}: the device's operating system does not support this action.${said}`;
+    case 'server':
+      return `Defender had an internal error (HTTP ${details.status ?? 500}) while trying to ${doing}.${outcomeUnknown}`;
+    case 'timeout':
+      return `Defender did not answer within ${Math.ceil((details.timeoutMs ?? 0) / 1000)} s while trying to ${doing}.${outcomeUnknown}`;
+    case 'network':
+      return `Could not reach Defender to ${doing} (the connection failed).${outcomeUnknown}`;
+    case 'malformed_response':
+      return `Defender sent an answer that could not be read while trying to ${doing}.${details.detail ? ` ${details.detail}` : ''}${outcomeUnknown}`;
+  }
+}
