@@ -47,6 +47,8 @@ export interface RecordedDefenderRequest {
   status: number;
   appId?: string;
   upn?: string;
+  /** The delegated permissions (`scp`) of a user's token. */
+  scopes?: readonly string[];
   /** The injected fault that shaped the answer, if any. */
   fault?: Disruption['kind'];
 }
@@ -267,7 +269,10 @@ export class DefenderTwin {
     try {
       const caller = this.authorizer.authenticate(bearerToken(req));
       record.appId = caller.appId;
-      if (caller.kind === 'user') record.upn = caller.user.upn;
+      if (caller.kind === 'user') {
+        record.upn = caller.user.upn;
+        record.scopes = caller.scopes;
+      }
       const decision = this.rateLimits.take(caller, endpoint.name);
       if (!decision.allowed) {
         return errorResponse(defenderErrors.tooManyRequests(decision.retryAfterSeconds), {

@@ -1,0 +1,107 @@
+import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
+import type restify from 'restify';
+import { createViews, buttonTitles } from './cards/views';
+import type { BotConfig } from './config';
+import { DefenderClient } from './defender/client';
+import { createMsalClient } from './identity/msal-client';
+import { type TeamsUser, UserTokenService } from './identity/user-tokens';
+import { ActionTracker } from './bot/action-tracker';
+import { createCloudAdapter } from './bot/adapter';
+import { DefenderBot } from './bot/bot';
+import { CardActions } from './bot/card-actions';
+import { MemoryOnceLedger } from './bot/once';
+import { ResponseActions } from './bot/responses';
+import { Screens } from './bot/screens';
+import { SignInFlow, teamsUserOf } from './bot/sign-in';
+import { ActionSigner } from './bot/signed-actions';
+import { createServer } from './server';
+
+export interface BotApp {
+  server: restify.Server;
+  adapter: CloudAdapter;
+  close(): Promise<void>;
+}
+
+/**
+ * How inbound activities are authenticated. `botframework` validates every JWT (production, and
+ * tests against the Teams twin). `local-playground` accepts the Agents Playground's unsigned
+ * activities and maps its mocked user to a twin user: only the local-mode composition root passes it.
+ */
+export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser; ssoToken: (user: TeamsUser) => string } };
+
+const CONFIRMATION_MEMORY_MS = 24 * 60 * 60 * 1000;
+const EXCHANGE_MEMORY_MS = 10 * 60 * 1000;
+const MAX_TRACKING_MS = 30 * 60 * 1000;
+
+export function createBotApp(config: BotConfig, inbound: InboundMode = 'botframework', log: (line: string) => void = console.error): BotApp {
+  const authority = `${config.entra.authorityHost}/${config.bot.tenantId}`;
+  const msal = createMsalClient({
+    clientId: config.bot.appId,
+    clientSecret: config.bot.appPassword,
+    authority,
+    knownAuthorities: config.entra.knownAuthorities,
+  });
+  const adapter = inbound === 'botframework'
+    ? createCloudAdapter({
+      MicrosoftAppId: config.bot.appId,
+      MicrosoftAppPassword: config.bot.appPassword,
+      MicrosoftAppTenantId: config.bot.tenantId,
+      ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl,
+      ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer,
+      ToChannelFromBotLoginUrl: authority,
+    }, msal)
+    : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  adapter.onTurnError = async (context, error) => {
+    log(`turn failed: ${error instanceof Error ? error.message : String(error)}`);
+    await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
+  };
+
+  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl });
+  const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
+  const signer = new ActionSigner(config.cardSigningSecret);
+  const views = createViews();
+  const screens = new Screens(defender, views, signer, buttonTitles);
+  const tracker = new ActionTracker(adapter, defender, {
+    botAppId: config.bot.appId,
+    pollIntervalMs: config.actionPollIntervalMs,
+    maxTrackingMs: MAX_TRACKING_MS,
+    render: (acting, action) => screens.actionStatus(acting, action),
+    log,
+  });
+  const signIn = new SignInFlow(tokens, {
+    botAppId: config.bot.appId,
+    ssoResourceUri: config.sso.resourceUri,
+    connectionName: config.sso.connectionName,
+    consentUrl: (user) => consentUrl(config, user),
+  }, new MemoryOnceLedger<true>(EXCHANGE_MEMORY_MS));
+  const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
+  const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
+  const localSsoToken = local?.ssoToken;
+  const cardActions = new CardActions({
+    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
+    responses: new ResponseActions(defender, new MemoryOnceLedger<string>(CONFIRMATION_MEMORY_MS)),
+  });
+  const bot = new DefenderBot({ tokens, signIn, screens, views, cardActions, userOf, localSsoToken });
+  const server = createServer({ adapter, bot });
+
+  return {
+    server,
+    adapter,
+    close: async () => {
+      tracker.stop();
+      server.close();
+    },
+  };
+}
+
+/** Entra's consent page for the bot's delegated Defender permissions, back to the bot when done. */
+function consentUrl(config: BotConfig, user: TeamsUser): string {
+  const query = new URLSearchParams({
+    client_id: config.bot.appId,
+    response_type: 'code',
+    scope: `${config.defender.tokenResource}/.default`,
+    prompt: 'consent',
+    ...(config.publicUrl ? { redirect_uri: `${config.publicUrl}/auth/end` } : {}),
+  });
+  return `${config.entra.authorityHost}/${user.tenantId}/oauth2/v2.0/authorize?${query}`;
+}

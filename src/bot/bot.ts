@@ -1,0 +1,131 @@
+import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
+import type { Acting } from './acting';
+import { type CardActions, localeOf } from './card-actions';
+import { parseCommand, type ParseResult } from './commands/parse';
+import { runDefenderCommand } from './commands/run';
+import { problemView } from './problems';
+import type { Screens } from './screens';
+import type { SignInFlow } from './sign-in';
+import type { Views } from './views';
+
+export interface BotDeps {
+  tokens: UserTokenService;
+  signIn: SignInFlow;
+  screens: Screens;
+  views: Views;
+  cardActions: CardActions;
+  userOf(context: TurnContext): TeamsUser | undefined;
+  /** Local mode only: an SSO token for a user without Teams SSO (the Agents Playground). */
+  localSsoToken?: (user: TeamsUser) => string;
+}
+
+/**
+ * The Teams bot: messages become commands run as the sender; card buttons and the SSO exchange
+ * arrive as invokes.
+ */
+export class DefenderBot extends TeamsActivityHandler {
+  constructor(private readonly deps: BotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    switch (context.activity.name) {
+      case 'adaptiveCard/action':
+        return { status: 200, body: await this.deps.cardActions.handle(context) };
+      case 'signin/tokenExchange':
+        return this.deps.signIn.handleTokenExchange(context, (token) => this.completePending(context, token));
+      case 'signin/verifyState':
+        return this.resendSignIn(context);
+      default:
+        return super.onInvokeActivity(context);
+    }
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
+    const locale = localeOf(context);
+    const parsed = parseCommand(text);
+    if (!parsed.ok) {
+      await context.sendActivity({ attachments: [this.explain(parsed, locale)] });
+      return;
+    }
+    const { command } = parsed;
+    if (command.name === 'help') {
+      await context.sendActivity({ attachments: [this.deps.views.help(locale)] });
+      return;
+    }
+    const user = this.deps.userOf(context);
+    if (!user) {
+      await context.sendActivity('I could not tell who you are. Please message me from Microsoft Teams.');
+      return;
+    }
+    if (command.name === 'signout') {
+      this.deps.tokens.forget(user);
+      await context.sendActivity('You are signed out of Defender in this bot. Your next command signs you in again.');
+      return;
+    }
+    const token = this.deps.tokens.cached(user) ?? (await this.localToken(user));
+    if (!token) {
+      this.deps.signIn.rememberPending(context, user, { text, locale });
+      await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user)] });
+      return;
+    }
+    await this.runCommand(context, text, token);
+  }
+
+  private async runCommand(context: TurnContext, text: string, token: UserDefenderToken): Promise<void> {
+    const user = this.deps.userOf(context);
+    const parsed = parseCommand(text);
+    if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
+    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale: localeOf(context) };
+    try {
+      const card = await runDefenderCommand(parsed.command, acting, this.deps.screens);
+      await context.sendActivity({ attachments: [card] });
+    } catch (error) {
+      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error))] });
+    }
+  }
+
+  /** After the SSO exchange, the command that asked for sign-in runs without being typed again. */
+  private async completePending(context: TurnContext, token: UserDefenderToken): Promise<void> {
+    const user = this.deps.userOf(context);
+    const pending = user && this.deps.signIn.takePending(context, user);
+    if (pending) await this.runCommand(context, pending.text, token);
+  }
+
+  private async resendSignIn(context: TurnContext): Promise<InvokeResponse> {
+    const user = this.deps.userOf(context);
+    if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user)] });
+    return { status: 200 };
+  }
+
+  private async localToken(user: TeamsUser): Promise<UserDefenderToken | undefined> {
+    const ssoToken = this.deps.localSsoToken?.(user);
+    if (!ssoToken) return undefined;
+    const outcome = await this.deps.tokens.exchange(user, ssoToken);
+    return outcome.ok ? outcome.token : undefined;
+  }
+
+  private explain(parsed: Extract<ParseResult, { ok: false }>, locale: string) {
+    const { views } = this.deps;
+    switch (parsed.problem) {
+      case 'empty':
+      case 'unknown':
+        return views.help(locale, parsed.suggestion);
+      case 'too_long':
+        return views.message(locale, { kind: 'warning', title: 'That message is too long', text: 'Type a short command such as `alerts high` or `device <name>`.' });
+      case 'missing_argument':
+      case 'bad_argument':
+        return views.message(locale, {
+          kind: 'warning',
+          title: parsed.word ? `I did not understand "${parsed.word}"` : 'Something is missing',
+          text: `Type: \`${parsed.usage}\``,
+        });
+    }
+  }
+}

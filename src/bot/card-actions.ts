@@ -1,0 +1,148 @@
+import { type AdaptiveCardInvokeResponse, type Attachment, TurnContext } from 'botbuilder';
+import type { DefenderClient } from '../defender/client';
+import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
+import { type Acting, tokenSource } from './acting';
+import type { ActionTracker } from './action-tracker';
+import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
+import { problemView } from './problems';
+import type { ResponseActions } from './responses';
+import type { Screens } from './screens';
+import type { SignInFlow } from './sign-in';
+import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
+import type { ResponseKind, Views } from './views';
+
+const CARD = 'application/vnd.microsoft.card.adaptive';
+const MESSAGE = 'application/vnd.microsoft.activity.message';
+const ERROR = 'application/vnd.microsoft.error';
+
+export interface CardActionDeps {
+  defender: DefenderClient;
+  tokens: UserTokenService;
+  signIn: SignInFlow;
+  signer: ActionSigner;
+  screens: Screens;
+  views: Views;
+  responses: ResponseActions;
+  tracker: ActionTracker;
+  userOf(context: TurnContext): TeamsUser | undefined;
+  /** Local mode only: an SSO token for a user without Teams SSO (the Agents Playground). */
+  localSsoToken?: (user: TeamsUser) => string;
+}
+
+const CONFIRM_VERBS: Record<string, ResponseKind> = { [VERBS.confirm.isolate]: 'isolate', [VERBS.confirm.release]: 'release' };
+const ASK_VERBS: Record<string, ResponseKind> = { [VERBS.ask.isolate]: 'isolate', [VERBS.ask.release]: 'release' };
+
+/**
+ * `adaptiveCard/action` invokes: verify the signed button data, act as the clicking user (their own
+ * token, or a 401 loginRequest so Teams signs them in and re-sends), and answer with the new card.
+ */
+export class CardActions {
+  constructor(private readonly deps: CardActionDeps) {}
+
+  async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
+    const value = (context.activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown } };
+    const user = this.deps.userOf(context);
+    if (!user) return errorResponse(400, 'BadRequest', 'This action must come from a signed-in Teams user.');
+    const verb = value.action?.verb;
+    let verified: VerifiedAction;
+    try {
+      const maxAge = typeof verb === 'string' && CONFIRM_VERBS[verb] ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
+      verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
+    } catch (error) {
+      if (error instanceof ActionRejectedError && error.reason === 'expired') {
+        return this.card(this.deps.views.message(localeOf(context), {
+          kind: 'warning', title: 'This card has expired', text: 'Open the device again to get a fresh card, then repeat the action.',
+        }));
+      }
+      return errorResponse(400, 'BadRequest', 'This card action is not valid here. Use a card the bot posted in this conversation.');
+    }
+
+    const token = await this.tokenFor(user, value.authentication?.token);
+    if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible);
+    const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale: localeOf(context) };
+    try {
+      return await this.dispatch(context, acting, verified);
+    } catch (error) {
+      return this.card(this.deps.views.message(acting.locale, problemView(error)));
+    }
+  }
+
+  private async dispatch(context: TurnContext, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
+    const { screens } = this.deps;
+    const { params } = action;
+    switch (action.verb) {
+      case VERBS.openAlert:
+        return this.postBelow(context, await screens.alert(acting, params.alertId ?? ''));
+      case VERBS.openDevice:
+        return this.postBelow(context, await screens.deviceById(acting, params.machineId ?? ''));
+      case VERBS.refreshAlert:
+        return this.card(await screens.alert(acting, params.alertId ?? ''));
+      case VERBS.refreshDevice:
+        return this.card(await screens.deviceById(acting, params.machineId ?? ''));
+      case VERBS.actionStatus:
+        return this.card(screens.actionStatus(acting, await this.deps.defender.getMachineAction(tokenSource(acting), params.actionId ?? '')));
+      case VERBS.cancel:
+        return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
+    }
+    const ask = ASK_VERBS[action.verb];
+    if (ask) {
+      const machine = await this.deps.defender.getMachine(tokenSource(acting), params.machineId ?? '');
+      return this.card(await screens.confirm(acting, ask, machine, backFrom(params)));
+    }
+    const confirm = CONFIRM_VERBS[action.verb];
+    if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
+    return errorResponse(400, 'BadRequest', 'This card action is not known to the bot.');
+  }
+
+  private async confirm(
+    context: TurnContext, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const outcome = await this.deps.responses.execute(acting, { kind, machineId, nonce: action.nonce!, inputs: action.inputs });
+    if (outcome.done === 'invalid_input') {
+      return this.card(this.deps.views.message(acting.locale, { kind: 'warning', title: 'Check your input', text: outcome.problem }));
+    }
+    if (!outcome.action) {
+      return this.card(this.deps.views.message(acting.locale, {
+        kind: 'info', title: 'Already submitted', text: 'This confirmation was already sent to Defender. Type `actions <device>` to see its status.',
+      }));
+    }
+    const statusCard = this.deps.screens.actionStatus(acting, outcome.action);
+    const messageId = context.activity.replyToId;
+    if (outcome.done === 'created' && messageId) {
+      // Everyone in the conversation sees the action, not only the person who clicked.
+      await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
+      this.deps.tracker.track({
+        acting, action: outcome.action, messageId, reference: TurnContext.getConversationReference(context.activity),
+      });
+    }
+    return this.card(statusCard);
+  }
+
+  private async tokenFor(
+    user: TeamsUser, resentToken: unknown,
+  ): Promise<{ ok: true; token: UserDefenderToken } | { ok: false; silentPossible: boolean }> {
+    const cached = this.deps.tokens.cached(user);
+    if (cached) return { ok: true, token: cached };
+    const ssoToken = typeof resentToken === 'string' ? resentToken : this.deps.localSsoToken?.(user);
+    if (!ssoToken) return { ok: false, silentPossible: true };
+    const outcome = await this.deps.tokens.exchange(user, ssoToken);
+    return outcome.ok ? { ok: true, token: outcome.token } : { ok: false, silentPossible: false };
+  }
+
+  private async postBelow(context: TurnContext, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
+    await context.sendActivity({ attachments: [card] });
+    return { statusCode: 200, type: MESSAGE, value: 'Opened below.' } as unknown as AdaptiveCardInvokeResponse;
+  }
+
+  private card(card: Attachment): AdaptiveCardInvokeResponse {
+    return { statusCode: 200, type: CARD, value: card.content } as AdaptiveCardInvokeResponse;
+  }
+}
+
+export function localeOf(context: TurnContext): string {
+  return context.activity.locale ?? 'en-US';
+}
+
+function errorResponse(statusCode: number, code: string, message: string): AdaptiveCardInvokeResponse {
+  return { statusCode, type: ERROR, value: { code, message } } as unknown as AdaptiveCardInvokeResponse;
+}

@@ -1,0 +1,138 @@
+import { closest, distance } from 'fastest-levenshtein';
+
+export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
+export type Status = 'New' | 'InProgress' | 'Resolved';
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'alerts'; severities: Severity[]; statuses: Status[]; mine: boolean; top: number }
+  | { name: 'alert'; alertId: string }
+  | { name: 'device'; query: string }
+  | { name: 'isolate'; query: string; isolationType: 'Full' | 'Selective'; comment: string }
+  | { name: 'release'; query: string; comment: string }
+  | { name: 'actions'; query: string }
+  | { name: 'signout' };
+
+export type ParseResult =
+  | { ok: true; command: Command }
+  | { ok: false; problem: 'empty' | 'unknown' | 'missing_argument' | 'bad_argument' | 'too_long'; word?: string; suggestion?: string; usage?: string };
+
+export const DEFAULT_ALERT_COUNT = 10;
+export const MAX_ALERT_COUNT = 50;
+const MAX_COMMAND_LENGTH = 2000;
+
+const ALIASES: Record<string, Command['name']> = {
+  help: 'help', '?': 'help', h: 'help',
+  alerts: 'alerts', a: 'alerts', al: 'alerts',
+  alert: 'alert',
+  device: 'device', d: 'device', dev: 'device', machine: 'device',
+  isolate: 'isolate', iso: 'isolate',
+  release: 'release', unisolate: 'release', rel: 'release',
+  actions: 'actions', history: 'actions',
+  signout: 'signout', logout: 'signout',
+};
+
+export const USAGE: Record<Command['name'], string> = {
+  help: 'help',
+  alerts: 'alerts [high|medium|low|informational] [new|inprogress|resolved] [mine] [N]',
+  alert: 'alert <alert id>',
+  device: 'device <name | device id | IP address>',
+  isolate: 'isolate <device> [selective] [comment…]',
+  release: 'release <device> [comment…]',
+  actions: 'actions <device>',
+  signout: 'signout',
+};
+
+const SEVERITIES: Record<string, Severity> = { high: 'High', medium: 'Medium', low: 'Low', informational: 'Informational', info: 'Informational' };
+const STATUSES: Record<string, Status> = { new: 'New', inprogress: 'InProgress', 'in-progress': 'InProgress', resolved: 'Resolved' };
+
+/** Parses what a user typed (mention already removed) into a command, or says what is wrong. */
+export function parseCommand(rawText: string): ParseResult {
+  const text = normaliseText(rawText);
+  if (text.length > MAX_COMMAND_LENGTH) return { ok: false, problem: 'too_long' };
+  if (!text) return { ok: false, problem: 'empty' };
+  const [first, ...rest] = text.split(' ');
+  const word = first.toLowerCase();
+  const name = word === 'sign' && rest[0]?.toLowerCase() === 'out' ? 'signout' : ALIASES[word];
+  if (!name) return { ok: false, problem: 'unknown', word: first, suggestion: suggestCommand(word) };
+  const missing = (): ParseResult => ({ ok: false, problem: 'missing_argument', usage: USAGE[name] });
+  switch (name) {
+    case 'help':
+    case 'signout':
+      return { ok: true, command: { name } };
+    case 'alerts':
+      return parseAlerts(rest);
+    case 'alert':
+      return rest[0] ? { ok: true, command: { name, alertId: rest[0] } } : missing();
+    case 'device':
+    case 'actions':
+      return rest.length ? { ok: true, command: { name, query: rest.join(' ') } } : missing();
+    case 'isolate': {
+      if (!rest[0]) return missing();
+      const [query, ...tail] = rest;
+      const typeWord = tail[0]?.toLowerCase();
+      const isolationType = typeWord === 'selective' ? 'Selective' : 'Full';
+      const commentWords = typeWord === 'selective' || typeWord === 'full' ? tail.slice(1) : tail;
+      return { ok: true, command: { name, query, isolationType, comment: commentWords.join(' ') } };
+    }
+    case 'release': {
+      if (!rest[0]) return missing();
+      const [query, ...tail] = rest;
+      return { ok: true, command: { name, query, comment: tail.join(' ') } };
+    }
+  }
+}
+
+function parseAlerts(words: string[]): ParseResult {
+  const severities: Severity[] = [];
+  const statuses: Status[] = [];
+  let mine = false;
+  let top = DEFAULT_ALERT_COUNT;
+  for (const original of words) {
+    const word = original.toLowerCase();
+    if (SEVERITIES[word]) severities.push(SEVERITIES[word]);
+    else if (STATUSES[word]) statuses.push(STATUSES[word]);
+    else if (word === 'mine' || word === 'my') mine = true;
+    else if (/^\d{1,3}$/.test(word) && Number(word) >= 1 && Number(word) <= MAX_ALERT_COUNT) top = Number(word);
+    else return { ok: false, problem: 'bad_argument', word: original, usage: USAGE.alerts };
+  }
+  return {
+    ok: true,
+    command: { name: 'alerts', severities, statuses: statuses.length ? statuses : ['New', 'InProgress'], mine, top },
+  };
+}
+
+/** The closest command name, if it is close enough to be what the user meant. */
+export function suggestCommand(word: string): string | undefined {
+  const names = Object.keys(USAGE);
+  const best = closest(word.toLowerCase(), names);
+  return distance(word.toLowerCase(), best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** Plain text from a Teams message: leftover mention tags and entities removed, whitespace collapsed. */
+export function normaliseText(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&amp;/gi, '&')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&#39;|&apos;/gi, "'")
+    .replace(/&quot;/gi, '"')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f\u200b-\u200d\ufeff]/g, ' ')
+    .replace(/[\ud800-\udfff]/g, (char, offset: number, whole: string) => (isPairedSurrogate(whole, offset) ? char : ''))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function isPairedSurrogate(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  if (code >= 0xd800 && code <= 0xdbff) {
+    const next = text.charCodeAt(offset + 1);
+    return next >= 0xdc00 && next <= 0xdfff;
+  }
+  const previous = text.charCodeAt(offset - 1);
+  return previous >= 0xd800 && previous <= 0xdbff;
+}

@@ -1,0 +1,73 @@
+import type { DefenderClient } from '../defender/client';
+import { DefenderApiError } from '../defender/errors';
+import type { MachineAction } from '../defender/model';
+import { type Acting, tokenSource } from './acting';
+import type { OnceLedger } from './once';
+import type { ResponseKind } from './views';
+
+export const MAX_COMMENT_LENGTH = 1000;
+
+export interface ResponseRequest {
+  kind: ResponseKind;
+  machineId: string;
+  /** The confirmation's one-time id: the same confirmation never reaches Defender twice. */
+  nonce: string;
+  inputs: Record<string, unknown>;
+}
+
+export type ResponseOutcome =
+  | { done: 'created'; action: MachineAction }
+  | { done: 'already_submitted'; action?: MachineAction }
+  | { done: 'invalid_input'; problem: string };
+
+/**
+ * Sends a confirmed isolate or release to Defender exactly once, with the acting user's own token.
+ * A second arrival of the same confirmation (double click, re-sent invoke, another replica) gets
+ * the action the first one created, never a second request.
+ */
+export class ResponseActions {
+  constructor(private readonly defender: DefenderClient, private readonly ledger: OnceLedger<string>) {}
+
+  async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
+    const input = validInputs(request.kind, request.inputs);
+    if ('problem' in input) return { done: 'invalid_input', problem: input.problem };
+    if (!(await this.ledger.claim(request.nonce))) {
+      const actionId = await this.ledger.lookup(request.nonce);
+      const action = actionId ? await this.defender.getMachineAction(tokenSource(acting), actionId).catch(() => undefined) : undefined;
+      return { done: 'already_submitted', action };
+    }
+    const token = tokenSource(acting);
+    let action: MachineAction;
+    try {
+      action = request.kind === 'isolate'
+        ? await this.defender.isolate(token, request.machineId, input.comment, input.isolationType)
+        : await this.defender.unisolate(token, request.machineId, input.comment);
+    } catch (error) {
+      if (error instanceof DefenderApiError && error.kind === 'already_in_progress') {
+        const pending = await this.pendingAction(acting, request);
+        if (pending) return { done: 'already_submitted', action: pending };
+      }
+      throw error;
+    }
+    await this.ledger.record(request.nonce, action.id);
+    return { done: 'created', action };
+  }
+
+  private async pendingAction(acting: Acting, request: ResponseRequest): Promise<MachineAction | undefined> {
+    const type = request.kind === 'isolate' ? 'Isolate' : 'Unisolate';
+    const actions = await this.defender.machineActions(tokenSource(acting), request.machineId, { types: [type], top: 5 });
+    return actions.find((action) => action.status === 'Pending' || action.status === 'InProgress');
+  }
+}
+
+function validInputs(
+  kind: ResponseKind,
+  inputs: Record<string, unknown>,
+): { comment: string; isolationType: 'Full' | 'Selective' } | { problem: string } {
+  const comment = typeof inputs.comment === 'string' ? inputs.comment.trim() : '';
+  if (!comment) return { problem: 'A comment is required: say why, e.g. "Ransomware alert 1234, isolating pending triage".' };
+  if (comment.length > MAX_COMMENT_LENGTH) return { problem: `The comment is too long (${comment.length} characters; at most ${MAX_COMMENT_LENGTH}).` };
+  const type = inputs.isolationType ?? 'Full';
+  if (kind === 'isolate' && type !== 'Full' && type !== 'Selective') return { problem: 'Choose Full or Selective isolation.' };
+  return { comment, isolationType: type === 'Selective' ? 'Selective' : 'Full' };
+}

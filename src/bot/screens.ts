@@ -1,0 +1,163 @@
+import net from 'node:net';
+import type { Attachment } from 'botbuilder';
+import type { DefenderClient } from '../defender/client';
+import { DefenderApiError } from '../defender/errors';
+import { isolationStateFrom } from '../defender/isolation';
+import type { Machine, MachineAction } from '../defender/model';
+import { type Acting, tokenSource } from './acting';
+import { type BackTo, type ButtonTitles, Buttons } from './buttons';
+import type { ActionSigner } from './signed-actions';
+import type { ResponseKind, Views } from './views';
+
+/** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
+const DEVICE_HISTORY_DEPTH = 50;
+const RECENT_ACTIONS_SHOWN = 10;
+const DEVICE_MATCHES = 10;
+
+export type DeviceLookup = { found: true; machine: Machine } | { found: false; card: Attachment };
+
+export interface AlertListRequest {
+  severities: string[];
+  statuses: string[];
+  mine: boolean;
+  top: number;
+}
+
+/**
+ * The bot's screens: each reads what it needs from Defender as the acting user (a handful of
+ * requests at most) and renders the card. Shared by typed commands and card buttons.
+ */
+export class Screens {
+  constructor(
+    private readonly defender: DefenderClient,
+    private readonly views: Views,
+    private readonly signer: ActionSigner,
+    private readonly titles: (locale: string) => ButtonTitles,
+  ) {}
+
+  buttons(acting: Acting): Buttons {
+    return new Buttons(this.signer, acting.conversationId, this.titles(acting.locale));
+  }
+
+  async alertList(acting: Acting, request: AlertListRequest): Promise<Attachment> {
+    const alerts = await this.defender.listAlerts(tokenSource(acting), {
+      severities: request.severities,
+      statuses: request.statuses,
+      assignedTo: request.mine ? acting.token.upn : undefined,
+      top: request.top,
+      orderBy: 'alertCreationTime desc',
+    });
+    const filter = [
+      request.severities.length ? request.severities.join('/') : '',
+      request.statuses.join('/'),
+      request.mine ? `assigned to ${acting.token.upn}` : '',
+    ].filter(Boolean).join(' · ');
+    const buttons = this.buttons(acting);
+    return this.views.alertList(acting.locale, alerts, filter, (alert) => buttons.openAlert(alert.id));
+  }
+
+  async alert(acting: Acting, alertId: string): Promise<Attachment> {
+    const alert = await this.defender.getAlert(tokenSource(acting), alertId);
+    const isolation = alert.machineId
+      ? await this.defender.isolationState(tokenSource(acting), alert.machineId).catch(() => undefined)
+      : undefined;
+    const buttons = this.buttons(acting);
+    const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
+    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id));
+  }
+
+  async device(acting: Acting, machine: Machine): Promise<Attachment> {
+    const token = tokenSource(acting);
+    const [history, alerts] = await Promise.all([
+      this.defender.machineActions(token, machine.id, { top: DEVICE_HISTORY_DEPTH }),
+      this.defender.machineAlerts(token, machine.id),
+    ]);
+    const isolation = await this.isolationFrom(acting, machine.id, history);
+    const openAlerts = alerts.filter((alert) => alert.status !== 'Resolved');
+    const buttons = this.buttons(acting);
+    return this.views.device(
+      acting.locale, machine, isolation, history.slice(0, RECENT_ACTIONS_SHOWN), openAlerts,
+      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id),
+    );
+  }
+
+  async deviceById(acting: Acting, machineId: string): Promise<Attachment> {
+    return this.device(acting, await this.defender.getMachine(tokenSource(acting), machineId));
+  }
+
+  async back(acting: Acting, machineId: string, back: BackTo): Promise<Attachment> {
+    return back.card === 'alert' ? this.alert(acting, back.alertId) : this.deviceById(acting, machineId);
+  }
+
+  /** A device by name (exact or unique prefix), 40-hex id or IP; otherwise a card with the closest matches. */
+  async findDevice(acting: Acting, query: string): Promise<DeviceLookup> {
+    const token = tokenSource(acting);
+    const wanted = query.trim();
+    const buttons = this.buttons(acting);
+    const choices = (machines: Machine[]): DeviceLookup => ({
+      found: false,
+      card: this.views.deviceChoices(acting.locale, wanted, machines, (machine) => buttons.openDevice(machine.id)),
+    });
+    if (/^[0-9a-f]{40}$/i.test(wanted)) {
+      return { found: true, machine: await this.defender.getMachine(token, wanted.toLowerCase()) };
+    }
+    if (net.isIP(wanted)) {
+      const machines = await this.defender.findMachinesByIp(token, wanted, new Date());
+      if (machines.length === 1) return { found: true, machine: machines[0] };
+      if (machines.length > 1) return choices(machines);
+      return { found: false, card: this.views.message(acting.locale, {
+        kind: 'warning', title: 'No device found', text: `No device you can see used the IP address ${wanted} in the last 15 minutes.`,
+      }) };
+    }
+    const lower = wanted.toLowerCase();
+    const matches = await this.defender.searchMachines(token, lower, DEVICE_MATCHES);
+    const exact = matches.find((machine) => {
+      const name = machine.computerDnsName.toLowerCase();
+      return name === lower || name.split('.')[0] === lower;
+    });
+    if (exact) return { found: true, machine: exact };
+    if (matches.length === 1) return { found: true, machine: matches[0] };
+    if (matches.length > 1) return choices(matches);
+    const closest = await this.defender.closestMachineNames(token, lower);
+    return { found: false, card: this.views.message(acting.locale, {
+      kind: 'warning',
+      title: 'No such device',
+      text: `No device named "${wanted}" that you can see in Defender.`,
+      suggestions: closest.map((name) => `device ${name}`),
+    }) };
+  }
+
+  async confirm(
+    acting: Acting, kind: ResponseKind, machine: Machine, back: BackTo,
+    defaults: { comment: string; isolationType: 'Full' | 'Selective' } = { comment: '', isolationType: 'Full' },
+  ): Promise<Attachment> {
+    const buttons = this.buttons(acting);
+    return this.views.confirm(acting.locale, machine, kind, defaults, buttons.confirm(kind, machine.id), buttons.cancel(machine.id, back));
+  }
+
+  /** The status of a response action; once final, the opposite response is offered. */
+  actionStatus(acting: Acting, action: MachineAction): Attachment {
+    const buttons = this.buttons(acting);
+    const next = action.status === 'Succeeded' || action.status === 'Failed' || action.status === 'TimeOut' || action.status === 'Cancelled'
+      ? buttons.responses(action.machineId, isolationStateFrom([action]), { card: 'device' })
+      : [];
+    return this.views.actionStatus(acting.locale, action, next, buttons.actionRefresh(action.id, action.machineId));
+  }
+
+  async actions(acting: Acting, machine: Machine): Promise<Attachment> {
+    const actions = await this.defender.machineActions(tokenSource(acting), machine.id, { top: RECENT_ACTIONS_SHOWN });
+    return this.views.actions(acting.locale, machine, actions);
+  }
+
+  /** Isolation state from the device's recent history; a second, narrower request only if that history holds no isolation action. */
+  private async isolationFrom(acting: Acting, machineId: string, history: MachineAction[]) {
+    const state = isolationStateFrom(history);
+    const sawIsolationHistory = history.some((action) => action.type === 'Isolate' || action.type === 'Unisolate');
+    if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
+    return this.defender.isolationState(tokenSource(acting), machineId);
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof DefenderApiError && error.kind === 'not_found';
+}

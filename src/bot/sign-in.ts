@@ -1,0 +1,107 @@
+import crypto from 'node:crypto';
+import { type AdaptiveCardInvokeResponse, type Attachment, CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
+import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
+import type { OnceLedger } from './once';
+
+export interface SignInSettings {
+  botAppId: string;
+  /** Application ID URI of the bot's SSO app registration: `api://botid-<app id>`. */
+  ssoResourceUri: string;
+  /** Label of the SSO connection in the OAuthCard and invokes (Teams honours only the exchange id). */
+  connectionName: string;
+  /** Where a user gives consent interactively when the silent exchange cannot. */
+  consentUrl(user: TeamsUser): string;
+}
+
+export interface PendingCommand {
+  text: string;
+  locale?: string;
+}
+
+/** The Teams user behind a turn, or undefined when the channel did not say who it is. */
+export function teamsUserOf(context: TurnContext): TeamsUser | undefined {
+  const { from, conversation, channelData } = context.activity;
+  const tenantId = conversation?.tenantId ?? channelData?.tenant?.id;
+  if (!from?.aadObjectId || !tenantId) return undefined;
+  return { aadObjectId: from.aadObjectId, tenantId };
+}
+
+/**
+ * Teams single sign-on for the bot: the OAuthCard with a token-exchange resource for chat, the
+ * `loginRequest` answer for card actions, and the `signin/tokenExchange` invoke (processed once
+ * however many Teams clients of the user send it), then on-behalf-of for Defender.
+ */
+export class SignInFlow {
+  constructor(
+    private readonly tokens: UserTokenService,
+    private readonly settings: SignInSettings,
+    private readonly exchanges: OnceLedger<true>,
+    private readonly pending: Map<string, PendingCommand> = new Map(),
+  ) {}
+
+  /** An OAuthCard that makes Teams send the user's SSO token silently (or show a sign-in button). */
+  oauthCard(user: TeamsUser): Attachment {
+    return CardFactory.oauthCard(
+      this.settings.connectionName,
+      'Sign in to Microsoft Defender',
+      'Defender ChatOps acts in Defender as you. Sign in once to continue.',
+      this.settings.consentUrl(user),
+      { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri },
+    );
+  }
+
+  /** Remembers what the user asked for, so it completes after sign-in without retyping. */
+  rememberPending(context: TurnContext, user: TeamsUser, command: PendingCommand): void {
+    this.pending.set(pendingKey(user, context.activity.conversation.id), command);
+  }
+
+  takePending(context: TurnContext, user: TeamsUser): PendingCommand | undefined {
+    const key = pendingKey(user, context.activity.conversation.id);
+    const command = this.pending.get(key);
+    this.pending.delete(key);
+    return command;
+  }
+
+  /** 401 answer to an `Action.Execute` without a usable token: Teams signs the user in and re-sends. */
+  loginRequest(user: TeamsUser, silentExchangePossible: boolean): AdaptiveCardInvokeResponse {
+    return {
+      statusCode: 401,
+      type: 'application/vnd.microsoft.activity.loginRequest',
+      value: {
+        text: 'Sign in to Microsoft Defender',
+        connectionName: this.settings.connectionName,
+        ...(silentExchangePossible
+          ? { tokenExchangeResource: { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri } }
+          : {}),
+        buttons: [{ type: 'signin', title: 'Sign in', value: this.settings.consentUrl(user) }],
+      },
+    } as AdaptiveCardInvokeResponse;
+  }
+
+  /**
+   * Handles `signin/tokenExchange`. Every caller gets the exchange's outcome (a 412 makes Teams show
+   * the sign-in button); of identical exchanges from several clients only the first goes on to `then`.
+   */
+  async handleTokenExchange(
+    context: TurnContext,
+    then: (token: UserDefenderToken) => Promise<void>,
+  ): Promise<InvokeResponse> {
+    const value = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown; token?: unknown };
+    const user = teamsUserOf(context);
+    const id = typeof value.id === 'string' ? value.id : '';
+    const failed = (failureDetail: string): InvokeResponse => ({
+      status: 412,
+      body: { id, connectionName: this.settings.connectionName, failureDetail },
+    });
+    if (!user || typeof value.token !== 'string' || !id) return failed('The token exchange request was incomplete.');
+    const outcome = await this.tokens.exchange(user, value.token);
+    if (!outcome.ok) return failed(outcome.detail);
+    if (!(await this.exchanges.claim(`${context.activity.conversation.id}/${id}`))) return { status: 200 };
+    await then(outcome.token);
+    return { status: 200, body: { id, connectionName: this.settings.connectionName, failureDetail: '' } };
+  }
+}
+
+function pendingKey(user: TeamsUser, conversationId: string): string {
+  return `${user.tenantId}/${user.aadObjectId}/${conversationId}`;
+}

@@ -1,0 +1,69 @@
+import type { Attachment } from 'botbuilder';
+import type { IsolationState } from '../../defender/isolation';
+import type { Alert, Machine, MachineAction } from '../../defender/model';
+import { viewContext } from '../format';
+import { cardLocale } from '../locale';
+import { renderCard } from '../render';
+import { stringsFor } from '../strings';
+import { alertListView, alertView, type AlertListFilter } from './alerts';
+import type { CardAction, CardRefresh } from './common';
+import { deviceChoicesView, deviceView } from './devices';
+import { actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind } from './machine-actions';
+import { helpView, messageView, type MessageInput } from './messages';
+
+export * from './alerts';
+export * from './common';
+export * from './devices';
+export * from './machine-actions';
+export * from './messages';
+
+/** Titles of the buttons the bot issues, in the card language of a Teams locale. */
+export function buttonTitles(locale: string) {
+  const { open, isolate, release, confirmIsolate, confirmRelease, cancel } = stringsFor(cardLocale(locale)).buttons;
+  return { open, isolate, release, confirmIsolate, confirmRelease, cancel };
+}
+
+/**
+ * Every card the bot shows, rendered in the language of a Teams locale: each call builds the view
+ * from Defender entities and the bot's buttons, then renders its template. `now` measures ages.
+ */
+export function createViews(now: () => Date = () => new Date()) {
+  const context = (locale: string) => viewContext(locale, now());
+  return {
+    help: (locale: string, didYouMean?: string): Attachment =>
+      renderCard('help', helpView({ didYouMean }, context(locale))),
+
+    message: (locale: string, message: MessageInput): Attachment => renderCard('message', messageView(message, context(locale))),
+
+    alertList: (locale: string, alerts: readonly Alert[], filter: string | AlertListFilter, open: (alert: Alert) => CardAction): Attachment =>
+      renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter }, context(locale))),
+
+    alert: (locale: string, alert: Alert, isolation: IsolationState | undefined, buttons: readonly CardAction[], refresh?: CardRefresh): Attachment =>
+      renderCard('alert', alertView({ alert, isolation, buttons, refresh }, context(locale))),
+
+    device: (
+      locale: string, machine: Machine, isolation: IsolationState, recentActions: readonly MachineAction[], openAlerts: readonly Alert[],
+      buttons: readonly CardAction[], refresh?: CardRefresh,
+    ): Attachment =>
+      renderCard('device', deviceView({ machine, isolation, recentActions, openAlerts, buttons, refresh }, context(locale))),
+
+    deviceChoices: (locale: string, query: string, machines: readonly Machine[], open: (machine: Machine) => CardAction): Attachment =>
+      renderCard('device-choices', deviceChoicesView({
+        query, ambiguous: machines.length > 0, choices: machines.map((machine) => ({ machine, open: open(machine) })),
+      }, context(locale))),
+
+    confirm: (
+      locale: string, machine: Machine, kind: ResponseKind, defaults: { comment: string; isolationType: IsolationType },
+      confirm: CardAction, cancel: CardAction,
+    ): Attachment =>
+      renderCard('confirm-action', confirmActionView({ kind, machine, ...defaults, confirm, cancel }, context(locale))),
+
+    actionStatus: (locale: string, action: MachineAction, next: readonly CardAction[], refresh?: CardRefresh): Attachment =>
+      renderCard('action-status', actionStatusView({ action, buttons: next, refresh }, context(locale))),
+
+    actions: (locale: string, machine: Machine, actions: readonly MachineAction[]): Attachment =>
+      renderCard('actions', actionsView({ device: machine.computerDnsName, actions }, context(locale))),
+  };
+}
+
+export type CardViews = ReturnType<typeof createViews>;

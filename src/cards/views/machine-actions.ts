@@ -1,0 +1,122 @@
+import { FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../../defender/model';
+import { fill } from '../strings';
+import { firstOf, oneLine, timeWithAge, type Coloured, type ViewContext } from '../format';
+import {
+  actionLine, actionStatusOf, cardFrame, scopeOf, templateAction,
+  type ActionLine, type CardAction, type CardFrame, type CardRefresh, type TemplateAction,
+} from './common';
+
+/** Ids of the confirmation card's inputs: Teams merges their values into the Confirm action's data under these names. */
+export const CONFIRM_INPUT_IDS = { comment: 'comment', isolationType: 'isolationType' } as const;
+/** Most actions the history card lists. */
+export const ACTIONS_MAX = 10;
+
+export type ResponseKind = 'isolate' | 'release';
+export type IsolationType = 'Full' | 'Selective';
+
+export interface ConfirmActionInput {
+  kind: ResponseKind;
+  machine: Pick<Machine, 'computerDnsName'>;
+  /** Prefilled comment (e.g. typed after the command); the analyst may change it. */
+  comment?: string;
+  /** Preselected isolation type (isolate only); Full unless given. */
+  isolationType?: IsolationType;
+  confirm: CardAction;
+  cancel: CardAction;
+}
+
+export interface ConfirmActionCardData extends Pick<CardFrame, 'locale'> {
+  isIsolate: boolean;
+  title: string;
+  text: string;
+  comment: string;
+  isolationType: IsolationType;
+  confirm: TemplateAction;
+  cancel: TemplateAction;
+}
+
+/** Asks before a response action: a required comment, and Full/Selective for an isolation. */
+export function confirmActionView(input: ConfirmActionInput, context: ViewContext): ConfirmActionCardData {
+  const strings = context.strings.confirm;
+  const device = oneLine(input.machine.computerDnsName, 100);
+  const isIsolate = input.kind === 'isolate';
+  return {
+    locale: context.locale,
+    isIsolate,
+    title: fill(isIsolate ? strings.isolateTitle : strings.releaseTitle, { device }),
+    text: isIsolate ? strings.isolateText : strings.releaseText,
+    comment: input.comment ?? '',
+    isolationType: input.isolationType ?? 'Full',
+    confirm: templateAction(input.confirm),
+    cancel: templateAction(input.cancel),
+  };
+}
+
+export interface ActionStatusInput {
+  action: MachineAction;
+  /** Display name of the analyst who asked, when the bot knows it (Defender records the UPN). */
+  requestorName?: string;
+  /** What the bot offers next (e.g. Release once an Isolate succeeded). */
+  buttons: readonly CardAction[];
+  refresh?: CardRefresh;
+}
+
+export interface ActionStatusCardData extends CardFrame {
+  title: string;
+  device: string;
+  actionType: string;
+  scope: string;
+  requestedBy: string;
+  requestedAt: string;
+  comment: string;
+  status: Coloured;
+  lastUpdate: string;
+  cancelledBy: string;
+  running: boolean;
+}
+
+/** A machine action's live status: who asked, when and why, its status, and the bot's next buttons. */
+export function actionStatusView(input: ActionStatusInput, context: ViewContext): ActionStatusCardData {
+  const { action } = input;
+  const strings = context.strings;
+  const device = oneLine(action.computerDnsName, 100);
+  const actionType = strings.actionType[action.type] ?? action.type;
+  const requestor = oneLine(action.requestor, 100);
+  const name = oneLine(input.requestorName, 100);
+  return {
+    ...cardFrame(input.buttons, input.refresh, context),
+    title: fill(strings.actionStatus.title, { action: actionType, device }),
+    device,
+    actionType,
+    scope: scopeOf(action.scope, context),
+    requestedBy: name && name !== requestor ? `${name} (${requestor})` : requestor,
+    requestedAt: timeWithAge(action.creationDateTimeUtc, context),
+    comment: oneLine(action.requestorComment, 500),
+    status: actionStatusOf(action.status, context),
+    lastUpdate: timeWithAge(action.lastUpdateDateTimeUtc, context),
+    cancelledBy: action.cancellationRequestor
+      ? `${oneLine(action.cancellationRequestor, 100)}, ${timeWithAge(action.cancellationDateTimeUtc, context)}`
+      : '',
+    running: !FINAL_ACTION_STATUSES.includes(action.status),
+  };
+}
+
+export interface ActionsCardData extends CardFrame {
+  title: string;
+  items: ActionLine[];
+  more: string;
+}
+
+/** Recent machine actions on a device (newest first as given): type, status, requestor, time. */
+export function actionsView(
+  input: { device: string; actions: readonly MachineAction[]; buttons?: CardAction[]; refresh?: CardRefresh },
+  context: ViewContext,
+): ActionsCardData {
+  const { shown, more } = firstOf(input.actions, ACTIONS_MAX, context);
+  return {
+    ...cardFrame(input.buttons ?? [], input.refresh, context),
+    title: fill(context.strings.actions.title, { device: oneLine(input.device, 100) }),
+    items: shown.map((action) => actionLine(action, context)),
+    more,
+  };
+}

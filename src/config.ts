@@ -1,0 +1,95 @@
+/**
+ * Environment -> typed configuration. Every problem is reported at once, each naming the setting,
+ * what it should look like and where to find it; nothing starts half-configured.
+ */
+
+export interface BotConfig {
+  port: number;
+  bot: { appId: string; appPassword: string; tenantId: string };
+  entra: {
+    /** e.g. https://login.microsoftonline.com (or the local twin) */
+    authorityHost: string;
+    /** Set only for a non-Microsoft authority such as the local twin. */
+    knownAuthorities?: string[];
+  };
+  /** Overrides of botbuilder's channel settings, only for a non-Microsoft channel (the local twin). */
+  channel?: { openIdMetadataUrl: string; tokenIssuer: string };
+  defender: { apiUrl: string; tokenResource: string };
+  sso: { connectionName: string; resourceUri: string };
+  cardSigningSecret: string;
+  /** Public HTTPS base URL of the bot, for the consent page's redirect. */
+  publicUrl?: string;
+  actionPollIntervalMs: number;
+}
+
+export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The settings whose presence means "a real tenant is configured" (otherwise: local mode). */
+export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const;
+
+export function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
+  return CREDENTIAL_SETTINGS.some((name) => Boolean(env[name]?.trim()));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const problems: string[] = [];
+  const read = (name: string) => env[name]?.trim() ?? '';
+  const required = (name: string, hint: string) => {
+    const value = read(name);
+    if (!value) problems.push(`${name} is missing: ${hint}`);
+    return value;
+  };
+
+  const appId = required('MICROSOFT_APP_ID', 'the Application (client) ID of the bot\'s Entra app registration (Azure portal > Azure Bot > Configuration), a GUID.');
+  if (appId && !GUID.test(appId)) problems.push(`MICROSOFT_APP_ID must be a GUID like 00000000-0000-0000-0000-000000000000 (got "${appId}").`);
+  const appPassword = required('MICROSOFT_APP_PASSWORD', 'a client secret of the bot\'s app registration (Entra ID > App registrations > Certificates & secrets; use the secret\'s Value, not its ID).');
+  const tenantId = required('MICROSOFT_APP_TENANT_ID', 'the Directory (tenant) ID of your Entra tenant, a GUID (Entra ID > Overview).');
+  if (tenantId && !GUID.test(tenantId)) problems.push(`MICROSOFT_APP_TENANT_ID must be a GUID (got "${tenantId}").`);
+  const appType = read('MICROSOFT_APP_TYPE') || 'SingleTenant';
+  if (appType !== 'SingleTenant') problems.push(`MICROSOFT_APP_TYPE must be SingleTenant (got "${appType}"): new multi-tenant bot registrations are being retired.`);
+
+  const cardSigningSecret = required('CARD_SIGNING_SECRET', 'a random secret of at least 32 characters that signs card buttons, e.g. the output of `openssl rand -base64 48`. Use the same value on every replica.');
+  if (cardSigningSecret && cardSigningSecret.length < 32) problems.push('CARD_SIGNING_SECRET must be at least 32 characters long.');
+
+  const port = numberSetting(read('PORT') || '3978', 'PORT', problems, { min: 1, max: 65535 });
+  const actionPollSeconds = numberSetting(read('ACTION_POLL_SECONDS') || '10', 'ACTION_POLL_SECONDS', problems, { min: 1, max: 300 });
+  const authorityHost = urlSetting(read('ENTRA_AUTHORITY_HOST') || 'https://login.microsoftonline.com', 'ENTRA_AUTHORITY_HOST', problems);
+  const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_API_URL', problems);
+  const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_TOKEN_RESOURCE', problems);
+  const publicUrl = read('BOT_PUBLIC_URL') ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      port,
+      bot: { appId, appPassword, tenantId },
+      entra: { authorityHost },
+      defender: { apiUrl: defenderApiUrl, tokenResource },
+      sso: { connectionName: read('SSO_CONNECTION_NAME') || 'DefenderSso', resourceUri: `api://botid-${appId}` },
+      cardSigningSecret,
+      publicUrl,
+      actionPollIntervalMs: actionPollSeconds * 1000,
+    },
+  };
+}
+
+function numberSetting(value: string, name: string, problems: string[], range: { min: number; max: number }): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < range.min || number > range.max) {
+    problems.push(`${name} must be a whole number from ${range.min} to ${range.max} (got "${value}").`);
+  }
+  return number;
+}
+
+function urlSetting(value: string, name: string, problems: string[]): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:') problems.push(`${name} must be an https:// URL (got "${value}").`);
+  } catch {
+    problems.push(`${name} must be an https:// URL (got "${value}").`);
+  }
+  return value.replace(/\/+$/, '');
+}

@@ -1,0 +1,90 @@
+import { type AuthenticationResult, type ConfidentialClientApplication, InteractionRequiredAuthError } from '@azure/msal-node';
+import jwt from 'jsonwebtoken';
+
+/** The Teams user a turn comes from: Entra object id and tenant, as Teams puts them on the activity. */
+export interface TeamsUser {
+  aadObjectId: string;
+  tenantId: string;
+}
+
+/** A delegated Defender token of one user, obtained on their behalf. */
+export interface UserDefenderToken {
+  accessToken: string;
+  expiresOnMs: number;
+  oid: string;
+  upn: string;
+  name: string;
+}
+
+export type ExchangeOutcome =
+  | { ok: true; token: UserDefenderToken }
+  | { ok: false; reason: 'consent_required' | 'invalid_token' | 'wrong_user' | 'unavailable'; detail: string };
+
+/** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token. */
+const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Exchanges a user's Teams SSO token for a delegated Defender token (on-behalf-of) and keeps the
+ * result per user for the token's life, so later commands make no token request at all.
+ * Tokens live in memory only; they are never persisted or logged.
+ */
+export class UserTokenService {
+  private readonly tokens = new Map<string, UserDefenderToken>();
+
+  constructor(
+    private readonly msal: ConfidentialClientApplication,
+    private readonly defenderScope: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A cached token still good for a while, or undefined when the user must (silently) sign in again. */
+  cached(user: TeamsUser): UserDefenderToken | undefined {
+    const token = this.tokens.get(keyOf(user));
+    if (token && token.expiresOnMs - EXPIRY_MARGIN_MS > this.now()) return token;
+    this.tokens.delete(keyOf(user));
+    return undefined;
+  }
+
+  async exchange(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
+    let result: AuthenticationResult | null;
+    try {
+      result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: ssoToken, scopes: [this.defenderScope] });
+    } catch (error) {
+      return failure(error);
+    }
+    if (!result?.accessToken) return { ok: false, reason: 'unavailable', detail: 'Entra ID returned no token.' };
+    const claims = (jwt.decode(result.accessToken) ?? {}) as jwt.JwtPayload;
+    // Bind the token to the Teams user who sent it: a token of someone else is never used for this user.
+    if (claims.oid !== user.aadObjectId || claims.tid !== user.tenantId) {
+      return { ok: false, reason: 'wrong_user', detail: 'The sign-in token belongs to another user.' };
+    }
+    const token: UserDefenderToken = {
+      accessToken: result.accessToken,
+      expiresOnMs: result.expiresOn?.getTime() ?? this.now(),
+      oid: String(claims.oid),
+      upn: String(claims.upn ?? claims.unique_name ?? result.account?.username ?? ''),
+      name: String(claims.name ?? result.account?.name ?? ''),
+    };
+    this.tokens.set(keyOf(user), token);
+    return { ok: true, token };
+  }
+
+  forget(user: TeamsUser): void {
+    this.tokens.delete(keyOf(user));
+  }
+}
+
+function keyOf(user: TeamsUser): string {
+  return `${user.tenantId}/${user.aadObjectId}`;
+}
+
+function failure(error: unknown): ExchangeOutcome {
+  if (error instanceof InteractionRequiredAuthError) {
+    return { ok: false, reason: 'consent_required', detail: 'Consent or interactive sign-in is required.' };
+  }
+  const code = (error as { errorCode?: string }).errorCode;
+  if (code === 'invalid_grant' || code === 'invalid_request') {
+    return { ok: false, reason: 'invalid_token', detail: 'The sign-in token was refused by Entra ID.' };
+  }
+  return { ok: false, reason: 'unavailable', detail: 'Entra ID could not be reached.' };
+}

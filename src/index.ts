@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import { createBotApp, type BotApp } from './app';
+import { hasRealCredentials, loadConfig } from './config';
+
+/** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
+const REAL_ENDPOINT_SETTINGS = ['DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST'];
+
+async function main(): Promise<void> {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  const env = process.env;
+  let app: BotApp;
+  let port: number;
+  let stopTwin: (() => Promise<void>) | undefined;
+
+  if (hasRealCredentials(env)) {
+    const result = loadConfig(env);
+    if (!result.ok) {
+      console.error('The bot cannot start: its configuration is incomplete.\n');
+      for (const problem of result.problems) console.error(`  - ${problem}`);
+      console.error('\nSet these in .env (see .env.example) or in the environment, then start again.');
+      process.exit(1);
+    }
+    app = createBotApp(result.config);
+    port = result.config.port;
+  } else {
+    const conflicting = REAL_ENDPOINT_SETTINGS.filter((name) => env[name]);
+    if (conflicting.length > 0) {
+      console.error(`Local mode (no MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD / MICROSOFT_APP_TENANT_ID) cannot be combined with ${conflicting.join(', ')}.`);
+      console.error('Either configure the bot\'s credentials for a real tenant, or unset those settings to use the simulated tenant.');
+      process.exit(1);
+    }
+    port = Number(env.PORT ?? 3978);
+    // The twin is loaded only here, when local mode is chosen; production never imports it.
+    const { startLocalMode } = await import('./local-mode.js');
+    const local = await startLocalMode(port);
+    app = createBotApp(local.config, local.inbound);
+    stopTwin = () => local.twin.close();
+    printLocalBanner(port, local.twin.defender.baseUrl);
+  }
+
+  await new Promise<void>((resolve) => app.server.listen(port, resolve));
+  console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close();
+    await stopTwin?.();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+function printLocalBanner(port: number, defenderUrl: string): void {
+  const line = '='.repeat(78);
+  console.log(line);
+  console.log(' LOCAL MODE: SIMULATED TENANT. Nothing here talks to Microsoft.');
+  console.log(` No bot credentials are configured, so the bot runs against an embedded twin of`);
+  console.log(` Entra ID, Teams and Defender (simulated Defender API: ${defenderUrl}).`);
+  console.log(' Every chat user acts as the simulated admin "Alice Admin".');
+  console.log('');
+  console.log(' Chat with it in the Microsoft 365 Agents Playground (second terminal):');
+  console.log('   npm run playground');
+  console.log(` or point any Bot Framework client at http://localhost:${port}/api/messages`);
+  console.log(' Try: help | alerts high | device ws-0001 | isolate ws-0001');
+  console.log(line);
+}
+
+main().catch((error: unknown) => {
+  console.error(`The bot failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import crypto from 'node:crypto';
+import type { InboundMode } from './app';
+import type { BotConfig } from './config';
+import { DEFENDER_API, SEEDED, SEEDED_USERS } from './twin/directory';
+import { startTwin, type Twin, type TwinOptions } from './twin';
+
+/** Bot configuration that points at a running twin exactly as production points at Microsoft. */
+export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): BotConfig {
+  return {
+    port: 3978,
+    bot: { appId: SEEDED.botAppId, appPassword: SEEDED.botAppSecret, tenantId: SEEDED.tenantId },
+    entra: { authorityHost: twin.entra.baseUrl, knownAuthorities: [twin.entra.knownAuthority] },
+    channel: { openIdMetadataUrl: twin.teams.openIdMetadataUrl, tokenIssuer: twin.teams.issuer },
+    defender: { apiUrl: twin.defender.baseUrl, tokenResource: DEFENDER_API.identifierUris[0] },
+    sso: { connectionName: 'DefenderSso', resourceUri: `api://botid-${SEEDED.botAppId}` },
+    cardSigningSecret: crypto.randomBytes(32).toString('base64url'),
+    actionPollIntervalMs: 2000,
+    ...overrides,
+  };
+}
+
+export interface LocalMode {
+  twin: Twin;
+  config: BotConfig;
+  inbound: InboundMode;
+}
+
+/**
+ * The embedded simulated tenant for `npm start` without configuration. The Agents Playground sends
+ * unsigned activities and has no SSO, so its user acts as the twin's admin, Alice. This mapping
+ * exists only here; the composition root uses it only when no real credentials are configured.
+ */
+export async function startLocalMode(port: number, options: TwinOptions = {}): Promise<LocalMode> {
+  const twin = await startTwin({ botEndpoint: `http://127.0.0.1:${port}/api/messages`, ...options });
+  const user = { aadObjectId: SEEDED_USERS.alice, tenantId: SEEDED.tenantId };
+  return {
+    twin,
+    config: twinBotConfig(twin, { port }),
+    inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
+  };
+}

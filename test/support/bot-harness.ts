@@ -1,0 +1,89 @@
+import type { AddressInfo } from 'node:net';
+import { type BotApp, createBotApp } from '../../src/app';
+import type { BotConfig } from '../../src/config';
+import { twinBotConfig } from '../../src/local-mode';
+import { startTwin, type Twin } from '../../src/twin';
+import type { Conversation, TranscriptEntry } from '../../src/twin/teams';
+
+export interface BotWithTwin {
+  twin: Twin;
+  app: BotApp;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The product bot (the real composition root, real botbuilder and msal-node, inbound auth on)
+ * listening on loopback, wired to a fresh twin the way production is wired to Microsoft.
+ */
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
+  const twin = await startTwin();
+  const logs: string[] = [];
+  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), 'botframework', (line) => logs.push(line));
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const { port } = app.server.address() as AddressInfo;
+  twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
+  return {
+    twin, app, logs,
+    close: async () => {
+      await app.close();
+      await twin.close();
+    },
+  };
+}
+
+/** Waits (briefly, polling) until `check` passes; for work the bot does after answering. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Every text of a card (TextBlock texts, FactSet titles and values, button titles), for "the card shows X". */
+export function cardText(card: unknown): string {
+  const parts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if ((key === 'text' || key === 'title' || key === 'value' || key === 'label' || key === 'placeholder') && typeof value === 'string') parts.push(value);
+        else if (key !== 'data') walk(value);
+      }
+    }
+  };
+  walk(card);
+  return parts.join('\n');
+}
+
+/** The verbs of the Action.Execute buttons on a card. */
+export function verbsOf(card: unknown): string[] {
+  const verbs: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'Action.Execute' && typeof record.verb === 'string' && !('refresh' in record)) verbs.push(record.verb);
+      for (const [key, value] of Object.entries(record)) if (key !== 'refresh') walk(value);
+    }
+  };
+  walk(card);
+  return verbs;
+}
+
+/** The bot's messages in a conversation, newest last. */
+export function botMessages(twin: Twin, conversation: Conversation): TranscriptEntry[] {
+  return twin.teams.driver.transcript(conversation).filter((entry) => entry.from === 'bot');
+}
+
+export function lastBotCard(twin: Twin, conversation: Conversation): { id: string; card: unknown; entry: TranscriptEntry } {
+  const messages = botMessages(twin, conversation).filter((entry) => entry.cards.length > 0);
+  const entry = messages[messages.length - 1];
+  if (!entry) throw new Error('the bot posted no card');
+  return { id: entry.id, card: entry.cards[0], entry };
+}
