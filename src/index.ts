@@ -64,7 +64,7 @@ function printLocalBanner(port: number, defenderUrl: string): void {
   console.log(' Chat with it in the Microsoft 365 Agents Playground (second terminal):');
   console.log('   npm run playground');
   console.log(` or point any Bot Framework client at http://localhost:${port}/api/messages`);
-  console.log(' Try: help | alerts high | device ws-0001 | isolate ws-0001');
+  console.log(' Try: help | alerts high | device ws-0042 | isolate fin-ws-0007');
   console.log(line);
 }
 

@@ -1,0 +1,24 @@
+// Opens the Microsoft 365 Agents Playground against the bot on localhost:3978 (run `npm start` first).
+// The Playground spawns `xdg-open` at start and exits if that fails: on a machine without a desktop
+// a no-op `xdg-open` is put first on PATH, and the URL to open is printed instead.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const botPort = process.env.PORT ?? '3978';
+const uiPort = process.env.PLAYGROUND_PORT ?? '56150';
+const shim = fs.mkdtempSync(path.join(os.tmpdir(), 'playground-'));
+fs.symlinkSync('/bin/true', path.join(shim, 'xdg-open'));
+const headless = !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+const env = { ...process.env, PATH: headless ? `${shim}${path.delimiter}${process.env.PATH}` : process.env.PATH };
+
+console.log(`Agents Playground: http://localhost:${uiPort} (bot: http://localhost:${botPort}/api/messages)`);
+const child = spawn('agentsplayground', ['-e', `http://localhost:${botPort}/api/messages`, '-c', 'msteams', '--dt', '-p', uiPort], {
+  stdio: 'inherit', env, shell: process.platform === 'win32',
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code) => {
+  fs.rmSync(shim, { recursive: true, force: true });
+  process.exit(code ?? 0);
+});
