@@ -1,3 +1,5 @@
+import { isMicrosoftLoginHost } from './identity/authorities';
+
 /**
  * Environment -> typed configuration. Every problem is reported at once, each naming the setting,
  * what it should look like and where to find it; nothing starts half-configured.
@@ -20,6 +22,8 @@ export interface BotConfig {
   /** Public HTTPS base URL of the bot, for the consent page's redirect. */
   publicUrl?: string;
   actionPollIntervalMs: number;
+  storage: { databaseUrl?: string; sqlitePath: string };
+  notifier: { pollIntervalMs: number };
 }
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
@@ -59,6 +63,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_API_URL', problems);
   const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_TOKEN_RESOURCE', problems);
   const publicUrl = read('BOT_PUBLIC_URL') ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
+  const channel = channelSetting(read('BOT_CHANNEL_OPENID_METADATA_URL'), read('BOT_CHANNEL_TOKEN_ISSUER'), problems);
+  const databaseUrl = read('DATABASE_URL') || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a PostgreSQL URL like postgres://user:password@host:5432/database (or leave it empty to use the embedded SQLite file).');
+  }
+  const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -66,12 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     config: {
       port,
       bot: { appId, appPassword, tenantId },
-      entra: { authorityHost },
+      entra: { authorityHost, ...knownAuthority(authorityHost) },
+      ...(channel ? { channel } : {}),
       defender: { apiUrl: defenderApiUrl, tokenResource },
       sso: { connectionName: read('SSO_CONNECTION_NAME') || 'DefenderSso', resourceUri: `api://botid-${appId}` },
       cardSigningSecret,
       publicUrl,
       actionPollIntervalMs: actionPollSeconds * 1000,
+      storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
+      notifier: { pollIntervalMs: notifySeconds * 1000 },
     },
   };
 }
@@ -92,4 +105,23 @@ function urlSetting(value: string, name: string, problems: string[]): string {
     problems.push(`${name} must be an https:// URL (got "${value}").`);
   }
   return value.replace(/\/+$/, '');
+}
+
+function knownAuthority(authorityHost: string): { knownAuthorities?: string[] } {
+  try {
+    const { host } = new URL(authorityHost);
+    return isMicrosoftLoginHost(host) ? {} : { knownAuthorities: [host] };
+  } catch {
+    return {};
+  }
+}
+
+/** A non-Microsoft channel (the local twin) is trusted only when both of its settings are given. */
+function channelSetting(openIdMetadataUrl: string, tokenIssuer: string, problems: string[]): BotConfig['channel'] {
+  if (!openIdMetadataUrl && !tokenIssuer) return undefined;
+  if (!openIdMetadataUrl || !tokenIssuer) {
+    problems.push('BOT_CHANNEL_OPENID_METADATA_URL and BOT_CHANNEL_TOKEN_ISSUER go together (only for a channel other than Microsoft\'s, e.g. the local twin); set both or neither.');
+    return undefined;
+  }
+  return { openIdMetadataUrl: urlSetting(openIdMetadataUrl, 'BOT_CHANNEL_OPENID_METADATA_URL', problems), tokenIssuer };
 }

@@ -15,6 +15,8 @@ export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): B
     sso: { connectionName: 'DefenderSso', resourceUri: `api://botid-${SEEDED.botAppId}` },
     cardSigningSecret: crypto.randomBytes(32).toString('base64url'),
     actionPollIntervalMs: 2000,
+    storage: { sqlitePath: ':memory:' },
+    notifier: { pollIntervalMs: 15_000 },
     ...overrides,
   };
 }

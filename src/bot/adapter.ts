@@ -5,6 +5,7 @@ import {
   type ClaimsIdentity,
 } from 'botframework-connector';
 import { JsonWebTokenError } from 'jsonwebtoken';
+import { isMicrosoftLoginHost } from '../identity/authorities';
 import { createMsalClient } from '../identity/msal-client';
 
 /**
@@ -31,11 +32,6 @@ export const AZURE_PUBLIC_CHANNEL = {
   loginHost: 'https://login.microsoftonline.com',
 } as const;
 
-/** Login hosts msal knows through instance discovery; any other authority must be declared known. */
-const MICROSOFT_LOGIN_HOSTS = new Set([
-  'login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn',
-]);
-
 /**
  * A CloudAdapter that validates every inbound activity with botbuilder's channel validation and
  * gets its outbound Bot Framework token with msal-node (client credentials in the bot's tenant).
@@ -45,7 +41,7 @@ export function createCloudAdapter(settings: BotAuthSettings, msalClient?: Confi
   const loginUrl = settings.ToChannelFromBotLoginUrl
     ?? `${AZURE_PUBLIC_CHANNEL.loginHost}/${settings.MicrosoftAppTenantId}`;
   const loginHost = new URL(loginUrl).host;
-  const isMicrosoftLogin = MICROSOFT_LOGIN_HOSTS.has(loginHost);
+  const isMicrosoftLogin = isMicrosoftLoginHost(loginHost);
   const client = msalClient ?? createMsalClient({
     clientId: settings.MicrosoftAppId,
     clientSecret: settings.MicrosoftAppPassword,

@@ -1,0 +1,87 @@
+import { hasRealCredentials, loadConfig } from '../src/config';
+
+const VALID = {
+  MICROSOFT_APP_ID: '4a9d2c71-6e3b-4f05-b8d2-0c7e15a9f3e6',
+  MICROSOFT_APP_PASSWORD: 'secret-value',
+  MICROSOFT_APP_TENANT_ID: '7f3c1a52-9d4e-4b8a-a1c6-2e5f80d4b913',
+  CARD_SIGNING_SECRET: 'x'.repeat(40),
+};
+
+function problemsWith(env: Record<string, string>): string[] {
+  const result = loadConfig(env);
+  return result.ok ? [] : result.problems;
+}
+
+describe('configuration from the environment', () => {
+  it('accepts a minimal real configuration with Microsoft defaults', () => {
+    const result = loadConfig(VALID);
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config).toMatchObject({
+      port: 3978,
+      entra: { authorityHost: 'https://login.microsoftonline.com' },
+      defender: { apiUrl: 'https://api.securitycenter.microsoft.com', tokenResource: 'https://api.securitycenter.microsoft.com' },
+      sso: { resourceUri: `api://botid-${VALID.MICROSOFT_APP_ID}` },
+      storage: { sqlitePath: 'data/chatops.db' },
+      notifier: { pollIntervalMs: 60_000 },
+    });
+    expect(result.config.entra.knownAuthorities).toBeUndefined();
+    expect(result.config.channel).toBeUndefined();
+  });
+
+  it.each([
+    ['MICROSOFT_APP_ID', /MICROSOFT_APP_ID is missing.*Application \(client\) ID/],
+    ['MICROSOFT_APP_PASSWORD', /MICROSOFT_APP_PASSWORD is missing.*secret's Value/],
+    ['MICROSOFT_APP_TENANT_ID', /MICROSOFT_APP_TENANT_ID is missing.*Directory \(tenant\) ID/],
+    ['CARD_SIGNING_SECRET', /CARD_SIGNING_SECRET is missing.*openssl rand/],
+  ])('names a missing %s and where to find it', (name, message) => {
+    const env: Record<string, string> = { ...VALID };
+    delete env[name];
+    const problems = problemsWith(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it.each([
+    ['MICROSOFT_APP_ID', 'not-a-guid', /MICROSOFT_APP_ID must be a GUID/],
+    ['MICROSOFT_APP_TENANT_ID', 'contoso.com', /MICROSOFT_APP_TENANT_ID must be a GUID/],
+    ['MICROSOFT_APP_TYPE', 'MultiTenant', /MICROSOFT_APP_TYPE must be SingleTenant/],
+    ['CARD_SIGNING_SECRET', 'short', /at least 32 characters/],
+    ['PORT', '70000', /PORT must be a whole number from 1 to 65535/],
+    ['ACTION_POLL_SECONDS', '0', /ACTION_POLL_SECONDS must be a whole number/],
+    ['NOTIFY_INTERVAL_SECONDS', 'often', /NOTIFY_INTERVAL_SECONDS must be a whole number/],
+    ['DEFENDER_API_URL', 'http://api.securitycenter.microsoft.com', /DEFENDER_API_URL must be an https:\/\/ URL/],
+    ['DEFENDER_TOKEN_RESOURCE', 'securitycenter', /DEFENDER_TOKEN_RESOURCE must be an https:\/\/ URL/],
+    ['ENTRA_AUTHORITY_HOST', 'login', /ENTRA_AUTHORITY_HOST must be an https:\/\/ URL/],
+    ['BOT_PUBLIC_URL', 'chatops.contoso.com', /BOT_PUBLIC_URL must be an https:\/\/ URL/],
+    ['DATABASE_URL', 'mysql://db/chatops', /DATABASE_URL must be a PostgreSQL URL/],
+    ['BOT_CHANNEL_OPENID_METADATA_URL', 'https://twin.example/v1/.well-known/openidconfiguration', /go together/],
+  ])('names a malformed %s and what it should look like', (name, value, message) => {
+    const problems = problemsWith({ ...VALID, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsWith({ PORT: 'x' })).toHaveLength(5);
+  });
+
+  it('declares a non-Microsoft authority (the twin) as known, and a twin channel when both of its settings are given', () => {
+    const result = loadConfig({
+      ...VALID,
+      ENTRA_AUTHORITY_HOST: 'https://127.0.0.1:4443',
+      BOT_CHANNEL_OPENID_METADATA_URL: 'https://127.0.0.1:4444/v1/.well-known/openidconfiguration',
+      BOT_CHANNEL_TOKEN_ISSUER: 'https://127.0.0.1:4444',
+    });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.entra.knownAuthorities).toEqual(['127.0.0.1:4443']);
+    expect(result.config.channel).toEqual({
+      openIdMetadataUrl: 'https://127.0.0.1:4444/v1/.well-known/openidconfiguration', tokenIssuer: 'https://127.0.0.1:4444',
+    });
+  });
+
+  it('chooses local mode only when none of the credentials is set', () => {
+    expect(hasRealCredentials({})).toBe(false);
+    expect(hasRealCredentials({ MICROSOFT_APP_ID: ' ' })).toBe(false);
+    expect(hasRealCredentials({ MICROSOFT_APP_TENANT_ID: VALID.MICROSOFT_APP_TENANT_ID })).toBe(true);
+  });
+});
