@@ -5,7 +5,7 @@ import { viewContext } from '../src/cards/format';
 import { cardLocale } from '../src/cards/locale';
 import { ADAPTIVE_CARD_CONTENT_TYPE, CARD_NAMES, cardSize, renderCard, type CardName } from '../src/cards/render';
 import {
-  actionStatusView, alertListView, alertPortalUrl, alertView, buttonTitles, CONFIRM_INPUT_IDS, confirmActionView, createViews,
+  actionStatusView, auditView, alertListView, alertPortalUrl, alertView, buttonTitles, CONFIRM_INPUT_IDS, confirmActionView, createViews,
   deviceChoicesView, deviceView, actionsView, helpView, messageView, MAX_REFRESH_USER_IDS,
   type CardAction, type CardRefresh,
 } from '../src/cards/views';
@@ -213,6 +213,13 @@ function everyCard(locale: string): Record<CardName, { card: Attachment; buttons
         kind: 'error', title: 'Defender is busy', text: 'Too many requests; try again in a minute.', suggestions: ['alerts high'], buttons: [retry],
       }, context), locale),
       buttons: [retry],
+    },
+    audit: {
+      card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [
+        { time: '2024-05-01T11:00:00Z', upn: 'bob@contoso.com', computerDnsName: 'pc-finance-07.contoso.local', action: 'Isolate', comment: 'C2 beaconing', result: 'Succeeded' },
+        { time: '2024-05-01T10:00:00Z', upn: 'carol@contoso.com', computerDnsName: 'pc-finance-07.contoso.local', action: 'Unisolate', comment: 'oops', result: 'refused' },
+      ] }, context), locale),
+      buttons: [],
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Attachment } from 'botbuilder';
 import { cardLocale } from './locale';
 import { stringsFor } from './strings';
 import type { AlertCardData, AlertListCardData } from './views/alerts';
+import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
 import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } from './views/machine-actions';
 import type { HelpCardData, MessageCardData } from './views/messages';
@@ -22,12 +23,13 @@ export interface CardDataByName {
   actions: ActionsCardData;
   'device-choices': DeviceChoicesCardData;
   message: MessageCardData;
+  audit: AuditCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -127,6 +127,16 @@ export const enUS = {
     empty: 'No response actions on this device.',
   },
 
+  audit: {
+    title: 'Audit log: recent response actions',
+    titleDevice: 'Audit log: {device}',
+    empty: 'No response actions were requested through the bot yet.',
+    results: {
+      requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
+      Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',
+    },
+  },
+
   deviceChoices: {
     ambiguousTitle: 'Several devices match "{query}"',
     unknownTitle: 'No device named "{query}"',

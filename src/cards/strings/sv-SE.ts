@@ -122,6 +122,16 @@ export const svSE: CardStrings = {
     empty: 'Inga åtgärder på den här enheten.',
   },
 
+  audit: {
+    title: 'Granskningslogg: senaste åtgärderna',
+    titleDevice: 'Granskningslogg: {device}',
+    empty: 'Inga åtgärder har begärts via boten ännu.',
+    results: {
+      requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
+      Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',
+    },
+  },
+
   deviceChoices: {
     ambiguousTitle: 'Flera enheter matchar "{query}"',
     unknownTitle: 'Ingen enhet heter "{query}"',

@@ -6,12 +6,14 @@ import { cardLocale } from '../locale';
 import { renderCard } from '../render';
 import { stringsFor } from '../strings';
 import { alertListView, alertView, type AlertListFilter } from './alerts';
+import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
 import { actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind } from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
 
 export * from './alerts';
+export * from './audit';
 export * from './common';
 export * from './devices';
 export * from './machine-actions';
@@ -63,6 +65,9 @@ export function createViews(now: () => Date = () => new Date()) {
 
     actions: (locale: string, machine: Machine, actions: readonly MachineAction[]): Attachment =>
       renderCard('actions', actionsView({ device: machine.computerDnsName, actions }, context(locale))),
+
+    audit: (locale: string, entries: readonly AuditLineInput[], device?: string): Attachment =>
+      renderCard('audit', auditView({ device, entries }, context(locale))),
   };
 }
 
