@@ -9,16 +9,22 @@ import { ActionTracker } from './bot/action-tracker';
 import { createCloudAdapter } from './bot/adapter';
 import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
-import { MemoryOnceLedger } from './bot/once';
-import { ResponseActions } from './bot/responses';
+import { OnceLedger } from './bot/once';
+import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { ActionSigner } from './bot/signed-actions';
+import { createNotifier, type Notifier } from './notify/notifier';
+import { appTokenSource } from './notify/app-token';
+import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer } from './server';
+import type { Store } from './store/store';
 
 export interface BotApp {
   server: restify.Server;
   adapter: CloudAdapter;
+  /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -29,11 +35,16 @@ export interface BotApp {
  */
 export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser; ssoToken: (user: TeamsUser) => string } };
 
-const CONFIRMATION_MEMORY_MS = 24 * 60 * 60 * 1000;
-const EXCHANGE_MEMORY_MS = 10 * 60 * 1000;
+const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
+const EXCHANGE_MEMORY_SECONDS = 10 * 60;
 const MAX_TRACKING_MS = 30 * 60 * 1000;
 
-export function createBotApp(config: BotConfig, inbound: InboundMode = 'botframework', log: (line: string) => void = console.error): BotApp {
+export function createBotApp(
+  config: BotConfig,
+  store: Store,
+  inbound: InboundMode = 'botframework',
+  log: (line: string) => void = console.error,
+): BotApp {
   const authority = `${config.entra.authorityHost}/${config.bot.tenantId}`;
   const msal = createMsalClient({
     clientId: config.bot.appId,
@@ -66,6 +77,9 @@ export function createBotApp(config: BotConfig, inbound: InboundMode = 'botframe
     pollIntervalMs: config.actionPollIntervalMs,
     maxTrackingMs: MAX_TRACKING_MS,
     render: (acting, action) => screens.actionStatus(acting, action),
+    onFinal: (acting, action) => store.appendAudit(auditEntry({
+      acting, kind: action.type === 'Isolate' ? 'isolate' : 'release', machineId: action.machineId, comment: action.requestorComment,
+    }, action.status, action)),
     log,
   });
   const signIn = new SignInFlow(tokens, {
@@ -73,22 +87,35 @@ export function createBotApp(config: BotConfig, inbound: InboundMode = 'botframe
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
     consentUrl: (user) => consentUrl(config, user),
-  }, new MemoryOnceLedger<true>(EXCHANGE_MEMORY_MS));
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS));
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
-    responses: new ResponseActions(defender, new MemoryOnceLedger<string>(CONFIRMATION_MEMORY_MS)),
+    responses: new ResponseActions(
+      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
+    ),
   });
-  const bot = new DefenderBot({ tokens, signIn, screens, views, cardActions, userOf, localSsoToken });
+  const notifier = createNotifier({
+    store,
+    defender,
+    appToken: appTokenSource(msal, config.defender.tokenResource),
+    connector: new TeamsConnectorSender(adapter, config.bot.appId),
+    renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
+    log,
+  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
+  const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
   const server = createServer({ adapter, bot });
 
   return {
     server,
     adapter,
+    notifier,
     close: async () => {
       tracker.stop();
+      await notifier.stop();
       server.close();
     },
   };

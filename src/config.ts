@@ -28,7 +28,7 @@ export interface BotConfig {
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The settings whose presence means "a real tenant is configured" (otherwise: local mode). */
 export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { createBotApp, type BotApp } from './app';
-import { hasRealCredentials, loadConfig } from './config';
+import { hasRealCredentials, loadConfig, type BotConfig } from './config';
+import { openStore } from './store/open-store';
+import type { Store } from './store/store';
 
 /** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
 const REAL_ENDPOINT_SETTINGS = ['DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST'];
@@ -10,6 +12,7 @@ async function main(): Promise<void> {
   const env = process.env;
   let app: BotApp;
   let port: number;
+  let store: Store;
   let stopTwin: (() => Promise<void>) | undefined;
 
   if (hasRealCredentials(env)) {
@@ -20,7 +23,8 @@ async function main(): Promise<void> {
       console.error('\nSet these in .env (see .env.example) or in the environment, then start again.');
       process.exit(1);
     }
-    app = createBotApp(result.config);
+    store = await openConfiguredStore(result.config);
+    app = createBotApp(result.config, store);
     port = result.config.port;
   } else {
     const conflicting = REAL_ENDPOINT_SETTINGS.filter((name) => env[name]);
@@ -33,12 +37,14 @@ async function main(): Promise<void> {
     // The twin is loaded only here, when local mode is chosen; production never imports it.
     const { startLocalMode } = await import('./local-mode.js');
     const local = await startLocalMode(port);
-    app = createBotApp(local.config, local.inbound);
+    store = await openConfiguredStore(local.config);
+    app = createBotApp(local.config, store, local.inbound);
     stopTwin = () => local.twin.close();
     printLocalBanner(port, local.twin.defender.baseUrl);
   }
 
   await new Promise<void>((resolve) => app.server.listen(port, resolve));
+  app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
 
   let stopping = false;
@@ -46,11 +52,21 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await store.close();
     await stopTwin?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+async function openConfiguredStore(config: BotConfig): Promise<Store> {
+  try {
+    return await openStore(config.storage);
+  } catch (error) {
+    const where = config.storage.databaseUrl ? 'the PostgreSQL database in DATABASE_URL' : `the SQLite file ${config.storage.sqlitePath} (SQLITE_PATH)`;
+    throw new Error(`could not open ${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function printLocalBanner(port: number, defenderUrl: string): void {

@@ -17,6 +17,8 @@ export interface ActionTrackerSettings {
   /** Give up following an action after this long; the card's refresh still shows its state. */
   maxTrackingMs: number;
   render(acting: Acting, action: MachineAction): Attachment;
+  /** Called once with the final state of each followed action (the audit log's outcome line). */
+  onFinal?: (acting: Acting, action: MachineAction) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -26,6 +28,7 @@ export interface ActionTrackerSettings {
  */
 export class ActionTracker {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -43,7 +46,10 @@ export class ActionTracker {
           lastStatus = action.status;
           await this.updateCard(tracked, action);
         }
-        if (FINAL_ACTION_STATUSES.includes(action.status)) return;
+        if (FINAL_ACTION_STATUSES.includes(action.status)) {
+          await this.settings.onFinal?.(tracked.acting, action);
+          return;
+        }
       } catch (error) {
         this.settings.log?.(`following action ${tracked.action.id} failed once: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -54,11 +60,13 @@ export class ActionTracker {
 
   /** Stops following every action (shutdown). */
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 
   private schedule(poll: () => Promise<void>): void {
+    if (this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void poll();

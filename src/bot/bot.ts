@@ -3,13 +3,14 @@ import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity
 import type { Acting } from './acting';
 import { type CardActions, localeOf } from './card-actions';
 import { parseCommand, type ParseResult } from './commands/parse';
-import { runDefenderCommand } from './commands/run';
+import { type CommandDeps, runCommand } from './commands/run';
 import { problemView } from './problems';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
 import type { Views } from './views';
 
 export interface BotDeps {
+  commands: CommandDeps;
   tokens: UserTokenService;
   signIn: SignInFlow;
   screens: Screens;
@@ -18,6 +19,7 @@ export interface BotDeps {
   userOf(context: TurnContext): TeamsUser | undefined;
   /** Local mode only: an SSO token for a user without Teams SSO (the Agents Playground). */
   localSsoToken?: (user: TeamsUser) => string;
+  log(line: string): void;
 }
 
 /**
@@ -31,6 +33,14 @@ export class DefenderBot extends TeamsActivityHandler {
       await this.handleMessage(context);
       await next();
     });
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.deps.commands.subscriptions.recordInstall(context.activity);
+      await next();
+    });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.deps.commands.subscriptions.recordRemoval(context.activity);
+      await next();
+    });
   }
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
@@ -41,6 +51,8 @@ export class DefenderBot extends TeamsActivityHandler {
         return this.deps.signIn.handleTokenExchange(context, (token) => this.completePending(context, token));
       case 'signin/verifyState':
         return this.resendSignIn(context);
+      case 'signin/failure':
+        return this.reportSignInFailure(context);
       default:
         return super.onInvokeActivity(context);
     }
@@ -84,7 +96,7 @@ export class DefenderBot extends TeamsActivityHandler {
     if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
     const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale: localeOf(context) };
     try {
-      const card = await runDefenderCommand(parsed.command, acting, this.deps.screens);
+      const card = await runCommand(parsed.command, acting, context, this.deps.commands);
       await context.sendActivity({ attachments: [card] });
     } catch (error) {
       await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error))] });
@@ -101,6 +113,16 @@ export class DefenderBot extends TeamsActivityHandler {
   private async resendSignIn(context: TurnContext): Promise<InvokeResponse> {
     const user = this.deps.userOf(context);
     if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user)] });
+    return { status: 200 };
+  }
+
+  /** Teams could not get the SSO token (e.g. `resourcematchfailed`: the app's SSO settings are wrong). */
+  private async reportSignInFailure(context: TurnContext): Promise<InvokeResponse> {
+    const { code, message } = (context.activity.value ?? {}) as { code?: unknown; message?: unknown };
+    this.deps.log(`Teams single sign-on failed: ${String(code)} ${String(message ?? '')}`.trim());
+    await context.sendActivity(
+      `Sign-in through Teams failed (${String(code)}). Ask your admin to check the bot's single sign-on settings (see the deployment guide, "Troubleshooting").`,
+    );
     return { status: 200 };
   }
 

@@ -1,6 +1,7 @@
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { MachineAction } from '../defender/model';
+import type { AuditEntry } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import type { OnceLedger } from './once';
 import type { ResponseKind } from './views';
@@ -26,7 +27,11 @@ export type ResponseOutcome =
  * the action the first one created, never a second request.
  */
 export class ResponseActions {
-  constructor(private readonly defender: DefenderClient, private readonly ledger: OnceLedger<string>) {}
+  constructor(
+    private readonly defender: DefenderClient,
+    private readonly ledger: OnceLedger<string>,
+    private readonly audit: (entry: AuditEntry) => Promise<void>,
+  ) {}
 
   async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
     const input = validInputs(request.kind, request.inputs);
@@ -37,6 +42,7 @@ export class ResponseActions {
       return { done: 'already_submitted', action };
     }
     const token = tokenSource(acting);
+    const audited = { acting, kind: request.kind, machineId: request.machineId, comment: input.comment };
     let action: MachineAction;
     try {
       action = request.kind === 'isolate'
@@ -47,9 +53,12 @@ export class ResponseActions {
         const pending = await this.pendingAction(acting, request);
         if (pending) return { done: 'already_submitted', action: pending };
       }
+      const refused = error instanceof DefenderApiError && ['forbidden', 'not_found', 'bad_request', 'unsupported_os', 'unauthorized'].includes(error.kind);
+      await this.audit(auditEntry(audited, refused ? 'refused' : 'failed'));
       throw error;
     }
     await this.ledger.record(request.nonce, action.id);
+    await this.audit(auditEntry(audited, 'requested', action));
     return { done: 'created', action };
   }
 
@@ -70,4 +79,24 @@ function validInputs(
   const type = inputs.isolationType ?? 'Full';
   if (kind === 'isolate' && type !== 'Full' && type !== 'Selective') return { problem: 'Choose Full or Selective isolation.' };
   return { comment, isolationType: type === 'Selective' ? 'Selective' : 'Full' };
+}
+
+/** The audit log line of a response action: who asked for what on which device, and what came of it. */
+export function auditEntry(
+  request: { acting: Acting; kind: ResponseKind; machineId: string; comment: string },
+  result: string,
+  action?: MachineAction,
+): AuditEntry {
+  return {
+    time: new Date().toISOString(),
+    userOid: request.acting.token.oid,
+    upn: request.acting.token.upn,
+    machineId: request.machineId,
+    computerDnsName: action?.computerDnsName ?? request.machineId,
+    action: request.kind === 'isolate' ? 'Isolate' : 'Unisolate',
+    comment: request.comment,
+    result,
+    defenderActionId: action?.id ?? null,
+    conversationId: request.acting.conversationId,
+  };
 }

@@ -3,7 +3,9 @@ import type { Attachment } from 'botbuilder';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { isolationStateFrom } from '../defender/isolation';
-import type { Machine, MachineAction } from '../defender/model';
+import type { Alert, Machine, MachineAction } from '../defender/model';
+import type { Subscription } from '../notify/subscriptions';
+import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
 import type { ActionSigner } from './signed-actions';
@@ -13,6 +15,7 @@ import type { ResponseKind, Views } from './views';
 const DEVICE_HISTORY_DEPTH = 50;
 const RECENT_ACTIONS_SHOWN = 10;
 const DEVICE_MATCHES = 10;
+const AUDIT_ENTRIES = 20;
 
 export type DeviceLookup = { found: true; machine: Machine } | { found: false; card: Attachment };
 
@@ -54,6 +57,18 @@ export class Screens {
     ].filter(Boolean).join(' · ');
     const buttons = this.buttons(acting);
     return this.views.alertList(acting.locale, alerts, filter, (alert) => buttons.openAlert(alert.id));
+  }
+
+  /**
+   * An alert card for a notification: posted by the app, so it cannot know each reader's view of
+   * the device; it offers both responses (the confirmation and Defender check the state and the
+   * clicking user's rights) and refreshes to each reader's current view.
+   */
+  notificationCard(alert: Alert, target: { conversationId: string; locale: string }): Attachment {
+    const buttons = new Buttons(this.signer, target.conversationId, this.titles(target.locale));
+    const back: BackTo = { card: 'alert', alertId: alert.id };
+    const responses = alert.machineId ? [buttons.ask('isolate', alert.machineId, back), buttons.ask('release', alert.machineId, back)] : [];
+    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -149,6 +164,68 @@ export class Screens {
     return this.views.actions(acting.locale, machine, actions);
   }
 
+  /**
+   * The audit log of response actions, for someone who can read devices: of one device (which the
+   * user must be able to see), or of every device the user can see.
+   */
+  async audit(acting: Acting, log: Pick<Store, 'listAudit'>, query?: string): Promise<Attachment> {
+    if (query) {
+      const lookup = await this.findDevice(acting, query);
+      if (!lookup.found) return lookup.card;
+      const entries = await log.listAudit({ machineId: lookup.machine.id, limit: AUDIT_ENTRIES });
+      return this.views.audit(acting.locale, entries, lookup.machine.computerDnsName);
+    }
+    const entries = await log.listAudit({ limit: AUDIT_ENTRIES * 3 });
+    const ids = [...new Set(entries.map((entry) => entry.machineId))];
+    const visible = new Set((await this.defender.machinesByIds(tokenSource(acting), ids)).map((machine) => machine.id));
+    return this.views.audit(acting.locale, entries.filter((entry) => visible.has(entry.machineId)).slice(0, AUDIT_ENTRIES));
+  }
+
+  /** A refusal card when the user cannot read alerts in Defender (checked with their own token); undefined when they can. */
+  async cannotReadAlerts(acting: Acting): Promise<Attachment | undefined> {
+    try {
+      await this.defender.listAlerts(tokenSource(acting), { top: 1 });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof DefenderApiError) || (error.kind !== 'forbidden' && error.kind !== 'unauthorized')) throw error;
+      return this.views.message(acting.locale, {
+        kind: 'error',
+        title: 'Not allowed to subscribe',
+        text: 'Only someone who can read alerts in Defender (role permission "View Data") can subscribe a conversation to alert notifications.',
+      });
+    }
+  }
+
+  subscribed(acting: Acting, subscription: Subscription): Attachment {
+    const scope = subscription.deviceGroup ? ` on devices in the device group "${subscription.deviceGroup}"` : '';
+    return this.views.message(acting.locale, {
+      kind: 'info',
+      title: 'Subscribed to alert notifications',
+      text: `This conversation now gets a card for each new Defender alert of severity ${subscription.minSeverity} or higher${scope}. Cards are updated when the alert changes.`,
+      suggestions: ['subscriptions', 'unsubscribe'],
+    });
+  }
+
+  unsubscribed(acting: Acting, removed: number): Attachment {
+    return this.views.message(acting.locale, removed > 0
+      ? { kind: 'info', title: 'Unsubscribed', text: 'This conversation no longer gets alert notifications.' }
+      : { kind: 'info', title: 'No subscription', text: 'This conversation had no alert notifications.', suggestions: ['subscribe high'] });
+  }
+
+  subscriptionList(acting: Acting, subscriptions: Subscription[]): Attachment {
+    if (subscriptions.length === 0) {
+      return this.views.message(acting.locale, {
+        kind: 'info', title: 'No subscriptions', text: 'This conversation gets no alert notifications.', suggestions: ['subscribe high', 'subscribe medium group Servers'],
+      });
+    }
+    const lines = subscriptions.map((subscription) => {
+      const scope = subscription.deviceGroup ? `, device group "${subscription.deviceGroup}"` : '';
+      const state = subscription.disabled ? `DISABLED: ${subscription.disabled.reason}` : 'active';
+      return `${subscription.minSeverity} and higher${scope} (by ${subscription.createdBy.upn}): ${state}`;
+    });
+    return this.views.message(acting.locale, { kind: subscriptions.some((s) => s.disabled) ? 'warning' : 'info', title: 'Alert notifications', text: lines.join('\n\n') });
+  }
+
   /** Isolation state from the device's recent history; a second, narrower request only if that history holds no isolation action. */
   private async isolationFrom(acting: Acting, machineId: string, history: MachineAction[]) {
     const state = isolationStateFrom(history);
@@ -156,8 +233,4 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
-}
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof DefenderApiError && error.kind === 'not_found';
 }

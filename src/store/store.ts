@@ -24,7 +24,10 @@ export interface PutOptions {
    * an etag: replace only if the stored etag is still this one (else ConflictError).
    */
   etag?: string;
-  /** Documents past their lifetime are neither read nor listed (and may be deleted). */
+  /**
+   * Documents past their lifetime are neither read nor listed (and may be deleted); a create may
+   * take their key. Absent: no expiry (also when replacing a document that had one).
+   */
   ttlSeconds?: number;
 }
 
@@ -59,6 +62,7 @@ export interface OutboxItem {
 
 export interface ClaimedOutboxItem extends OutboxItem {
   id: number;
+  /** How many times the item has been claimed, this claim included. */
   attempts: number;
 }
 
@@ -67,7 +71,10 @@ export interface Store {
   /** Documents of a collection, by key order, optionally only keys starting with `prefix`. */
   list<T>(collection: string, options?: { prefix?: string; limit?: number }): Promise<StoredDocument<T>[]>;
   put<T>(collection: string, key: string, value: T, options?: PutOptions): Promise<StoredDocument<T>>;
-  /** Deletes (only if the etag matches, when given); false when there was nothing to delete. */
+  /**
+   * Deletes (only if the etag matches, when given: ConflictError if it does not); false when there
+   * was nothing to delete.
+   */
   delete(collection: string, key: string, etag?: string): Promise<boolean>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
@@ -89,7 +96,10 @@ export interface Store {
    * gets them until the claim expires. Oldest first within a conversation.
    */
   claimOutbox(holder: string, limit: number, leaseMs: number): Promise<ClaimedOutboxItem[]>;
-  /** Marks a claimed item sent (it is never claimed again; its key stays known). */
+  /**
+   * Marks a claimed item sent (it is never claimed again; its key stays known). Like retryOutbox, a
+   * no-op when `holder` no longer holds the claim (it expired and another holder took the item).
+   */
   completeOutbox(id: number, holder: string): Promise<void>;
   /** Gives a claimed item back, not to be sent before `notBefore` (throttling, transient errors). */
   retryOutbox(id: number, holder: string, notBefore: number): Promise<void>;

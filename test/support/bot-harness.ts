@@ -2,12 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { type BotApp, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
+import { SqliteStore } from '../../src/store/sqlite-store';
+import type { Store } from '../../src/store/store';
 import { startTwin, type Twin } from '../../src/twin';
 import type { Conversation, TranscriptEntry } from '../../src/twin/teams';
 
 export interface BotWithTwin {
   twin: Twin;
   app: BotApp;
+  store: Store;
   logs: string[];
   close(): Promise<void>;
 }
@@ -19,14 +22,16 @@ export interface BotWithTwin {
 export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
   const twin = await startTwin();
   const logs: string[] = [];
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), 'botframework', (line) => logs.push(line));
+  const store = await SqliteStore.open(':memory:');
+  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, 'botframework', (line) => logs.push(line));
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
   return {
-    twin, app, logs,
+    twin, app, store, logs,
     close: async () => {
       await app.close();
+      await store.close();
       await twin.close();
     },
   };

@@ -11,6 +11,10 @@ export type Command =
   | { name: 'isolate'; query: string; isolationType: 'Full' | 'Selective'; comment: string }
   | { name: 'release'; query: string; comment: string }
   | { name: 'actions'; query: string }
+  | { name: 'subscribe'; minSeverity: Severity; deviceGroup?: string }
+  | { name: 'unsubscribe' }
+  | { name: 'subscriptions' }
+  | { name: 'audit'; query?: string }
   | { name: 'signout' };
 
 export type ParseResult =
@@ -29,6 +33,10 @@ const ALIASES: Record<string, Command['name']> = {
   isolate: 'isolate', iso: 'isolate',
   release: 'release', unisolate: 'release', rel: 'release',
   actions: 'actions', history: 'actions',
+  subscribe: 'subscribe', sub: 'subscribe',
+  unsubscribe: 'unsubscribe', unsub: 'unsubscribe',
+  subscriptions: 'subscriptions', subs: 'subscriptions',
+  audit: 'audit',
   signout: 'signout', logout: 'signout',
 };
 
@@ -40,8 +48,14 @@ export const USAGE: Record<Command['name'], string> = {
   isolate: 'isolate <device> [selective] [comment…]',
   release: 'release <device> [comment…]',
   actions: 'actions <device>',
+  subscribe: 'subscribe [high|medium|low|informational] [group <device group>]',
+  unsubscribe: 'unsubscribe',
+  subscriptions: 'subscriptions',
+  audit: 'audit [device]',
   signout: 'signout',
 };
+
+export const DEFAULT_SUBSCRIPTION_SEVERITY: Severity = 'Medium';
 
 const SEVERITIES: Record<string, Severity> = { high: 'High', medium: 'Medium', low: 'Low', informational: 'Informational', info: 'Informational' };
 const STATUSES: Record<string, Status> = { new: 'New', inprogress: 'InProgress', 'in-progress': 'InProgress', resolved: 'Resolved' };
@@ -59,7 +73,13 @@ export function parseCommand(rawText: string): ParseResult {
   switch (name) {
     case 'help':
     case 'signout':
+    case 'unsubscribe':
+    case 'subscriptions':
       return { ok: true, command: { name } };
+    case 'audit':
+      return { ok: true, command: rest.length ? { name, query: rest.join(' ') } : { name } };
+    case 'subscribe':
+      return parseSubscribe(rest);
     case 'alerts':
       return parseAlerts(rest);
     case 'alert':
@@ -100,6 +120,18 @@ function parseAlerts(words: string[]): ParseResult {
     ok: true,
     command: { name: 'alerts', severities, statuses: statuses.length ? statuses : ['New', 'InProgress'], mine, top },
   };
+}
+
+function parseSubscribe(words: string[]): ParseResult {
+  let minSeverity = DEFAULT_SUBSCRIPTION_SEVERITY;
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index].toLowerCase();
+    if (SEVERITIES[word]) minSeverity = SEVERITIES[word];
+    else if (word === 'group' && words.length > index + 1) {
+      return { ok: true, command: { name: 'subscribe', minSeverity, deviceGroup: words.slice(index + 1).join(' ') } };
+    } else return { ok: false, problem: 'bad_argument', word: words[index], usage: USAGE.subscribe };
+  }
+  return { ok: true, command: { name: 'subscribe', minSeverity } };
 }
 
 /** The closest command name, if it is close enough to be what the user meant. */

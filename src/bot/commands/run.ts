@@ -1,12 +1,21 @@
-import type { Attachment } from 'botbuilder';
+import type { Attachment, TurnContext } from 'botbuilder';
+import type { SubscriptionRegistry } from '../../notify/subscriptions';
+import type { Store } from '../../store/store';
 import type { Acting } from '../acting';
 import type { Screens } from '../screens';
 import type { Command } from './parse';
 
-type DefenderCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
+type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
-/** Runs a command that reads or acts in Defender as the acting user, and returns the card to post. */
-export async function runDefenderCommand(command: DefenderCommand, acting: Acting, screens: Screens): Promise<Attachment> {
+export interface CommandDeps {
+  screens: Screens;
+  subscriptions: SubscriptionRegistry;
+  audit: Pick<Store, 'listAudit'>;
+}
+
+/** Runs a command as the signed-in user who typed it, and returns the card to post. */
+export async function runCommand(command: SignedInCommand, acting: Acting, context: TurnContext, deps: CommandDeps): Promise<Attachment> {
+  const { screens } = deps;
   switch (command.name) {
     case 'alerts':
       return screens.alertList(acting, command);
@@ -27,5 +36,19 @@ export async function runDefenderCommand(command: DefenderCommand, acting: Actin
       const isolationType = command.name === 'isolate' ? command.isolationType : 'Full';
       return screens.confirm(acting, command.name, lookup.machine, { card: 'device' }, { comment: command.comment, isolationType });
     }
+    case 'audit':
+      return screens.audit(acting, deps.audit, command.query);
+    case 'subscribe': {
+      const refusal = await screens.cannotReadAlerts(acting);
+      if (refusal) return refusal;
+      const subscription = await deps.subscriptions.subscribe(
+        context.activity, { minSeverity: command.minSeverity, deviceGroup: command.deviceGroup }, { oid: acting.token.oid, upn: acting.token.upn },
+      );
+      return screens.subscribed(acting, subscription);
+    }
+    case 'unsubscribe':
+      return screens.unsubscribed(acting, await deps.subscriptions.unsubscribe(context.activity.conversation.id));
+    case 'subscriptions':
+      return screens.subscriptionList(acting, await deps.subscriptions.listSubscriptions(context.activity.conversation.id));
   }
 }

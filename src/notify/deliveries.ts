@@ -1,0 +1,81 @@
+import type { Alert } from '../defender/model';
+import type { OutboxItem } from '../store/store';
+
+/**
+ * What the poller puts in the outbox and the sender takes out: a card to post for an alert, or an
+ * update of the card already posted. Keys are deterministic, so enqueueing the same delivery again
+ * (a re-read alert, a poll repeated after a crash) is a no-op.
+ */
+export interface DeliveryPayload {
+  kind: 'post' | 'update';
+  alert: Alert;
+  locale: string;
+}
+
+/** What a card shows that makes it worth updating when it changes. */
+export interface ShownState {
+  status: Alert['status'];
+  assignedTo: string | null;
+  classification: Alert['classification'];
+}
+
+/** The poller's record of one (alert, conversation) card: what the newest enqueued delivery shows. */
+export interface CardState {
+  shown: ShownState;
+  lastUpdateTime: string;
+}
+
+/**
+ * The sender's record of one (alert, conversation) post. `sending` is written just before the
+ * request: found after a crash, it means the post may or may not have reached Teams.
+ */
+export type PostRecord =
+  | { state: 'sending'; since: string }
+  | { state: 'posted'; activityId: string; postedAt: string }
+  | { state: 'abandoned'; reason: string };
+
+export const CARD_STATES = 'notify-cards';
+export const POSTS = 'notify-posts';
+
+export function cardKey(alertId: string, conversationId: string): string {
+  return `${alertId}/${conversationId}`;
+}
+
+export function shownState(alert: Alert): ShownState {
+  return { status: alert.status, assignedTo: alert.assignedTo, classification: alert.classification };
+}
+
+export function sameShownState(a: ShownState, b: ShownState): boolean {
+  return a.status === b.status && a.assignedTo === b.assignedTo && a.classification === b.classification;
+}
+
+export function postDelivery(alert: Alert, conversationId: string, locale: string, notBefore: number): OutboxItem {
+  return delivery(`alert/${alert.id}/${conversationId}/post`, { kind: 'post', alert, locale }, conversationId, notBefore);
+}
+
+/** One update per change of the alert: the key carries the alert's lastUpdateTime. */
+export function updateDelivery(alert: Alert, conversationId: string, locale: string, notBefore: number): OutboxItem {
+  return delivery(`alert/${alert.id}/${conversationId}/update/${alert.lastUpdateTime}`, { kind: 'update', alert, locale }, conversationId, notBefore);
+}
+
+function delivery(key: string, payload: DeliveryPayload, conversationId: string, notBefore: number): OutboxItem {
+  return { key, conversationId, payload, notBefore };
+}
+
+export function isDeliveryPayload(value: unknown): value is DeliveryPayload {
+  if (!value || typeof value !== 'object') return false;
+  const payload = value as Partial<DeliveryPayload>;
+  return (payload.kind === 'post' || payload.kind === 'update') && typeof payload.locale === 'string'
+    && typeof payload.alert === 'object' && payload.alert !== null && typeof payload.alert.id === 'string';
+}
+
+/**
+ * Orders Defender instants (`2021-01-26T20:33:57.7220239Z`) by time, at their full 100 ns precision,
+ * whatever number of fractional digits each has.
+ */
+export function compareInstants(a: string, b: string): number {
+  const byMs = Date.parse(a) - Date.parse(b);
+  if (byMs !== 0) return Math.sign(byMs);
+  const ticks = (text: string) => (/\.(\d+)Z$/i.exec(text)?.[1] ?? '').padEnd(7, '0').slice(3, 7);
+  return ticks(a) < ticks(b) ? -1 : ticks(a) > ticks(b) ? 1 : 0;
+}

