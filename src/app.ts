@@ -1,5 +1,6 @@
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
+import { lineLogger, type Logger, createLogger } from './logging';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { DefenderClient } from './defender/client';
@@ -14,10 +15,11 @@ import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { ActionSigner } from './bot/signed-actions';
+import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
-import { createServer } from './server';
+import { createServer, type ReadinessReport } from './server';
 import type { Store } from './store/store';
 
 export interface BotApp {
@@ -25,7 +27,18 @@ export interface BotApp {
   adapter: CloudAdapter;
   /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
   notifier: Notifier;
-  close(): Promise<void>;
+  /** Storage reachable and the app's own token obtainable. */
+  readiness(): Promise<ReadinessReport>;
+  /**
+   * Graceful stop: no new requests, turns in flight finish (up to `deadlineMs`), the notifier's
+   * current send completes (the rest stays in the durable outbox). The store is the caller's to close.
+   */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export interface BotAppOptions {
+  inbound?: InboundMode;
+  logger?: Logger;
 }
 
 /**
@@ -39,12 +52,10 @@ const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
 const MAX_TRACKING_MS = 30 * 60 * 1000;
 
-export function createBotApp(
-  config: BotConfig,
-  store: Store,
-  inbound: InboundMode = 'botframework',
-  log: (line: string) => void = console.error,
-): BotApp {
+export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
+  const inbound = options.inbound ?? 'botframework';
+  const logger = options.logger ?? createLogger();
+  const log = lineLogger(logger);
   const authority = `${config.entra.authorityHost}/${config.bot.tenantId}`;
   const msal = createMsalClient({
     clientId: config.bot.appId,
@@ -62,12 +73,15 @@ export function createBotApp(
       ToChannelFromBotLoginUrl: authority,
     }, msal)
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
+  // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
+  if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));
   adapter.onTurnError = async (context, error) => {
-    log(`turn failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error({ err: error }, 'turn failed');
     await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
   };
 
-  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl });
+  // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
+  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
   const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();
@@ -97,28 +111,53 @@ export function createBotApp(
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),
   });
+  const appToken = appTokenSource(msal, config.defender.tokenResource);
   const notifier = createNotifier({
     store,
     defender,
-    appToken: appTokenSource(msal, config.defender.tokenResource),
+    appToken,
     connector: new TeamsConnectorSender(adapter, config.bot.appId),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
   const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
-  const server = createServer({ adapter, bot });
+  const readiness = async (): Promise<ReadinessReport> => {
+    const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
+    return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
+  };
+  const { server, inFlight } = createServer({ adapter, bot, logger, readiness });
 
   return {
     server,
     adapter,
     notifier,
-    close: async () => {
+    readiness,
+    close: async (deadlineMs = 8000) => {
+      const deadline = Date.now() + deadlineMs;
+      server.close();
+      while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       tracker.stop();
       await notifier.stop();
-      server.close();
     },
   };
+}
+
+const CHECK_TIMEOUT_MS = 3000;
+
+async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Entra's consent page for the bot's delegated Defender permissions, back to the bot when done. */

@@ -24,7 +24,12 @@ export interface BotConfig {
   actionPollIntervalMs: number;
   storage: { databaseUrl?: string; sqlitePath: string };
   notifier: { pollIntervalMs: number };
+  /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
+  allowedTenants: string[];
+  logLevel: string;
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
 
@@ -68,6 +73,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a PostgreSQL URL like postgres://user:password@host:5432/database (or leave it empty to use the embedded SQLite file).');
   }
+  const allowedTenants = (read('ALLOWED_TENANTS') || tenantId).split(',').map((id) => id.trim().toLowerCase()).filter(Boolean);
+  const badTenants = allowedTenants.filter((id) => !GUID.test(id));
+  if (read('ALLOWED_TENANTS') && badTenants.length > 0) {
+    problems.push(`ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs); not GUIDs: ${badTenants.join(', ')}.`);
+  }
+  const logLevel = read('LOG_LEVEL') || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
 
   if (problems.length > 0) return { ok: false, problems };
@@ -85,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       actionPollIntervalMs: actionPollSeconds * 1000,
       storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
       notifier: { pollIntervalMs: notifySeconds * 1000 },
+      allowedTenants,
+      logLevel,
     },
   };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createBotApp, type BotApp } from './app';
 import { hasRealCredentials, loadConfig, type BotConfig } from './config';
+import { createLogger, type Logger } from './logging';
 import { openStore } from './store/open-store';
 import type { Store } from './store/store';
 
@@ -23,8 +24,9 @@ async function main(): Promise<void> {
       console.error('\nSet these in .env (see .env.example) or in the environment, then start again.');
       process.exit(1);
     }
+    const logger = productionLogger(result.config.logLevel);
     store = await openConfiguredStore(result.config);
-    app = createBotApp(result.config, store);
+    app = createBotApp(result.config, store, { logger });
     port = result.config.port;
   } else {
     const conflicting = REAL_ENDPOINT_SETTINGS.filter((name) => env[name]);
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     const { startLocalMode } = await import('./local-mode.js');
     const local = await startLocalMode(port);
     store = await openConfiguredStore(local.config);
-    app = createBotApp(local.config, store, local.inbound);
+    app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger(env.LOG_LEVEL ?? 'warn') });
     stopTwin = () => local.twin.close();
     printLocalBanner(port, local.twin.defender.baseUrl);
   }
@@ -58,6 +60,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/** JSON logs; libraries' console output (botbuilder prints auth failures) goes through the same scrubbing logger. */
+function productionLogger(level: string): Logger {
+  const logger = createLogger(level);
+  const toLog = (write: (message: string) => void) => (...args: unknown[]) => write(args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' '));
+  console.error = toLog((message) => logger.warn({ source: 'library' }, message));
+  console.warn = toLog((message) => logger.warn({ source: 'library' }, message));
+  return logger;
 }
 
 async function openConfiguredStore(config: BotConfig): Promise<Store> {

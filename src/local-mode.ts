@@ -17,6 +17,8 @@ export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): B
     actionPollIntervalMs: 2000,
     storage: { sqlitePath: ':memory:' },
     notifier: { pollIntervalMs: 15_000 },
+    allowedTenants: [SEEDED.tenantId],
+    logLevel: 'info',
     ...overrides,
   };
 }

@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
+import { type Logger, withCorrelation } from './logging';
 
 /** Where Entra's consent page returns: consent is recorded by then, so the page only says what to do next. */
 const CONSENT_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Defender ChatOps</title></head>
@@ -9,22 +11,63 @@ const CONSENT_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="u
 or click the button again.</p>
 </body></html>`;
 
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export interface BotServer {
+  server: restify.Server;
+  /** Turns being handled right now (graceful shutdown waits for them). */
+  inFlight(): number;
+}
+
 /**
  * The bot's HTTP face: `POST /api/messages` (Bot Framework activities, authenticated by the
- * adapter), `GET /healthz`, and the page Entra's consent flow returns to.
+ * adapter), `GET /healthz` (alive), `GET /readyz` (dependencies reachable), and the page Entra's
+ * consent flow returns to. Every activity is logged once, under its own correlation id.
  */
-export function createServer(options: { adapter: CloudAdapter; bot: ActivityHandlerBase }): restify.Server {
-  const { adapter, bot } = options;
+export function createServer(options: {
+  adapter: CloudAdapter;
+  bot: ActivityHandlerBase;
+  logger: Logger;
+  readiness: () => Promise<ReadinessReport>;
+}): BotServer {
+  const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'defender-chatops' });
   server.use(restify.plugins.bodyParser({ mapParams: false }));
+  let inFlight = 0;
 
   server.post('/api/messages', async (req, res) => {
-    await adapter.process(req, res, (context) => bot.run(context));
+    const correlationId = crypto.randomUUID();
+    const started = Date.now();
+    const activity = (req.body ?? {}) as { type?: string; name?: string; channelId?: string; conversation?: { conversationType?: string; tenantId?: string } };
+    inFlight += 1;
+    try {
+      res.header('x-correlation-id', correlationId);
+      await withCorrelation(correlationId, () => adapter.process(req, res, (context) => bot.run(context)));
+    } finally {
+      inFlight -= 1;
+      withCorrelation(correlationId, () => logger.info({
+        activityType: activity.type,
+        activityName: activity.name,
+        channelId: activity.channelId,
+        conversationType: activity.conversation?.conversationType,
+        tenantId: activity.conversation?.tenantId,
+        status: res.statusCode,
+        ms: Date.now() - started,
+      }, 'activity'));
+    }
   });
 
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     next();
+  });
+
+  server.get('/readyz', async (_req, res) => {
+    const report = await options.readiness();
+    res.send(report.ready ? 200 : 503, report);
   });
 
   server.get('/auth/end', (_req, res, next) => {
@@ -33,5 +76,5 @@ export function createServer(options: { adapter: CloudAdapter; bot: ActivityHand
     next();
   });
 
-  return server;
+  return { server, inFlight: () => inFlight };
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { type BotApp, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
+import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import { startTwin, type Twin } from '../../src/twin';
@@ -11,6 +12,7 @@ export interface BotWithTwin {
   twin: Twin;
   app: BotApp;
   store: Store;
+  /** Every line the bot logged (JSON), for log assertions and the secrets scan. */
   logs: string[];
   close(): Promise<void>;
 }
@@ -23,7 +25,8 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
   const twin = await startTwin();
   const logs: string[] = [];
   const store = await SqliteStore.open(':memory:');
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, 'botframework', (line) => logs.push(line));
+  const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
+  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);

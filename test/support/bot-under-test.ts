@@ -5,6 +5,7 @@ import {
 } from 'botbuilder';
 import type restify from 'restify';
 import { createCloudAdapter } from '../../src/bot/adapter';
+import { createLogger } from '../../src/logging';
 import { createServer } from '../../src/server';
 import { TwinClock } from '../../src/twin/clock';
 import { SEEDED, seedDirectory } from '../../src/twin/directory';
@@ -108,7 +109,9 @@ export async function startBotUnderTest(): Promise<BotUnderTest> {
     ToChannelFromBotOAuthScope: 'https://api.botframework.com',
   });
   const bot = new TestBot();
-  const server = createServer({ adapter, bot });
+  const { server } = createServer({
+    adapter, bot, logger: createLogger('silent'), readiness: async () => ({ ready: true, checks: {} }),
+  });
   await listen(server);
   const botEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
   teams.setBotEndpoint(botEndpoint);

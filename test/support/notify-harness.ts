@@ -18,6 +18,7 @@ import { createNotifier, type Notifier, type NotifierSettings } from '../../src/
 import type { CardTarget } from '../../src/notify/outbox-sender';
 import { parseSeverity, SubscriptionRegistry } from '../../src/notify/subscriptions';
 import { TeamsConnectorSender } from '../../src/notify/teams-sender';
+import { createLogger } from '../../src/logging';
 import { createServer } from '../../src/server';
 import { PostgresStore } from '../../src/store/postgres-store';
 import { SqliteStore } from '../../src/store/sqlite-store';
@@ -69,7 +70,10 @@ export class NotifyEnv {
     const openReplicaStore = () => openStore(options.store);
     const store = await openReplicaStore();
     const registry = new SubscriptionRegistry(store, () => undefined);
-    const server = createServer({ adapter: adapterFor(entra, teams), bot: new SubscribingBot(registry) });
+    const { server } = createServer({
+      adapter: adapterFor(entra, teams), bot: new SubscribingBot(registry),
+      logger: createLogger('silent'), readiness: async () => ({ ready: true, checks: {} }),
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const botEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
     teams.setBotEndpoint(botEndpoint);

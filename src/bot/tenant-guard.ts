@@ -1,0 +1,34 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import { cardLocale } from '../cards/locale';
+
+const REFUSAL = {
+  'en-US': 'Sorry, this bot serves only the organization that installed it. Your organization is not on its list.',
+  'sv-SE': 'Den här boten betjänar bara organisationen som installerade den. Din organisation finns inte på listan.',
+} as const;
+
+/**
+ * Activities from tenants not on the allow-list get a polite refusal and nothing else: no sign-in,
+ * no Defender call, no stored state.
+ */
+export class TenantGuard implements Middleware {
+  constructor(private readonly allowedTenants: ReadonlySet<string>, private readonly log: (line: string) => void) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { activity } = context;
+    const tenantId: string | undefined = activity.conversation?.tenantId ?? activity.channelData?.tenant?.id;
+    if (tenantId && this.allowedTenants.has(tenantId.toLowerCase())) {
+      await next();
+      return;
+    }
+    this.log(`refused a ${activity.type} activity from tenant ${tenantId ?? '(none)'}: not on the allow-list`);
+    const text = REFUSAL[cardLocale(activity.locale)];
+    if (activity.type === ActivityTypes.Message) {
+      await context.sendActivity(text);
+    } else if (activity.type === ActivityTypes.Invoke) {
+      const body = activity.name === 'adaptiveCard/action'
+        ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text }
+        : undefined;
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: body ? 200 : 403, body } });
+    }
+  }
+}

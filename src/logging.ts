@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+/** The correlation id of the activity being handled, carried through every await of its turn. */
+const correlation = new AsyncLocalStorage<{ correlationId: string }>();
+
+export function withCorrelation<T>(correlationId: string, work: () => T): T {
+  return correlation.run({ correlationId }, work);
+}
+
+/** Field names whose values never reach a log line, wherever they appear in a logged object. */
+const SECRET_FIELDS = [
+  'authorization', 'Authorization', 'token', 'accessToken', 'access_token', 'assertion', 'ssoToken',
+  'secret', 'clientSecret', 'client_secret', 'password', 'appPassword', 'MicrosoftAppPassword', 'cardSigningSecret',
+];
+
+const REDACT_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`), 'req.headers.authorization', 'headers.authorization'];
+
+/**
+ * Structured JSON logs (pino): each line carries the turn's correlation id, secrets are redacted
+ * by field name, and free text is scrubbed of anything shaped like a token.
+ */
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  return pino({
+    level,
+    base: { service: 'defender-chatops' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: () => correlation.getStore() ?? {},
+    hooks: {
+      // Messages are free text (often an error's message from a library): scrub them too.
+      logMethod(args, method) {
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>);
+      },
+    },
+  }, destination);
+}
+
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+const SECRET_PARAMETER = /\b(client_secret|assertion|access_token|refresh_token|id_token|password)=[^&\s"']+/gi;
+
+/** Removes anything that looks like a token or a secret parameter from free text. */
+export function scrub(text: string): string {
+  return text
+    .replace(JWT, '[redacted-jwt]')
+    .replace(BEARER, '$1 [redacted]')
+    .replace(SECRET_PARAMETER, '$1=[redacted]');
+}
+
+/** The `(line) => void` logging port the modules take, writing warnings to the structured log. */
+export function lineLogger(logger: Logger): (line: string) => void {
+  return (line) => logger.warn(line);
+}
