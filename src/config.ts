@@ -29,6 +29,23 @@ export interface BotConfig {
   logLevel: string;
 }
 
+const GLOBAL_RESOURCE = 'https://api.securitycenter.microsoft.com';
+const COMMERCIAL_LOGIN = 'https://login.microsoftonline.com';
+
+/**
+ * Defender API hosts per region and cloud. Regional hosts only cut latency: their tokens are for
+ * the global resource (a token asked for a regional resource is refused with AADSTS500011).
+ */
+export const DEFENDER_REGIONS: Record<string, { apiUrl: string; tokenResource: string; authorityHost: string }> = {
+  global: { apiUrl: GLOBAL_RESOURCE, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN },
+  ...Object.fromEntries(['us', 'eu', 'uk', 'au', 'swa', 'ina', 'aea'].map((region) => [region, {
+    apiUrl: `https://${region}.api.security.microsoft.com`, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN,
+  }])),
+  gcc: { apiUrl: 'https://api-gcc.securitycenter.microsoft.us', tokenResource: 'https://api-gcc.securitycenter.microsoft.us', authorityHost: COMMERCIAL_LOGIN },
+  'gcc-high': { apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us', authorityHost: 'https://login.microsoftonline.us' },
+  dod: { apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us', authorityHost: 'https://login.microsoftonline.us' },
+};
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
@@ -64,9 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
 
   const port = numberSetting(read('PORT') || '3978', 'PORT', problems, { min: 1, max: 65535 });
   const actionPollSeconds = numberSetting(read('ACTION_POLL_SECONDS') || '10', 'ACTION_POLL_SECONDS', problems, { min: 1, max: 300 });
-  const authorityHost = urlSetting(read('ENTRA_AUTHORITY_HOST') || 'https://login.microsoftonline.com', 'ENTRA_AUTHORITY_HOST', problems);
-  const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_API_URL', problems);
-  const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || 'https://api.securitycenter.microsoft.com', 'DEFENDER_TOKEN_RESOURCE', problems);
+  const regionName = (read('DEFENDER_REGION') || 'global').toLowerCase();
+  const region = DEFENDER_REGIONS[regionName];
+  if (!region) problems.push(`DEFENDER_REGION "${regionName}" is not known. Valid values: ${Object.keys(DEFENDER_REGIONS).join(', ')}.`);
+  const defaults = region ?? DEFENDER_REGIONS.global;
+  const authorityHost = urlSetting(read('ENTRA_AUTHORITY_HOST') || defaults.authorityHost, 'ENTRA_AUTHORITY_HOST', problems);
+  const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || defaults.apiUrl, 'DEFENDER_API_URL', problems);
+  const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || defaults.tokenResource, 'DEFENDER_TOKEN_RESOURCE', problems);
   const publicUrl = read('BOT_PUBLIC_URL') ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
   const channel = channelSetting(read('BOT_CHANNEL_OPENID_METADATA_URL'), read('BOT_CHANNEL_TOKEN_ISSUER'), problems);
   const databaseUrl = read('DATABASE_URL') || undefined;

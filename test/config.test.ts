@@ -23,6 +23,8 @@ describe('configuration from the environment', () => {
       sso: { resourceUri: `api://botid-${VALID.MICROSOFT_APP_ID}` },
       storage: { sqlitePath: 'data/chatops.db' },
       notifier: { pollIntervalMs: 60_000 },
+      allowedTenants: [VALID.MICROSOFT_APP_TENANT_ID],
+      logLevel: 'info',
     });
     expect(result.config.entra.knownAuthorities).toBeUndefined();
     expect(result.config.channel).toBeUndefined();
@@ -55,10 +57,29 @@ describe('configuration from the environment', () => {
     ['BOT_PUBLIC_URL', 'chatops.contoso.com', /BOT_PUBLIC_URL must be an https:\/\/ URL/],
     ['DATABASE_URL', 'mysql://db/chatops', /DATABASE_URL must be a PostgreSQL URL/],
     ['BOT_CHANNEL_OPENID_METADATA_URL', 'https://twin.example/v1/.well-known/openidconfiguration', /go together/],
+    ['ALLOWED_TENANTS', 'contoso.com,7f3c1a52-9d4e-4b8a-a1c6-2e5f80d4b913', /ALLOWED_TENANTS must be a comma-separated list of tenant ids.*contoso\.com/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
   ])('names a malformed %s and what it should look like', (name, value, message) => {
     const problems = problemsWith({ ...VALID, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('lists the valid regions for an unknown DEFENDER_REGION', () => {
+    const problems = problemsWith({ ...VALID, DEFENDER_REGION: 'mars' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/DEFENDER_REGION "mars" is not known\. Valid values: global, us, eu, uk, au, swa, ina, aea, gcc, gcc-high, dod/);
+  });
+
+  it.each([
+    ['eu', 'https://eu.api.security.microsoft.com', 'https://api.securitycenter.microsoft.com', 'https://login.microsoftonline.com'],
+    ['gcc', 'https://api-gcc.securitycenter.microsoft.us', 'https://api-gcc.securitycenter.microsoft.us', 'https://login.microsoftonline.com'],
+    ['gcc-high', 'https://api-gov.securitycenter.microsoft.us', 'https://api-gov.securitycenter.microsoft.us', 'https://login.microsoftonline.us'],
+  ])('DEFENDER_REGION %s picks the API host, token resource and sign-in cloud', (region, apiUrl, tokenResource, authorityHost) => {
+    const result = loadConfig({ ...VALID, DEFENDER_REGION: region });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.defender).toEqual({ apiUrl, tokenResource });
+    expect(result.config.entra.authorityHost).toBe(authorityHost);
   });
 
   it('reports every problem at once', () => {
