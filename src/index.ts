@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     }
     port = Number(env.PORT ?? 3978);
     // The twin is loaded only here, when local mode is chosen; production never imports it.
-    const { startLocalMode } = await import('./local-mode.js');
+    const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
+    if (relaunchTrustingTwinCa()) return;
     const local = await startLocalMode(port);
     store = await openConfiguredStore(local.config);
     app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger(env.LOG_LEVEL ?? 'warn') });

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { InboundMode } from './app';
 import type { BotConfig } from './config';
 import { DEFENDER_API, SEEDED, SEEDED_USERS } from './twin/directory';
 import { startTwin, type Twin, type TwinOptions } from './twin';
+import { ensureTwinCertificates } from './twin/tls';
 
 /** Bot configuration that points at a running twin exactly as production points at Microsoft. */
 export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): BotConfig {
@@ -42,4 +44,21 @@ export async function startLocalMode(port: number, options: TwinOptions = {}): P
     config: twinBotConfig(twin, { port }),
     inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
   };
+}
+
+/**
+ * Node reads extra trusted CAs only at start, and msal must trust the twin's HTTPS. When this
+ * process was started without the twin's CA (e.g. `node dist/index.js`), it runs itself again with
+ * it and mirrors the child's exit. Returns false when the CA is already trusted.
+ */
+export function relaunchTrustingTwinCa(): boolean {
+  const { caPath } = ensureTwinCertificates();
+  if (process.env.NODE_EXTRA_CA_CERTS === caPath) return false;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 1));
+  return true;
 }
