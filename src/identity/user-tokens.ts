@@ -22,6 +22,8 @@ export type ExchangeOutcome =
 
 /** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+/** Past this many users, expired tokens are swept out whenever a new one is kept. */
+const SWEEP_ABOVE = 5000;
 
 /**
  * Exchanges a user's Teams SSO token for a delegated Defender token (on-behalf-of) and keeps the
@@ -66,11 +68,17 @@ export class UserTokenService {
       name: String(claims.name ?? result.account?.name ?? ''),
     };
     this.tokens.set(keyOf(user), token);
+    if (this.tokens.size > SWEEP_ABOVE) this.sweep();
     return { ok: true, token };
   }
 
   forget(user: TeamsUser): void {
     this.tokens.delete(keyOf(user));
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, token] of this.tokens) if (token.expiresOnMs <= now) this.tokens.delete(key);
   }
 }
 

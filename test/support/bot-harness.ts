@@ -40,18 +40,7 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
   };
 }
 
-/** Waits (briefly, polling) until `check` passes; for work the bot does after answering. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+export { eventually } from './eventually';
 
 /** Every text of a card (TextBlock texts, FactSet titles and values, button titles), for "the card shows X". */
 export function cardText(card: unknown): string {

@@ -13,6 +13,17 @@ const CHROMIUM_ARGS = [
 /** A card in a Teams chat is at most about this wide (px). */
 export const TEAMS_CARD_WIDTH = 450;
 
+/** Teams' light-theme text colours, the same on default and emphasis containers. */
+const TEAMS_FOREGROUND_COLORS = {
+  default: { default: '#242424', subtle: '#616161' },
+  dark: { default: '#252423', subtle: '#484644' },
+  light: { default: '#FFFFFF', subtle: '#F5F5F5' },
+  accent: { default: '#5B5FC7', subtle: '#7F85F5' },
+  good: { default: '#0E700E', subtle: '#107C10' },
+  warning: { default: '#835B00', subtle: '#8A6100' },
+  attention: { default: '#C4314B', subtle: '#D13438' },
+};
+
 /** Teams' light theme, as close as a host config gets: Teams' spacing, type ramp, colours and 6 actions. */
 const TEAMS_HOST_CONFIG = {
   supportsInteractivity: true,
@@ -32,30 +43,8 @@ const TEAMS_HOST_CONFIG = {
   separator: { lineThickness: 1, lineColor: '#E0E0E0' },
   imageSizes: { small: 32, medium: 52, large: 100 },
   containerStyles: {
-    default: {
-      backgroundColor: '#FFFFFF',
-      foregroundColors: {
-        default: { default: '#242424', subtle: '#616161' },
-        dark: { default: '#252423', subtle: '#484644' },
-        light: { default: '#FFFFFF', subtle: '#F5F5F5' },
-        accent: { default: '#5B5FC7', subtle: '#7F85F5' },
-        good: { default: '#0E700E', subtle: '#107C10' },
-        warning: { default: '#835B00', subtle: '#8A6100' },
-        attention: { default: '#C4314B', subtle: '#D13438' },
-      },
-    },
-    emphasis: {
-      backgroundColor: '#F5F5F5',
-      foregroundColors: {
-        default: { default: '#242424', subtle: '#616161' },
-        dark: { default: '#252423', subtle: '#484644' },
-        light: { default: '#FFFFFF', subtle: '#F5F5F5' },
-        accent: { default: '#5B5FC7', subtle: '#7F85F5' },
-        good: { default: '#0E700E', subtle: '#107C10' },
-        warning: { default: '#835B00', subtle: '#8A6100' },
-        attention: { default: '#C4314B', subtle: '#D13438' },
-      },
-    },
+    default: { backgroundColor: '#FFFFFF', foregroundColors: TEAMS_FOREGROUND_COLORS },
+    emphasis: { backgroundColor: '#F5F5F5', foregroundColors: TEAMS_FOREGROUND_COLORS },
     good: { backgroundColor: '#E7F2DA' },
     attention: { backgroundColor: '#FCF4F6' },
     warning: { backgroundColor: '#FBF6D9' },

@@ -19,6 +19,7 @@ import type { CardTarget } from '../../src/notify/outbox-sender';
 import { parseSeverity, SubscriptionRegistry } from '../../src/notify/subscriptions';
 import { TeamsConnectorSender } from '../../src/notify/teams-sender';
 import { createLogger } from '../../src/logging';
+import { eventually as waitFor } from './eventually';
 import { createServer } from '../../src/server';
 import { PostgresStore } from '../../src/store/postgres-store';
 import { SqliteStore } from '../../src/store/sqlite-store';
@@ -234,17 +235,9 @@ export function alertIdOf(card: unknown): string | undefined {
   return found;
 }
 
-/** Waits (polling) until `check` passes. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+/** Waits (polling) until `check` passes; the notifier's work takes longer than a turn. */
+export function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  return waitFor(check, timeoutMs, 50);
 }
 
 function adapterFor(entra: EntraTwin, teams: TeamsTwin): CloudAdapter {
