@@ -1,6 +1,7 @@
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
+import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { DefenderClient } from './defender/client';
@@ -77,7 +78,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));
   adapter.onTurnError = async (context, error) => {
     logger.error({ err: error }, 'turn failed');
-    await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
+    await context.sendActivity(stringsForLocale(context.activity.locale).bot.turnError).catch(() => undefined);
   };
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.

@@ -1,8 +1,9 @@
 import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { Acting } from './acting';
 import { type CardActions, localeOf } from './card-actions';
-import { parseCommand, type ParseResult } from './commands/parse';
+import { type Command, parseCommand, type ParseResult } from './commands/parse';
 import { type CommandDeps, runCommand } from './commands/run';
 import { problemView } from './problems';
 import type { Screens } from './screens';
@@ -71,48 +72,49 @@ export class DefenderBot extends TeamsActivityHandler {
       await context.sendActivity({ attachments: [this.deps.views.help(locale)] });
       return;
     }
+    const strings = stringsForLocale(locale).bot;
     const user = this.deps.userOf(context);
     if (!user) {
-      await context.sendActivity('I could not tell who you are. Please message me from Microsoft Teams.');
+      await context.sendActivity(strings.whoAreYou);
       return;
     }
     if (command.name === 'signout') {
       this.deps.tokens.forget(user);
-      await context.sendActivity('You are signed out of Defender in this bot. Your next command signs you in again.');
+      await context.sendActivity(strings.signedOut);
       return;
     }
     const token = this.deps.tokens.cached(user) ?? (await this.localToken(user));
     if (!token) {
       this.deps.signIn.rememberPending(context, user, { text, locale });
-      await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user)] });
+      await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
       return;
     }
-    await this.runCommand(context, text, token);
+    await this.runCommand(context, text, token, locale);
   }
 
-  private async runCommand(context: TurnContext, text: string, token: UserDefenderToken): Promise<void> {
+  private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
     const parsed = parseCommand(text);
     if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
-    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale: localeOf(context) };
+    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale };
     try {
       const card = await runCommand(parsed.command, acting, context, this.deps.commands);
       await context.sendActivity({ attachments: [card] });
     } catch (error) {
-      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error))] });
+      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error, acting.locale))] });
     }
   }
 
-  /** After the SSO exchange, the command that asked for sign-in runs without being typed again. */
+  /** After the SSO exchange, the command that asked for sign-in runs without being typed again, in the language it was typed in. */
   private async completePending(context: TurnContext, token: UserDefenderToken): Promise<void> {
     const user = this.deps.userOf(context);
     const pending = user && this.deps.signIn.takePending(context, user);
-    if (pending) await this.runCommand(context, pending.text, token);
+    if (pending) await this.runCommand(context, pending.text, token, pending.locale ?? localeOf(context));
   }
 
   private async resendSignIn(context: TurnContext): Promise<InvokeResponse> {
     const user = this.deps.userOf(context);
-    if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user)] });
+    if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, localeOf(context))] });
     return { status: 200 };
   }
 
@@ -120,9 +122,7 @@ export class DefenderBot extends TeamsActivityHandler {
   private async reportSignInFailure(context: TurnContext): Promise<InvokeResponse> {
     const { code, message } = (context.activity.value ?? {}) as { code?: unknown; message?: unknown };
     this.deps.log(`Teams single sign-on failed: ${String(code)} ${String(message ?? '')}`.trim());
-    await context.sendActivity(
-      `Sign-in through Teams failed (${String(code)}). Ask your admin to check the bot's single sign-on settings (see the deployment guide, "Troubleshooting").`,
-    );
+    await context.sendActivity(fill(stringsForLocale(localeOf(context)).bot.signInFailed, { code: String(code) }));
     return { status: 200 };
   }
 
@@ -135,19 +135,29 @@ export class DefenderBot extends TeamsActivityHandler {
 
   private explain(parsed: Extract<ParseResult, { ok: false }>, locale: string) {
     const { views } = this.deps;
+    const strings = stringsForLocale(locale);
+    const input = strings.bot.input;
     switch (parsed.problem) {
       case 'empty':
       case 'unknown':
         return views.help(locale, parsed.suggestion);
       case 'too_long':
-        return views.message(locale, { kind: 'warning', title: 'That message is too long', text: 'Type a short command such as `alerts high` or `device <name>`.' });
+        return views.message(locale, { kind: 'warning', title: input.tooLongTitle, text: input.tooLongText });
       case 'missing_argument':
       case 'bad_argument':
         return views.message(locale, {
           kind: 'warning',
-          title: parsed.word ? `I did not understand "${parsed.word}"` : 'Something is missing',
-          text: `Type: \`${parsed.usage}\``,
+          title: parsed.word ? fill(input.notUnderstoodTitle, { word: parsed.word }) : input.missingTitle,
+          text: parsed.command ? fill(input.typeUsage, { usage: usageOf(parsed.command, strings) }) : '',
         });
     }
   }
+}
+
+/** A command's syntax in the user's language: from the help card's list, or the bot's own table for the rest. */
+function usageOf(command: Command['name'], strings: CardStrings): string {
+  const listed = Object.fromEntries(Object.entries(strings.help.commands).map(([name, { usage }]) => [name, usage])) as
+    Record<keyof CardStrings['help']['commands'], string>;
+  const usages: Record<Command['name'], string> = { ...listed, ...strings.bot.usage };
+  return usages[command];
 }

@@ -1,11 +1,12 @@
 import { type AdaptiveCardInvokeResponse, type Attachment, TurnContext } from 'botbuilder';
+import { fill, stringsForLocale } from '../cards/strings';
 import type { DefenderClient } from '../defender/client';
 import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
 import { type Acting, tokenSource } from './acting';
 import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
 import { problemView } from './problems';
-import type { ResponseActions } from './responses';
+import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
@@ -41,8 +42,10 @@ export class CardActions {
 
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
     const value = (context.activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown } };
+    const locale = localeOf(context);
+    const strings = stringsForLocale(locale).bot.cardActions;
     const user = this.deps.userOf(context);
-    if (!user) return errorResponse(400, 'BadRequest', 'This action must come from a signed-in Teams user.');
+    if (!user) return errorResponse(400, 'BadRequest', strings.notFromUser);
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
@@ -50,20 +53,18 @@ export class CardActions {
       verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
     } catch (error) {
       if (error instanceof ActionRejectedError && error.reason === 'expired') {
-        return this.card(this.deps.views.message(localeOf(context), {
-          kind: 'warning', title: 'This card has expired', text: 'Open the device again to get a fresh card, then repeat the action.',
-        }));
+        return this.card(this.deps.views.message(locale, { kind: 'warning', title: strings.expiredTitle, text: strings.expiredText }));
       }
-      return errorResponse(400, 'BadRequest', 'This card action is not valid here. Use a card the bot posted in this conversation.');
+      return errorResponse(400, 'BadRequest', strings.invalidAction);
     }
 
     const token = await this.tokenFor(user, value.authentication?.token);
-    if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible);
-    const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale: localeOf(context) };
+    if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
+    const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
     try {
       return await this.dispatch(context, acting, verified);
     } catch (error) {
-      return this.card(this.deps.views.message(acting.locale, problemView(error)));
+      return this.card(this.deps.views.message(locale, problemView(error, locale)));
     }
   }
 
@@ -91,19 +92,22 @@ export class CardActions {
     }
     const confirm = CONFIRM_VERBS[action.verb];
     if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
-    return errorResponse(400, 'BadRequest', 'This card action is not known to the bot.');
+    return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
   private async confirm(
     context: TurnContext, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.deps.responses.execute(acting, { kind, machineId, nonce: action.nonce!, inputs: action.inputs });
+    const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
-      return this.card(this.deps.views.message(acting.locale, { kind: 'warning', title: 'Check your input', text: outcome.problem }));
+      return this.card(this.deps.views.message(acting.locale, {
+        kind: 'warning', title: strings.cardActions.checkInputTitle, text: inputProblemText(outcome.problem, acting.locale),
+      }));
     }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
-        kind: 'info', title: 'Already submitted', text: 'This confirmation was already sent to Defender. Type `actions <device>` to see its status.',
+        kind: 'info', title: strings.cardActions.alreadySubmittedTitle, text: strings.cardActions.alreadySubmittedText,
       }));
     }
     const statusCard = this.deps.screens.actionStatus(acting, outcome.action);
@@ -131,7 +135,8 @@ export class CardActions {
 
   private async postBelow(context: TurnContext, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
     await context.sendActivity({ attachments: [card] });
-    return { statusCode: 200, type: MESSAGE, value: 'Opened below.' } as unknown as AdaptiveCardInvokeResponse;
+    const value = stringsForLocale(localeOf(context)).bot.cardActions.openedBelow;
+    return { statusCode: 200, type: MESSAGE, value } as unknown as AdaptiveCardInvokeResponse;
   }
 
   private card(card: Attachment): AdaptiveCardInvokeResponse {
@@ -141,6 +146,18 @@ export class CardActions {
 
 export function localeOf(context: TurnContext): string {
   return context.activity.locale ?? 'en-US';
+}
+
+function inputProblemText(problem: InputProblem, locale: string): string {
+  const strings = stringsForLocale(locale).bot.responseInput;
+  switch (problem.kind) {
+    case 'comment_required':
+      return strings.commentRequired;
+    case 'comment_too_long':
+      return fill(strings.commentTooLong, { length: problem.length, max: problem.max });
+    case 'isolation_type':
+      return strings.isolationType;
+  }
 }
 
 function errorResponse(statusCode: number, code: string, message: string): AdaptiveCardInvokeResponse {

@@ -1,42 +1,65 @@
 import crypto from 'node:crypto';
-import { DefenderApiError } from '../defender/errors';
+import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
+import { DefenderApiError, isResponseAction } from '../defender/errors';
 import type { MessageView } from './views';
 
+type ProblemStrings = CardStrings['bot']['problems'];
+
 /**
- * Turns any failure into a message a person can act on. Defender's errors already say what went
- * wrong and what to do; anything else gets a reference id that matches the server's log line.
+ * Turns any failure into a message a person can act on, in their language. Defender's errors say
+ * what went wrong and what to do (built from the error's fields; its English `message` is for
+ * logs); anything else gets a reference id that matches the server's log line.
  */
-export function problemView(error: unknown, log: (line: string) => void = console.error): MessageView {
+export function problemView(error: unknown, locale: string, log: (line: string) => void = console.error): MessageView {
+  const strings = stringsForLocale(locale).bot.problems;
   if (error instanceof DefenderApiError) {
     const kind = error.kind === 'throttled' || error.kind === 'already_in_progress' ? 'warning' : 'error';
-    return { kind, title: titleOf(error), text: error.message };
+    return { kind, title: strings.titles[error.kind], text: describe(error, strings) };
   }
   const reference = crypto.randomBytes(4).toString('hex');
   log(`unexpected error (ref ${reference}): ${error instanceof Error ? error.message : String(error)}`);
-  return {
-    kind: 'error',
-    title: 'Something went wrong',
-    text: `The bot could not complete this. Please try again; if it keeps failing, give your admin the reference ${reference}.`,
-  };
+  return { kind: 'error', title: strings.unexpectedTitle, text: fill(strings.unexpectedText, { reference }) };
 }
 
-function titleOf(error: DefenderApiError): string {
+function describe(error: DefenderApiError, strings: ProblemStrings): string {
+  const doing = error.operation ? strings.operations[error.operation] : strings.anyOperation;
+  const said = error.serverMessage ? fill(strings.serverSaid, { message: error.serverMessage }) : '';
+  // A failed action may still have reached Defender: say so, so nobody blindly repeats it.
+  const outcomeUnknown = error.operation && isResponseAction(error.operation) ? strings.actionOutcomeUnknown : strings.tryAgainSoon;
   switch (error.kind) {
-    case 'forbidden':
-      return 'Not allowed';
-    case 'not_found':
-      return 'Not found';
-    case 'throttled':
-      return 'Defender is busy';
-    case 'already_in_progress':
-      return 'Already in progress';
     case 'unauthorized':
-      return 'Please sign in again';
-    case 'unsupported_os':
-      return 'Not supported on this device';
+      return fill(strings.unauthorized, { doing });
+    case 'forbidden': {
+      const access = error.requiredAccess;
+      const needs = access
+        ? fill(strings.forbiddenNeeds, {
+          rolePermission: access.rolePermission,
+          apiPermissions: access.delegatedPermissions.join(strings.permissionSeparator),
+        })
+        : '';
+      return fill(strings.forbidden, { doing }) + needs + said;
+    }
+    case 'not_found':
+      return error.subject ? fill(strings.notFound[error.subject.kind], { id: error.subject.id }) : strings.notFoundAnything;
+    case 'throttled':
+      return fill(strings.throttled, { seconds: error.retryAfterSeconds ?? 60 });
+    case 'already_in_progress': {
+      const subject = error.subject ? fill(strings.subjects[error.subject.kind], { id: error.subject.id }) : strings.thisDevice;
+      return fill(strings.alreadyInProgress, { doing, subject });
+    }
     case 'bad_request':
-      return 'Check your input';
-    default:
-      return 'Defender is not answering';
+      return error.status === undefined
+        ? fill(strings.invalidInput, { detail: error.detail ?? '' }).trim()
+        : fill(strings.rejected, { doing }) + said;
+    case 'unsupported_os':
+      return fill(strings.unsupportedOs, { doing }) + said;
+    case 'server':
+      return fill(strings.server, { doing, status: error.status ?? 500 }) + outcomeUnknown;
+    case 'timeout':
+      return fill(strings.timeout, { doing, seconds: Math.ceil((error.timeoutMs ?? 0) / 1000) }) + outcomeUnknown;
+    case 'network':
+      return fill(strings.network, { doing }) + outcomeUnknown;
+    case 'malformed_response':
+      return fill(strings.malformed, { doing }) + outcomeUnknown;
   }
 }

@@ -16,10 +16,16 @@ export interface ResponseRequest {
   inputs: Record<string, unknown>;
 }
 
+/** What is wrong with the confirmation's inputs (the card layer says it in the user's language). */
+export type InputProblem =
+  | { kind: 'comment_required' }
+  | { kind: 'comment_too_long'; length: number; max: number }
+  | { kind: 'isolation_type' };
+
 export type ResponseOutcome =
   | { done: 'created'; action: MachineAction }
   | { done: 'already_submitted'; action?: MachineAction }
-  | { done: 'invalid_input'; problem: string };
+  | { done: 'invalid_input'; problem: InputProblem };
 
 /**
  * Sends a confirmed isolate or release to Defender exactly once, with the acting user's own token.
@@ -72,12 +78,12 @@ export class ResponseActions {
 function validInputs(
   kind: ResponseKind,
   inputs: Record<string, unknown>,
-): { comment: string; isolationType: 'Full' | 'Selective' } | { problem: string } {
+): { comment: string; isolationType: 'Full' | 'Selective' } | { problem: InputProblem } {
   const comment = typeof inputs.comment === 'string' ? inputs.comment.trim() : '';
-  if (!comment) return { problem: 'A comment is required: say why, e.g. "Ransomware alert 1234, isolating pending triage".' };
-  if (comment.length > MAX_COMMENT_LENGTH) return { problem: `The comment is too long (${comment.length} characters; at most ${MAX_COMMENT_LENGTH}).` };
+  if (!comment) return { problem: { kind: 'comment_required' } };
+  if (comment.length > MAX_COMMENT_LENGTH) return { problem: { kind: 'comment_too_long', length: comment.length, max: MAX_COMMENT_LENGTH } };
   const type = inputs.isolationType ?? 'Full';
-  if (kind === 'isolate' && type !== 'Full' && type !== 'Selective') return { problem: 'Choose Full or Selective isolation.' };
+  if (kind === 'isolate' && type !== 'Full' && type !== 'Selective') return { problem: { kind: 'isolation_type' } };
   return { comment, isolationType: type === 'Selective' ? 'Selective' : 'Full' };
 }
 

@@ -1,9 +1,10 @@
 import net from 'node:net';
 import type { Attachment } from 'botbuilder';
+import { fill, stringsForLocale } from '../cards/strings';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { isolationStateFrom } from '../defender/isolation';
-import type { Alert, Machine, MachineAction } from '../defender/model';
+import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction } from '../defender/model';
 import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
@@ -20,8 +21,8 @@ const AUDIT_ENTRIES = 20;
 export type DeviceLookup = { found: true; machine: Machine } | { found: false; card: Attachment };
 
 export interface AlertListRequest {
-  severities: string[];
-  statuses: string[];
+  severities: AlertSeverity[];
+  statuses: AlertStatus[];
   mine: boolean;
   top: number;
 }
@@ -50,11 +51,7 @@ export class Screens {
       top: request.top,
       orderBy: 'alertCreationTime desc',
     });
-    const filter = [
-      request.severities.length ? request.severities.join('/') : '',
-      request.statuses.join('/'),
-      request.mine ? `assigned to ${acting.token.upn}` : '',
-    ].filter(Boolean).join(' · ');
+    const filter = { severities: request.severities, statuses: request.statuses, mine: request.mine };
     const buttons = this.buttons(acting);
     return this.views.alertList(acting.locale, alerts, filter, (alert) => buttons.openAlert(alert.id));
   }
@@ -109,6 +106,7 @@ export class Screens {
     const token = tokenSource(acting);
     const wanted = query.trim();
     const buttons = this.buttons(acting);
+    const strings = stringsForLocale(acting.locale).bot.devices;
     const choices = (machines: Machine[]): DeviceLookup => ({
       found: false,
       card: this.views.deviceChoices(acting.locale, wanted, machines, (machine) => buttons.openDevice(machine.id)),
@@ -121,7 +119,7 @@ export class Screens {
       if (machines.length === 1) return { found: true, machine: machines[0] };
       if (machines.length > 1) return choices(machines);
       return { found: false, card: this.views.message(acting.locale, {
-        kind: 'warning', title: 'No device found', text: `No device you can see used the IP address ${wanted} in the last 15 minutes.`,
+        kind: 'warning', title: strings.noDeviceAtIpTitle, text: fill(strings.noDeviceAtIpText, { ip: wanted }),
       }) };
     }
     const lower = wanted.toLowerCase();
@@ -136,8 +134,8 @@ export class Screens {
     const closest = await this.defender.closestMachineNames(token, lower);
     return { found: false, card: this.views.message(acting.locale, {
       kind: 'warning',
-      title: 'No such device',
-      text: `No device named "${wanted}" that you can see in Defender.`,
+      title: strings.noSuchDeviceTitle,
+      text: fill(strings.noSuchDeviceText, { query: wanted }),
       suggestions: closest.map((name) => `device ${name}`),
     }) };
   }
@@ -188,42 +186,45 @@ export class Screens {
       return undefined;
     } catch (error) {
       if (!(error instanceof DefenderApiError) || (error.kind !== 'forbidden' && error.kind !== 'unauthorized')) throw error;
-      return this.views.message(acting.locale, {
-        kind: 'error',
-        title: 'Not allowed to subscribe',
-        text: 'Only someone who can read alerts in Defender (role permission "View Data") can subscribe a conversation to alert notifications.',
-      });
+      const strings = stringsForLocale(acting.locale).bot.subscriptions;
+      return this.views.message(acting.locale, { kind: 'error', title: strings.notAllowedTitle, text: strings.notAllowedText });
     }
   }
 
   subscribed(acting: Acting, subscription: Subscription): Attachment {
-    const scope = subscription.deviceGroup ? ` on devices in the device group "${subscription.deviceGroup}"` : '';
+    const strings = stringsForLocale(acting.locale);
+    const texts = strings.bot.subscriptions;
+    const scope = subscription.deviceGroup ? fill(texts.subscribedScope, { group: subscription.deviceGroup }) : '';
     return this.views.message(acting.locale, {
       kind: 'info',
-      title: 'Subscribed to alert notifications',
-      text: `This conversation now gets a card for each new Defender alert of severity ${subscription.minSeverity} or higher${scope}. Cards are updated when the alert changes.`,
+      title: texts.subscribedTitle,
+      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], scope }),
       suggestions: ['subscriptions', 'unsubscribe'],
     });
   }
 
   unsubscribed(acting: Acting, removed: number): Attachment {
+    const strings = stringsForLocale(acting.locale).bot.subscriptions;
     return this.views.message(acting.locale, removed > 0
-      ? { kind: 'info', title: 'Unsubscribed', text: 'This conversation no longer gets alert notifications.' }
-      : { kind: 'info', title: 'No subscription', text: 'This conversation had no alert notifications.', suggestions: ['subscribe high'] });
+      ? { kind: 'info', title: strings.unsubscribedTitle, text: strings.unsubscribedText }
+      : { kind: 'info', title: strings.noSubscriptionTitle, text: strings.noSubscriptionText, suggestions: ['subscribe high'] });
   }
 
   subscriptionList(acting: Acting, subscriptions: Subscription[]): Attachment {
+    const strings = stringsForLocale(acting.locale);
+    const texts = strings.bot.subscriptions;
     if (subscriptions.length === 0) {
       return this.views.message(acting.locale, {
-        kind: 'info', title: 'No subscriptions', text: 'This conversation gets no alert notifications.', suggestions: ['subscribe high', 'subscribe medium group Servers'],
+        kind: 'info', title: texts.noneTitle, text: texts.noneText, suggestions: ['subscribe high', 'subscribe medium group Servers'],
       });
     }
-    const lines = subscriptions.map((subscription) => {
-      const scope = subscription.deviceGroup ? `, device group "${subscription.deviceGroup}"` : '';
-      const state = subscription.disabled ? `DISABLED: ${subscription.disabled.reason}` : 'active';
-      return `${subscription.minSeverity} and higher${scope} (by ${subscription.createdBy.upn}): ${state}`;
-    });
-    return this.views.message(acting.locale, { kind: subscriptions.some((s) => s.disabled) ? 'warning' : 'info', title: 'Alert notifications', text: lines.join('\n\n') });
+    const lines = subscriptions.map((subscription) => fill(texts.listLine, {
+      severity: strings.severity[subscription.minSeverity],
+      scope: subscription.deviceGroup ? fill(texts.listScope, { group: subscription.deviceGroup }) : '',
+      upn: subscription.createdBy.upn,
+      state: subscription.disabled ? fill(texts.disabled, { reason: subscription.disabled.reason }) : texts.active,
+    }));
+    return this.views.message(acting.locale, { kind: subscriptions.some((s) => s.disabled) ? 'warning' : 'info', title: texts.listTitle, text: lines.join('\n\n') });
   }
 
   /** Isolation state from the device's recent history; a second, narrower request only if that history holds no isolation action. */

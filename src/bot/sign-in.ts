@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { type AdaptiveCardInvokeResponse, type Attachment, CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { OnceLedger } from './once';
 
@@ -40,11 +41,12 @@ export class SignInFlow {
   ) {}
 
   /** An OAuthCard that makes Teams send the user's SSO token silently (or show a sign-in button). */
-  oauthCard(user: TeamsUser): Attachment {
+  oauthCard(user: TeamsUser, locale: string): Attachment {
+    const strings = stringsForLocale(locale).bot.signIn;
     return CardFactory.oauthCard(
       this.settings.connectionName,
-      'Sign in to Microsoft Defender',
-      'Defender ChatOps acts in Defender as you. Sign in once to continue.',
+      strings.title,
+      strings.text,
       this.settings.consentUrl(user),
       { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri },
     );
@@ -63,17 +65,18 @@ export class SignInFlow {
   }
 
   /** 401 answer to an `Action.Execute` without a usable token: Teams signs the user in and re-sends. */
-  loginRequest(user: TeamsUser, silentExchangePossible: boolean): AdaptiveCardInvokeResponse {
+  loginRequest(user: TeamsUser, silentExchangePossible: boolean, locale: string): AdaptiveCardInvokeResponse {
+    const strings = stringsForLocale(locale).bot.signIn;
     return {
       statusCode: 401,
       type: 'application/vnd.microsoft.activity.loginRequest',
       value: {
-        text: 'Sign in to Microsoft Defender',
+        text: strings.title,
         connectionName: this.settings.connectionName,
         ...(silentExchangePossible
           ? { tokenExchangeResource: { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri } }
           : {}),
-        buttons: [{ type: 'signin', title: 'Sign in', value: this.settings.consentUrl(user) }],
+        buttons: [{ type: 'signin', title: strings.button, value: this.settings.consentUrl(user) }],
       },
     } as AdaptiveCardInvokeResponse;
   }

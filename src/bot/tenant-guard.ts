@@ -1,10 +1,5 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
-import { cardLocale } from '../cards/locale';
-
-const REFUSAL = {
-  'en-US': 'Sorry, this bot serves only the organization that installed it. Your organization is not on its list.',
-  'sv-SE': 'Den här boten betjänar bara organisationen som installerade den. Din organisation finns inte på listan.',
-} as const;
+import { stringsForLocale } from '../cards/strings';
 
 /**
  * Activities from tenants not on the allow-list get a polite refusal and nothing else: no sign-in,
@@ -21,7 +16,7 @@ export class TenantGuard implements Middleware {
       return;
     }
     this.log(`refused a ${activity.type} activity from tenant ${tenantId ?? '(none)'}: not on the allow-list`);
-    const text = REFUSAL[cardLocale(activity.locale)];
+    const text = stringsForLocale(activity.locale).bot.otherTenant;
     if (activity.type === ActivityTypes.Message) {
       await context.sendActivity(text);
     } else if (activity.type === ActivityTypes.Invoke) {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { distance } from 'fastest-levenshtein';
-import { DefenderApiError, type DefenderOperation } from './errors';
+import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
 import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction, MachineActionType } from './model';
@@ -95,13 +95,13 @@ export class DefenderClient {
 
   /** One alert, with its evidence (a single GET includes it; reference §4.2). */
   async getAlert(token: AccessTokenSource, id: string): Promise<Alert> {
-    const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', `alert ${id}`);
+    const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', { kind: 'alert', id });
     return entity(await this.http.read(token, call), isAlert, call.operation);
   }
 
   /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */
   async getMachine(token: AccessTokenSource, idOrComputerName: string): Promise<Machine> {
-    const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', `device "${idOrComputerName}"`);
+    const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', { kind: 'device', id: idOrComputerName });
     return entity(await this.http.read(token, call), isMachine, call.operation);
   }
 
@@ -150,7 +150,7 @@ export class DefenderClient {
 
   async machineAlerts(token: AccessTokenSource, machineId: string): Promise<Alert[]> {
     const target = `/api/machines/${pathSegment(machineId, 'device id')}/alerts`;
-    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', `device ${machineId}`), isAlert);
+    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', { kind: 'device', id: machineId }), isAlert);
   }
 
   /** The device's response actions, newest first. */
@@ -172,7 +172,7 @@ export class DefenderClient {
 
   async getMachineAction(token: AccessTokenSource, actionId: string): Promise<MachineAction> {
     if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
-    const call = this.get(`/api/machineactions/${actionId}`, '/api/machineactions/{id}', 'getMachineAction', `response action ${actionId}`);
+    const call = this.get(`/api/machineactions/${actionId}`, '/api/machineactions/{id}', 'getMachineAction', { kind: 'responseAction', id: actionId });
     return entity(await this.http.read(token, call), isMachineAction, call.operation);
   }
 
@@ -192,13 +192,13 @@ export class DefenderClient {
       target: `/api/machines/${pathSegment(machineId, 'device id')}/${operation}`,
       route: `/api/machines/{id}/${operation}`,
       operation,
-      subject: `device ${machineId}`,
+      subject: { kind: 'device', id: machineId },
       body,
     };
     return entity(await this.http.act(token, call), isMachineAction, operation);
   }
 
-  private get(target: string, route: string, operation: DefenderOperation, subject?: string): DefenderCall {
+  private get(target: string, route: string, operation: DefenderOperation, subject?: DefenderSubject): DefenderCall {
     return { method: 'GET', target, route, operation, subject };
   }
 

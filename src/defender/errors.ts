@@ -68,14 +68,25 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
 };
 
+/** What an operation was about: the kind of thing and its id (or, for a device, the name asked for). */
+export interface DefenderSubject {
+  kind: 'alert' | 'device' | 'responseAction';
+  id: string;
+}
+
 export function requiredAccess(operation: DefenderOperation): RequiredAccess {
   return OPERATIONS[operation].access;
 }
 
+/** Whether the operation acts on a device: when it fails, it may still have reached Defender. */
+export function isResponseAction(operation: DefenderOperation): boolean {
+  return OPERATIONS[operation].isAction;
+}
+
 export interface DefenderErrorDetails {
   operation?: DefenderOperation;
-  /** What the operation was about, for a person: `device "desk-01"`, `alert da123_456`. */
-  subject?: string;
+  /** What the operation was about. */
+  subject?: DefenderSubject;
   status?: number;
   /** Defender's `error.code`, e.g. `ResourceNotFound`. */
   code?: string;
@@ -92,12 +103,15 @@ export interface DefenderErrorDetails {
 export class DefenderApiError extends Error {
   override readonly name = 'DefenderApiError';
   readonly operation?: DefenderOperation;
-  readonly subject?: string;
+  readonly subject?: DefenderSubject;
   readonly status?: number;
   readonly code?: string;
   readonly serverMessage?: string;
   readonly target?: string;
   readonly retryAfterSeconds?: number;
+  readonly timeoutMs?: number;
+  /** The client's own explanation (English), e.g. of input refused before sending. */
+  readonly detail?: string;
   /** For `forbidden`: the role permission and API permissions the operation needs. */
   readonly requiredAccess?: RequiredAccess;
 
@@ -110,6 +124,8 @@ export class DefenderApiError extends Error {
     this.serverMessage = details.serverMessage;
     this.target = details.target;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.timeoutMs = details.timeoutMs;
+    this.detail = details.detail;
     if (kind === 'forbidden' && details.operation) this.requiredAccess = requiredAccess(details.operation);
   }
 
@@ -122,6 +138,7 @@ export class DefenderApiError extends Error {
 function describe(kind: DefenderErrorKind, details: DefenderErrorDetails): string {
   const operation = details.operation ? OPERATIONS[details.operation] : undefined;
   const doing = operation?.doing ?? 'complete the request';
+  const subject = details.subject && subjectText(details.subject);
   const said = details.serverMessage ? ` Defender said: "${details.serverMessage}"` : '';
   // A failed action may still have reached Defender: say so, so nobody blindly repeats it.
   const outcomeUnknown = operation?.isAction
@@ -139,13 +156,13 @@ function describe(kind: DefenderErrorKind, details: DefenderErrorDetails): strin
       return `You are not allowed to ${doing}.${needs}${said}`;
     }
     case 'not_found':
-      return details.subject
-        ? `Defender has no ${details.subject}, or it is outside the device groups you can see.`
+      return subject
+        ? `Defender has no ${subject}, or it is outside the device groups you can see.`
         : `Defender did not find what was asked for, or it is outside the device groups you can see.`;
     case 'throttled':
       return `Defender is busy, try again in ${details.retryAfterSeconds ?? 60} s.`;
     case 'already_in_progress':
-      return `Could not ${doing}: an action of this kind is already in progress on ${details.subject ?? 'this device'}.`;
+      return `Could not ${doing}: an action of this kind is already in progress on ${subject ?? 'this device'}.`;
     case 'bad_request':
       return details.status === undefined
         ? details.detail ?? 'The request is not valid.'
@@ -160,5 +177,16 @@ function describe(kind: DefenderErrorKind, details: DefenderErrorDetails): strin
       return `Could not reach Defender to ${doing} (the connection failed).${outcomeUnknown}`;
     case 'malformed_response':
       return `Defender sent an answer that could not be read while trying to ${doing}.${details.detail ? ` ${details.detail}` : ''}${outcomeUnknown}`;
+  }
+}
+
+function subjectText(subject: DefenderSubject): string {
+  switch (subject.kind) {
+    case 'alert':
+      return `alert ${subject.id}`;
+    case 'device':
+      return `device "${subject.id}"`;
+    case 'responseAction':
+      return `response action ${subject.id}`;
   }
 }

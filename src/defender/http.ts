@@ -1,4 +1,4 @@
-import { DefenderApiError, type DefenderErrorKind, type DefenderOperation } from './errors';
+import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject } from './errors';
 
 /** The acting identity: a function that yields a bearer token (the user's OBO token, or the app's own). */
 export type AccessTokenSource = () => Promise<string>;
@@ -36,7 +36,7 @@ export interface DefenderCall {
   target: string;
   route: string;
   operation: DefenderOperation;
-  subject?: string;
+  subject?: DefenderSubject;
   body?: unknown;
 }
 
@@ -168,7 +168,7 @@ function backoffMs(attempt: number): number {
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-type CallDetails = { operation: DefenderOperation; subject?: string };
+type CallDetails = { operation: DefenderOperation; subject?: DefenderSubject };
 
 function parseEntity(text: string, details: CallDetails): Record<string, unknown> {
   const parsed = parseJson(text);

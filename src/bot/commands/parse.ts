@@ -19,7 +19,12 @@ export type Command =
 
 export type ParseResult =
   | { ok: true; command: Command }
-  | { ok: false; problem: 'empty' | 'unknown' | 'missing_argument' | 'bad_argument' | 'too_long'; word?: string; suggestion?: string; usage?: string };
+  | {
+    ok: false; problem: 'empty' | 'unknown' | 'missing_argument' | 'bad_argument' | 'too_long';
+    word?: string; suggestion?: string;
+    /** The command whose argument is missing or wrong. */
+    command?: Command['name'];
+  };
 
 export const DEFAULT_ALERT_COUNT = 10;
 export const MAX_ALERT_COUNT = 50;
@@ -69,7 +74,7 @@ export function parseCommand(rawText: string): ParseResult {
   const word = first.toLowerCase();
   const name = word === 'sign' && rest[0]?.toLowerCase() === 'out' ? 'signout' : ALIASES[word];
   if (!name) return { ok: false, problem: 'unknown', word: first, suggestion: suggestCommand(word) };
-  const missing = (): ParseResult => ({ ok: false, problem: 'missing_argument', usage: USAGE[name] });
+  const missing = (): ParseResult => ({ ok: false, problem: 'missing_argument', command: name });
   switch (name) {
     case 'help':
     case 'signout':
@@ -114,7 +119,7 @@ function parseAlerts(words: string[]): ParseResult {
     else if (STATUSES[word]) statuses.push(STATUSES[word]);
     else if (word === 'mine' || word === 'my') mine = true;
     else if (/^\d{1,3}$/.test(word) && Number(word) >= 1 && Number(word) <= MAX_ALERT_COUNT) top = Number(word);
-    else return { ok: false, problem: 'bad_argument', word: original, usage: USAGE.alerts };
+    else return { ok: false, problem: 'bad_argument', word: original, command: 'alerts' };
   }
   return {
     ok: true,
@@ -129,7 +134,7 @@ function parseSubscribe(words: string[]): ParseResult {
     if (SEVERITIES[word]) minSeverity = SEVERITIES[word];
     else if (word === 'group' && words.length > index + 1) {
       return { ok: true, command: { name: 'subscribe', minSeverity, deviceGroup: words.slice(index + 1).join(' ') } };
-    } else return { ok: false, problem: 'bad_argument', word: words[index], usage: USAGE.subscribe };
+    } else return { ok: false, problem: 'bad_argument', word: words[index], command: 'subscribe' };
   }
   return { ok: true, command: { name: 'subscribe', minSeverity } };
 }

@@ -26,6 +26,8 @@ export interface PostOptions {
  */
 export class TeamsClients {
   botEndpoint: string | undefined;
+  /** The language each user's Teams is set to (`activity.locale`); en-US unless set. */
+  private readonly locales = new Map<string, string>();
 
   constructor(
     private readonly state: TeamsState,
@@ -33,6 +35,10 @@ export class TeamsClients {
     private readonly clock: TwinClock,
     readonly serviceUrl: string,
   ) {}
+
+  setLocale(oid: string, locale: string): void {
+    this.locales.set(oid, locale);
+  }
 
   async post(activity: WireActivity, options: PostOptions = {}): Promise<BotResponse> {
     if (!this.botEndpoint) throw new Error('the Teams twin has no bot endpoint (setBotEndpoint)');
@@ -60,7 +66,7 @@ export class TeamsClients {
       type: 'message',
       textFormat: 'plain',
       text: conversation.type === 'personal' ? text : `${mentionText} ${text}`,
-      entities: [...mentions, CLIENT_INFO],
+      entities: [...mentions, { ...CLIENT_INFO, locale: this.localeOf(oid) }],
     };
   }
 
@@ -90,6 +96,10 @@ export class TeamsClients {
     };
   }
 
+  private localeOf(oid: string): string {
+    return this.locales.get(oid) ?? 'en-US';
+  }
+
   private envelope(conversation: Conversation, conversationId: string, oid: string) {
     const user = this.state.account(oid);
     const team = conversation.team;
@@ -109,7 +119,7 @@ export class TeamsClients {
         ...(conversation.type === 'personal' ? {} : { isGroup: true }),
         ...(conversation.name && conversation.type === 'groupChat' ? { name: conversation.name } : {}),
       },
-      locale: 'en-US',
+      locale: this.localeOf(oid),
       channelData: {
         tenant: { id: conversation.tenantId },
         ...(team

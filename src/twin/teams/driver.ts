@@ -104,6 +104,11 @@ export class TeamsDriver {
     ]);
   }
 
+  /** The language the user's Teams is set to: every activity of theirs carries it as `locale` (default en-US). */
+  setLocale(userOid: string, locale: string): void {
+    this.clients.setLocale(userOid, locale);
+  }
+
   /**
    * A user writes to the bot. In a channel the message starts a new post unless `inThread` names the
    * post to answer under; in chats and channels it @mentions the bot.
