@@ -43,12 +43,24 @@ export function age(iso: string | null | undefined, context: ViewContext): strin
   if (instant === null) return context.strings.unknown;
   const elapsed = context.now.getTime() - instant;
   if (elapsed < MINUTE) return context.strings.justNow;
-  const format = new Intl.RelativeTimeFormat(context.locale, { style: 'short', numeric: 'always' });
+  const format = relativeTimeFormat(context.locale);
   const minutes = Math.round(elapsed / MINUTE);
   if (minutes < 60) return format.format(-minutes, 'minute');
   const hours = Math.round(elapsed / HOUR);
   if (hours < 24) return format.format(-hours, 'hour');
   return format.format(-Math.round(elapsed / DAY), 'day');
+}
+
+const relativeTimeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+/** One formatter per locale: building one costs more than the rest of a card's formatting. */
+function relativeTimeFormat(locale: string): Intl.RelativeTimeFormat {
+  let format = relativeTimeFormats.get(locale);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale, { style: 'short', numeric: 'always' });
+    relativeTimeFormats.set(locale, format);
+  }
+  return format;
 }
 
 /** `2024-05-01 13:45 UTC (3 hr. ago)`. */

@@ -32,6 +32,8 @@ const SWEEP_ABOVE = 5000;
  */
 export class UserTokenService {
   private readonly tokens = new Map<string, UserDefenderToken>();
+  /** Exchanges under way, per user: Teams sends the same sign-in from each of a user's clients at once. */
+  private readonly exchanging = new Map<string, Promise<ExchangeOutcome>>();
 
   constructor(
     private readonly msal: ConfidentialClientApplication,
@@ -47,7 +49,22 @@ export class UserTokenService {
     return undefined;
   }
 
+  /**
+   * A delegated Defender token for the user: the one already held, the one another of the user's
+   * Teams clients is obtaining right now, or a new on-behalf-of exchange of `ssoToken`.
+   */
   async exchange(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
+    const held = this.cached(user);
+    if (held) return { ok: true, token: held };
+    const key = keyOf(user);
+    const running = this.exchanging.get(key);
+    if (running) return running;
+    const attempt = this.onBehalfOf(user, ssoToken).finally(() => this.exchanging.delete(key));
+    this.exchanging.set(key, attempt);
+    return attempt;
+  }
+
+  private async onBehalfOf(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
     let result: AuthenticationResult | null;
     try {
       result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: ssoToken, scopes: [this.defenderScope] });
