@@ -1,0 +1,127 @@
+import type { BotConfig } from '../src/config';
+import { twinBotConfig } from '../src/local-mode';
+import { startTwin, type Twin } from '../src/twin';
+import { type BurstResult, type BurstSettings, measureBurst } from './burst';
+import { type CallsPerTurn, measureCallsPerTurn } from './calls-per-turn';
+import { type BotFootprint, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
+import { describeMachine, type MachineDescription } from './machine';
+import type { BotProcess } from './spawn-bot';
+import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
+import { addBenchUsers, installForUsers, signIn } from './users';
+
+export interface BenchSettings {
+  mode: 'full' | 'quick';
+  turnCost: TurnCostSettings;
+  callRepetitions: number;
+  burst: BurstSettings;
+  footprintSubscriptions: number;
+  /** How long a new bot process sits without traffic before its idle memory is read. */
+  idleMs: number;
+}
+
+export const FULL: BenchSettings = {
+  mode: 'full',
+  turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
+  callRepetitions: 3,
+  burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
+  footprintSubscriptions: 1_000,
+  idleMs: 2_000,
+};
+
+/** Every figure of the full run, from a few turns: a smoke test that the benchmark works, not a measurement. */
+export const QUICK: BenchSettings = {
+  mode: 'quick',
+  turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
+  callRepetitions: 1,
+  burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
+  footprintSubscriptions: 10,
+  idleMs: 100,
+};
+
+export interface BenchResults {
+  mode: BenchSettings['mode'];
+  machine: MachineDescription;
+  settings: BenchSettings;
+  footprint: { product: ProductFootprint; echo: BotFootprint };
+  callsPerTurn: CallsPerTurn;
+  turnCost: TurnCostCell[];
+  burst: BurstResult;
+  /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
+  obo: { requests: number; signIns: number };
+  /** What the bot processes logged (turn failures, notifier problems); empty in a clean run. */
+  botLogs: string[];
+  durationSeconds: number;
+}
+
+/**
+ * The whole benchmark against one twin (loopback, no injected latency or faults): footprint of a
+ * fresh bot, then calls per command, turn cost of the bot and of the echo baseline, and the burst.
+ */
+export async function runBenchmark(settings: BenchSettings, progress: (line: string) => void = () => undefined): Promise<BenchResults> {
+  const startedAt = Date.now();
+  const twin = await startTwin();
+  const bots: BotProcess[] = [];
+  try {
+    prepareTwin(twin);
+    const config = benchBotConfig(twin);
+    const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
+
+    progress('footprint: a fresh bot, idle and with subscriptions');
+    const product = await measureProductFootprint(twin, config, footprintUser, settings.footprintSubscriptions, settings.idleMs);
+    const echo = await startMeasured('echo', config, settings.idleMs);
+    bots.push(echo.bot);
+    const productBot = (await startMeasured('product', config, 0)).bot;
+    bots.push(productBot);
+    twin.teams.setBotEndpoint(productBot.endpoint);
+
+    progress('calls per command');
+    await installForUsers(twin, [callsUser]);
+    const callsPerTurn = await measureCallsPerTurn(twin, callsUser, settings.callRepetitions);
+
+    const users = addBenchUsers(twin, 'load', Math.max(...settings.turnCost.concurrency));
+    await installForUsers(twin, users);
+    await signIn(twin, users);
+    progress(`turn cost at ${settings.turnCost.concurrency.join(', ')} concurrent users`);
+    const turnCost = await measureTurnCost(twin, { product: productBot, echo: echo.bot }, users, settings.turnCost);
+
+    progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
+    const burst = await measureBurst(twin, productBot, users[0], settings.burst);
+
+    return {
+      mode: settings.mode,
+      machine: describeMachine(),
+      settings,
+      footprint: { product, echo: echo.footprint },
+      callsPerTurn,
+      turnCost,
+      burst,
+      obo: {
+        requests: twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length,
+        // footprint bot: 1 user; product bot: the calls user and every load user
+        signIns: 1 + 1 + users.length,
+      },
+      botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
+      durationSeconds: (Date.now() - startedAt) / 1000,
+    };
+  } finally {
+    await Promise.all(bots.map((bot) => bot.stop()));
+    await twin.close();
+  }
+}
+
+/**
+ * Zero artificial latency and no faults; machine actions finish at once (so the action tracker's
+ * follow-up happens within the measured work); rate limits off except during the burst, where
+ * Teams' real limits are what is measured.
+ */
+function prepareTwin(twin: Twin): void {
+  twin.defender.faults.clear();
+  twin.defender.actionTiming.pendingMs = 0;
+  twin.defender.actionTiming.inProgressMs = 0;
+  twin.defender.rateLimits.enabled = false;
+  twin.teams.rateLimits.enabled = false;
+}
+
+function benchBotConfig(twin: Twin): BotConfig {
+  return twinBotConfig(twin, { actionPollIntervalMs: 100, storage: { sqlitePath: ':memory:' } });
+}

@@ -1,0 +1,136 @@
+import { performance } from 'node:perf_hooks';
+import type { AlertSeverity } from '../src/defender/model';
+import type { PollResult } from '../src/notify/poller';
+import type { Twin } from '../src/twin';
+import { MAX_PAGE_SIZE } from '../src/twin/defender/odata';
+import type { Conversation } from '../src/twin/teams';
+import { waitUntil } from './load';
+import type { BotProcess } from './spawn-bot';
+import type { BenchUser } from './users';
+
+export interface BurstSettings {
+  channels: number;
+  /** New High alerts: each goes to every channel (they subscribe to `high`). */
+  highAlerts: number;
+  /** New alerts below High that nobody subscribed to: the poller reads them and sends nothing. */
+  otherAlerts: number;
+}
+
+/**
+ * Teams' limits for one bot (reference teams-bot.md §4.1): per thread 7/1 s, 8/2 s, 60/30 s,
+ * 1,800/h; per app and tenant 30/s. A burst of a few hundred cards per channel is bound by 60/30 s
+ * (1,800/h is not reached), so the allowed rate is 2/s per channel, capped by the tenant's 30/s.
+ */
+export const TEAMS_LIMITS = { perThreadPerSecond: 60 / 30, perTenantPerSecond: 30 } as const;
+
+export interface BurstResult {
+  alertsRaised: number;
+  channels: number;
+  cardsExpected: number;
+  cardsDelivered: number;
+  /** Cards a channel received more than once (must be 0). */
+  duplicates: number;
+  /** From the poll's start until the last card was accepted by Teams. */
+  seconds: number;
+  achievedPerSecond: number;
+  allowedPerSecond: number;
+  ratioToAllowed: number;
+  throttled429: number;
+  /** Rate-limit windows of the Teams twin and of the notifier's pacing, as run: 1 is real time. */
+  timeScale: number;
+  poll: { alerts: number; enqueued: number; defenderRequests: number; pages: number; entraTokenRequests: number };
+}
+
+export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser, settings: BurstSettings): Promise<BurstResult> {
+  const { driver } = twin.teams;
+  twin.teams.setBotEndpoint(bot.endpoint);
+  const channelNames = Array.from({ length: settings.channels - 1 }, (_, index) => `Burst ${index + 2}`);
+  const team = driver.createTeam({ name: 'Bench burst', members: [user.oid], channels: channelNames });
+  await driver.install(team);
+  for (const channel of team.channels) {
+    const said = await driver.say(user.oid, channel, 'subscribe high');
+    if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
+  }
+  await bot.request<PollResult | undefined>('poll'); // the first poll sets the watermark: alerts from now on
+
+  twin.teams.rateLimits.reset();
+  twin.teams.rateLimits.enabled = true;
+  twin.defender.rateLimits.reset();
+  twin.defender.rateLimits.enabled = true;
+  raiseAlerts(twin, settings);
+
+  const callsBefore = twin.teams.calls.length;
+  const defenderBefore = twin.defender.requests.length;
+  const tokensBefore = twin.entra.tokenRequests.length;
+  const cardsExpected = settings.highAlerts * team.channels.length;
+  const startedAt = performance.now();
+  await bot.request('startSender');
+  const poll = await bot.request<PollResult | undefined>('poll');
+  if (!poll) throw new Error('the bot did not poll (it holds no poller lease)');
+  const pollRequests = twin.defender.requests.slice(defenderBefore).length;
+  const pollTokens = twin.entra.tokenRequests.length - tokensBefore;
+  const posts = () => postsTo(twin, team.channels, callsBefore);
+  const allowedPerSecond = Math.min(TEAMS_LIMITS.perThreadPerSecond * team.channels.length, TEAMS_LIMITS.perTenantPerSecond);
+  await waitUntil(() => posts().length >= cardsExpected, 'every card', (cardsExpected / allowedPerSecond) * 3_000 + 60_000, 10);
+  const seconds = (performance.now() - startedAt) / 1000;
+
+  const delivered = posts();
+  const calls = twin.teams.calls.slice(callsBefore);
+  return {
+    alertsRaised: settings.highAlerts + settings.otherAlerts,
+    channels: team.channels.length,
+    cardsExpected,
+    cardsDelivered: delivered.length,
+    duplicates: duplicatesAmong(twin, team.channels),
+    seconds,
+    achievedPerSecond: delivered.length / seconds,
+    allowedPerSecond,
+    ratioToAllowed: delivered.length / seconds / allowedPerSecond,
+    throttled429: calls.filter((call) => call.status === 429).length,
+    timeScale: 1,
+    poll: {
+      alerts: poll.alerts,
+      enqueued: poll.enqueued,
+      defenderRequests: pollRequests,
+      pages: Math.max(1, Math.ceil(poll.alerts / MAX_PAGE_SIZE)),
+      entraTokenRequests: pollTokens,
+    },
+  };
+}
+
+/** New alerts on the tenant's devices, round robin: `highAlerts` High ones, the rest Medium, Low or Informational. */
+function raiseAlerts(twin: Twin, settings: BurstSettings): void {
+  const machines = twin.defender.data.machines;
+  const lower: AlertSeverity[] = ['Medium', 'Low', 'Informational'];
+  const total = settings.highAlerts + settings.otherAlerts;
+  for (let index = 0; index < total; index++) {
+    const severity = index < settings.highAlerts ? 'High' : lower[index % lower.length];
+    twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity });
+  }
+}
+
+function postsTo(twin: Twin, channels: readonly Conversation[], from: number) {
+  const ids = channels.map((channel) => `/v3/conversations/${encodeURIComponent(channel.id)}/activities`);
+  return twin.teams.calls.slice(from).filter((call) => call.method === 'POST' && call.status === 201 && ids.some((id) => call.path.endsWith(id)));
+}
+
+/** Cards (by alert) posted to the same channel more than once. */
+function duplicatesAmong(twin: Twin, channels: readonly Conversation[]): number {
+  let duplicates = 0;
+  for (const channel of channels) {
+    const seen = new Set<string>();
+    for (const alertId of alertIdsPosted(twin, channel)) {
+      if (seen.has(alertId)) duplicates++;
+      seen.add(alertId);
+    }
+  }
+  return duplicates;
+}
+
+/** The alert id each notification card in a channel is about (its buttons and refresh carry it). */
+function alertIdsPosted(twin: Twin, channel: Conversation): string[] {
+  return twin.teams.driver.transcript(channel)
+    .filter((entry) => entry.from === 'bot' && entry.cards.length > 0)
+    .map((entry) => /"alertId":"([^"]+)"/.exec(JSON.stringify(entry.cards[0]))?.[1])
+    .filter((id): id is string => id !== undefined);
+}

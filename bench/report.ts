@@ -1,0 +1,122 @@
+import type { BenchResults } from './benchmark';
+import { checkGoals } from './goals';
+import type { MemoryFigures } from './ipc';
+
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const table = (header: string[], rows: (string | number)[][]) =>
+  [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
+
+/** The Markdown report: machine, method, the four groups of figures and the goals. */
+export function renderReport(results: BenchResults): string {
+  const { machine, burst, footprint } = results;
+  const quick = results.mode === 'quick'
+    ? '\n> **Quick (smoke) run**: a few turns per figure; the numbers prove the benchmark works, they measure nothing.\n'
+    : '';
+  return `# Benchmark results
+${quick}
+Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/run.ts\`; raw figures in \`bench/results.json\`.
+
+| Machine | |
+| --- | --- |
+| CPUs (\`nproc\`) | ${machine.cpus} |
+| CPU model | ${machine.cpuModel} |
+| Memory | ${machine.memoryGiB} GiB |
+| Node | ${machine.node} |
+| OS | ${machine.platform} |
+| Date | ${machine.date} |
+| Run time | ${results.durationSeconds.toFixed(0)} s |
+
+## How it was measured
+
+- The bot under test is the product (\`createBotApp\`: restify + CloudAdapter with inbound JWT validation on,
+  msal-node, SQLite in memory), each in **its own child process** (\`bench/bot-process.ts\`, run by \`node --import tsx\`).
+  The echo baseline (\`bench/echo-bot.ts\`) is a bare botbuilder \`ActivityHandler\` on the same \`createServer\` +
+  \`createCloudAdapter\` stack: it validates the same signed activities and replies through the connector.
+- The twins (Entra, Teams, Defender) and the load generator (the Teams twin's driver playing the users) run in the
+  parent process, over loopback HTTPS, with **no injected latency and no faults**. Defender's and Teams' rate limits
+  are **off** for the turn-cost and footprint parts (they would throttle the synthetic load) and **on, at real time
+  scale**, for the burst. Machine actions finish at once on the Defender twin.
+- **CPU per turn** = the bot process's \`process.cpuUsage()\` (user + system, read over IPC) after a batch minus before,
+  divided by the turns in it. Each cell is warmed up first (at least ${results.settings.turnCost.minWarmupTurns} turns, ${results.settings.turnCost.warmupTurnsPerUser} per user, unmeasured). Users are consented
+  responders signed in beforehand (SSO + OBO); each has their own personal chat and sends the next command when the
+  previous one is answered. Latency is the driver's round trip: the activity posted to the bot until the bot's HTTP
+  answer, by which time the bot's reply is in the conversation (its connector call happens within the turn).
+- The **isolate click** is the Confirm click on a confirmation card (\`isolate <device> <comment>\`, prepared
+  unmeasured): Defender isolate request, card update for the conversation, invoke answer. Its CPU includes the action
+  tracker's follow-up (one action read and one more card update, waited for before the second CPU reading).
+- **Calls per turn** are counted by the twins (Defender requests made with the user's token; every Entra token request).
+- On ${machine.cpus} CPUs the parent (TLS, JWT signing, Defender twin) and the bot share the cores: throughput and
+  latency are of the whole loop on this machine, CPU per turn is the bot's alone.
+
+## Turn cost
+
+${table(
+    ['Operation', 'Users', 'Turns', 'Throughput (turns/s)', 'p50 (ms)', 'p99 (ms)', 'Bot CPU per turn (ms)', 'CPU ratio to echo', 'Defender req./turn', 'Failures'],
+    results.turnCost.map((cell) => [
+      cell.label, cell.users, cell.turns, cell.throughputPerSecond.toFixed(0), ms(cell.p50Ms), ms(cell.p99Ms), cell.cpuMsPerTurn.toFixed(2),
+      cell.cpuRatioToEcho === undefined ? '1 (baseline)' : `**${cell.cpuRatioToEcho.toFixed(2)}×**`,
+      cell.defenderRequestsPerTurn.toFixed(2), cell.failures,
+    ]),
+  )}
+
+## Calls per turn
+
+${table(
+    ['Command', 'Defender requests', 'Entra token requests', 'of which OBO', 'Repetitions (max shown)', 'Goal'],
+    results.callsPerTurn.commands.map((command) => [
+      command.command, command.defenderRequests, command.entraTokenRequests, command.oboRequests, command.repetitions,
+      command.goal ? `≤ ${command.goal.maxDefenderRequests} Defender, ${command.goal.maxOboRequests} OBO` : '—',
+    ]),
+  )}
+
+Whole run: ${results.obo.requests} on-behalf-of requests for ${results.obo.signIns} sign-ins (user × bot process);
+${results.turnCost.reduce((sum, cell) => sum + cell.entraTokenRequests, 0)} token requests of any kind during the ${results.turnCost.reduce((sum, cell) => sum + cell.turns, 0)} measured turns.
+
+## Notification burst
+
+${burst.alertsRaised} new alerts (${results.settings.burst.highAlerts} High, the rest below) for ${burst.channels} channels subscribed to \`high\`:
+${burst.cardsExpected} cards. The Teams twin enforces Teams' limits **at real time scale** (time scale ${burst.timeScale}); the
+notifier paces with its own default limits. Allowed rate = min(60 per 30 s per channel × ${burst.channels}, 30/s per tenant) = **${burst.allowedPerSecond}/s**.
+
+| Figure | Value |
+| --- | --- |
+| Time until all delivered (from the poll) | ${burst.seconds.toFixed(1)} s |
+| Cards delivered / expected / duplicates | ${burst.cardsDelivered} / ${burst.cardsExpected} / ${burst.duplicates} |
+| Achieved rate | ${burst.achievedPerSecond.toFixed(2)} cards/s |
+| Allowed rate | ${burst.allowedPerSecond} cards/s |
+| **Ratio to the allowed rate** | **${burst.ratioToAllowed.toFixed(2)}** |
+| 429s received | ${burst.throttled429} |
+| Defender requests for the poll (${burst.poll.alerts} alerts, ${burst.poll.pages} page(s)) | ${burst.poll.defenderRequests} |
+| Entra token requests for the poll | ${burst.poll.entraTokenRequests} |
+
+## Footprint
+
+${table(
+    ['Bot', 'Start-up to ready (ms)', 'of which module load (ms)', 'composition + listen (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)', `RSS with ${footprint.product.subscriptions} subscriptions (MiB)`, 'Heap with them (MiB)'],
+    [
+      ['product', ...startupCells(footprint.product.startup), ...memoryCells(footprint.product.idle), ...memoryCells(footprint.product.withSubscriptions)],
+      ['echo (baseline)', ...startupCells(footprint.echo.startup), ...memoryCells(footprint.echo.idle), '—', '—'],
+    ],
+  )}
+
+Start-up is from spawning \`node --import tsx\` (TypeScript transpiled on load, cached by tsx) until the server listens.
+Memory is read after a full GC (\`--expose-gc\`). The subscriptions are made through chat: teams of five channels, the
+app installed in each, \`subscribe high\` in every channel by a signed-in user.
+
+## Goals
+
+${table(['Goal', 'Measured', 'Met'], checkGoals(results).map((check) => [
+    check.goal, check.measured, check.met ? 'yes' : `**no**${check.missedBy ? `: ${check.missedBy}` : ''}`,
+  ]))}
+${results.botLogs.length > 0 ? `\nThe bots logged ${results.botLogs.length} line(s); the first: \`${results.botLogs[0].slice(0, 200)}\`\n` : ''}`;
+}
+
+function startupCells(startup: BenchResults['footprint']['echo']['startup']): string[] {
+  return [ms(startup.spawnToReadyMs), ms(startup.moduleLoadMs), ms(startup.compositionMs)];
+}
+
+function memoryCells(memory: MemoryFigures): string[] {
+  return [mib(memory.rssBytes), mib(memory.heapUsedBytes)];
+}

@@ -1,0 +1,68 @@
+/**
+ * The benchmark still works: its quick mode (a few turns per figure, every part of the full run)
+ * produces every figure of the report. Speed is measured by `npm run bench`, never asserted here.
+ */
+import { type BenchResults, QUICK, runBenchmark } from '../bench/benchmark';
+import { checkGoals } from '../bench/goals';
+import { renderReport } from '../bench/report';
+
+let results: BenchResults;
+
+beforeAll(async () => {
+  results = await runBenchmark(QUICK);
+}, 120_000);
+
+/** Every number anywhere in the value (arrays and objects walked), with its path. */
+function numbersIn(value: unknown, path = 'results'): [string, number][] {
+  if (typeof value === 'number') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((item, index) => numbersIn(item, `${path}[${index}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => numbersIn(item, `${path}.${key}`));
+  return [];
+}
+
+it('measures turn cost for the echo bot and every bot operation at 1, 10 and 50 concurrent users, without failures', () => {
+  const cells = results.turnCost.map((cell) => `${cell.operation}@${cell.users}`);
+  for (const users of [1, 10, 50]) {
+    for (const operation of ['echo', 'alerts', 'device', 'isolate']) expect(cells).toContain(`${operation}@${users}`);
+  }
+  for (const cell of results.turnCost) {
+    expect(cell).toMatchObject({ failures: 0, defenderErrors: 0 });
+    expect(cell.turns).toBeGreaterThan(0);
+    expect(cell.cpuMsPerTurn).toBeGreaterThan(0);
+    for (const figure of [cell.throughputPerSecond, cell.p50Ms, cell.p99Ms]) expect(figure).toBeGreaterThan(0);
+    if (cell.operation !== 'echo') expect(cell.cpuRatioToEcho).toBeGreaterThan(0);
+  }
+});
+
+it('counts Defender and Entra requests per command, and delivers the whole burst once, counted by the twins', () => {
+  const commands = results.callsPerTurn.commands.map((command) => command.command);
+  expect(commands).toHaveLength(6);
+  for (const command of results.callsPerTurn.commands) expect(command.defenderRequests).toBeGreaterThan(0);
+  expect(results.obo.requests).toBeGreaterThan(0);
+  const { burst } = results;
+  expect(burst.cardsDelivered).toBe(burst.cardsExpected);
+  expect(burst.duplicates).toBe(0);
+  expect(burst.allowedPerSecond).toBe(10);
+  expect(burst.ratioToAllowed).toBeGreaterThan(0);
+  expect(burst.poll.defenderRequests).toBeGreaterThan(0);
+});
+
+it('takes start-up time and memory of a fresh bot, idle and with subscriptions made through chat', () => {
+  const { product, echo } = results.footprint;
+  expect(product.subscriptions).toBe(QUICK.footprintSubscriptions);
+  for (const footprint of [product, echo]) {
+    expect(footprint.startup.spawnToReadyMs).toBeGreaterThan(0);
+    expect(footprint.idle.rssBytes).toBeGreaterThan(0);
+  }
+  expect(product.withSubscriptions.rssBytes).toBeGreaterThan(0);
+});
+
+it('produces only finite figures, and a report that states each one and every goal', () => {
+  const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
+  expect(notFinite).toEqual([]);
+  const report = renderReport(results);
+  for (const heading of ['## Turn cost', '## Calls per turn', '## Notification burst', '## Footprint', '## Goals']) expect(report).toContain(heading);
+  expect(report).toContain(results.machine.cpuModel);
+  for (const check of checkGoals(results)) expect(report).toContain(check.goal);
+  expect(report).not.toMatch(/NaN|undefined|Infinity/);
+});
