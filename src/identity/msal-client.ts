@@ -9,9 +9,17 @@ export interface MsalClientSettings {
   knownAuthorities?: string[];
 }
 
-/** The bot app's one confidential client: on-behalf-of for users, client credentials for the app. */
+/** A token request that takes longer fails: the turn waiting for it must still answer Teams in time. */
+export const TOKEN_REQUEST_DEADLINE_MS = 8000;
+
+/**
+ * The bot app's one confidential client: on-behalf-of for users, client credentials for the app.
+ * Two guards on every token request: a deadline, and forgetting msal's throttle entries after a
+ * failure. msal remembers a 429/5xx from Entra and refuses the same request for up to 60 s without
+ * asking Entra; its key names no user for on-behalf-of, so one failed sign-in would block everyone's.
+ */
 export function createMsalClient(settings: MsalClientSettings): ConfidentialClientApplication {
-  return new ConfidentialClientApplication({
+  const msal = new ConfidentialClientApplication({
     auth: {
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
@@ -19,4 +27,30 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
       ...(settings.knownAuthorities ? { knownAuthorities: settings.knownAuthorities } : {}),
     },
   });
+  const onBehalfOf = msal.acquireTokenOnBehalfOf.bind(msal);
+  const clientCredential = msal.acquireTokenByClientCredential.bind(msal);
+  msal.acquireTokenOnBehalfOf = (request) => guarded(msal, onBehalfOf(request));
+  msal.acquireTokenByClientCredential = (request) => guarded(msal, clientCredential(request));
+  return msal;
+}
+
+async function guarded<T>(msal: ConfidentialClientApplication, request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`)), TOKEN_REQUEST_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([request, deadline]);
+  } catch (error) {
+    forgetThrottling(msal);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** msal-node keeps its throttle entries in the client's storage under keys starting with "throttling". */
+function forgetThrottling(msal: ConfidentialClientApplication): void {
+  const storage = (msal as unknown as { storage?: { getKeys(): string[]; removeItem(key: string): void } }).storage;
+  for (const key of storage?.getKeys() ?? []) if (key.startsWith('throttling')) storage?.removeItem(key);
 }

@@ -4,6 +4,7 @@ import Router from 'find-my-way';
 import jwt from 'jsonwebtoken';
 import type { TwinClock } from './clock';
 import { type AppRegistration, type Directory, type DirectoryUser, SEEDED, TEAMS_CLIENT_IDS, type Tenant } from './directory';
+import { type Fault, FaultInjector } from './defender/faults';
 import { EntraError, entraErrors } from './entra-errors';
 import {
   authenticateClient, grantedApplicationRoles, grantedDelegatedScopes, resolveScope, resolveTenant,
@@ -46,6 +47,13 @@ export interface RecordedTokenRequest {
   error?: string;
 }
 
+/**
+ * Faults of the token endpoint, armed per grant and scope: 'client_credentials', 'on_behalf_of',
+ * 'client_credentials.<scope>' (e.g. only the Defender app token, not the Bot Framework one) or '*'.
+ * `invalidGrant` answers Entra's 400 invalid_grant (AADSTS50013) before the grant is looked at.
+ */
+export type EntraFault = Extract<Fault, { kind: 'latency' | 'serverError' | 'resetConnection' }> | { kind: 'invalidGrant' };
+
 const TOKEN_LIFETIME_SECONDS = 3599;
 const CLOCK_SKEW_SECONDS = 300;
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
@@ -58,6 +66,7 @@ const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export class EntraTwin {
   readonly keys = new SigningKeys('entra');
   readonly tokenRequests: RecordedTokenRequest[] = [];
+  readonly faults = new FaultInjector<EntraFault>();
 
   private constructor(
     private readonly server: TwinServer,
@@ -214,7 +223,18 @@ export class EntraTwin {
       status: 200,
     };
     this.tokenRequests.push(record);
+    const { latencyMs, disruption } = this.faults.take(grantName(record.grantType, form));
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (disruption?.kind === 'resetConnection') {
+      record.status = 0;
+      req.socket.destroy();
+      return;
+    }
     try {
+      if (disruption?.kind === 'serverError') {
+        throw new EntraError(disruption.status, 'temporarily_unavailable', 50000, 'There was an error issuing a token or an authorization code. Please try again.');
+      }
+      if (disruption?.kind === 'invalidGrant') throw entraErrors.assertionSignature();
       const tenant = resolveTenant(this.directory, tenantInPath);
       const app = authenticateClient(this.directory, tenant, clientId, form.get('client_secret') ?? basic?.secret ?? null);
       sendJson(res, 200, this.grant(form, app, tenant), { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' });
@@ -322,6 +342,12 @@ export class EntraTwin {
       ver: '2.0',
     });
   }
+}
+
+/** The name faults target: `<grant>.<scope>`, the grant being 'client_credentials', 'on_behalf_of' or the raw grant type. */
+function grantName(grantType: string, form: URLSearchParams): string {
+  const grant = grantType === GRANT_JWT_BEARER && form.get('requested_token_use') === 'on_behalf_of' ? 'on_behalf_of' : grantType;
+  return `${grant}.${form.get('scope') ?? ''}`;
 }
 
 function tokenResponse(accessToken: string): Record<string, unknown> {

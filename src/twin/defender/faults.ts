@@ -19,17 +19,18 @@ export type Fault =
 
 export type Disruption = Exclude<Fault, { kind: 'latency' }>;
 
-interface ArmedFault {
+interface ArmedFault<F> {
   target: string;
-  fault: Fault;
+  fault: F;
   remaining: number;
 }
 
-export class FaultInjector {
-  private armed: ArmedFault[] = [];
+/** Generic over the fault kinds a twin supports (the Entra and Teams twins reuse it with their own). */
+export class FaultInjector<F extends { kind: string } = Fault> {
+  private armed: ArmedFault<F>[] = [];
 
   /** Arms `fault` for the next `times` requests to `target` (default: until cleared). */
-  inject(target: string, fault: Fault, times = Number.POSITIVE_INFINITY): void {
+  inject(target: string, fault: F, times = Number.POSITIVE_INFINITY): void {
     this.armed.push({ target, fault, remaining: times });
   }
 
@@ -39,22 +40,26 @@ export class FaultInjector {
   }
 
   /** Consumes what applies to one request: all matching latency, and the first matching disruption. */
-  take(endpoint: string): { latencyMs: number; disruption?: Disruption } {
+  take(endpoint: string): { latencyMs: number; disruption?: Exclude<F, { kind: 'latency' }> } {
     let latencyMs = 0;
-    let disruption: Disruption | undefined;
+    let disruption: Exclude<F, { kind: 'latency' }> | undefined;
     for (const armed of this.armed) {
       if (!matches(armed.target, endpoint)) continue;
-      if (armed.fault.kind === 'latency') {
+      if (isLatency(armed.fault)) {
         latencyMs += armed.fault.ms;
         armed.remaining -= 1;
       } else if (!disruption) {
-        disruption = armed.fault;
+        disruption = armed.fault as Exclude<F, { kind: 'latency' }>;
         armed.remaining -= 1;
       }
     }
     this.armed = this.armed.filter((armed) => armed.remaining > 0);
     return { latencyMs, disruption };
   }
+}
+
+function isLatency(fault: { kind: string }): fault is { kind: 'latency'; ms: number } {
+  return fault.kind === 'latency';
 }
 
 function matches(target: string, endpoint: string): boolean {

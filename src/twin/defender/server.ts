@@ -51,6 +51,8 @@ export interface RecordedDefenderRequest {
   scopes?: readonly string[];
   /** The injected fault that shaped the answer, if any. */
   fault?: Disruption['kind'];
+  /** When the request arrived, on the twin's clock (epoch ms): e.g. to check a client waited out Retry-After. */
+  receivedAtMs: number;
 }
 
 interface RequestContext {
@@ -238,8 +240,13 @@ export class DefenderTwin {
    */
   private async serve(req: IncomingMessage, res: ServerResponse, params: Record<string, string>, endpoint: Endpoint): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const record: RecordedDefenderRequest = { method: req.method ?? '', path: `${url.pathname}${url.search}`, endpoint: endpoint.name, status: 0 };
+    const record: RecordedDefenderRequest = {
+      method: req.method ?? '', path: `${url.pathname}${url.search}`, endpoint: endpoint.name, status: 0, receivedAtMs: this.clock.now(),
+    };
     this.requests.push(record);
+    // Read the body as it arrives: a request is handled after injected latency even if the client gave up meanwhile.
+    const body = req.method === 'GET' ? Promise.resolve('') : readBody(req);
+    body.catch(() => undefined);
     const { latencyMs, disruption } = this.faults.take(endpoint.name);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (disruption) record.fault = disruption.kind;
@@ -255,7 +262,7 @@ export class DefenderTwin {
     } else if (disruption?.kind === 'serverError') {
       response = errorResponse(disruption.status === 503 ? defenderErrors.serviceUnavailable() : defenderErrors.internal());
     } else {
-      response = await this.answer(req, url, params, endpoint, record);
+      response = await this.answer(req, url, params, endpoint, record, body);
       if (disruption?.kind === 'malformedJson') response = { ...response, body: response.body.slice(0, Math.ceil(response.body.length / 2)) };
       if (disruption?.kind === 'emptyBody') response = { ...response, body: '' };
     }
@@ -265,6 +272,7 @@ export class DefenderTwin {
 
   private async answer(
     req: IncomingMessage, url: URL, params: Record<string, string>, endpoint: Endpoint, record: RecordedDefenderRequest,
+    bodyRead: Promise<string>,
   ): Promise<WireResponse> {
     try {
       const caller = this.authorizer.authenticate(bearerToken(req));
@@ -280,7 +288,7 @@ export class DefenderTwin {
         });
       }
       if (endpoint.permission) this.authorizer.authorize(caller, endpoint.permission);
-      const body = req.method === 'GET' ? '' : await readBody(req).catch(() => {
+      const body = await bodyRead.catch(() => {
         throw defenderErrors.invalidRequestBody('The request body could not be read.');
       });
       this.engine.settle();
@@ -302,7 +310,7 @@ export class DefenderTwin {
     const response = allowed.length > 0
       ? methodNotAllowed(allowed)
       : errorResponse(defenderErrors.notFound(`No Defender API resource matches ${url.pathname}.`));
-    this.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, status: response.status });
+    this.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, status: response.status, receivedAtMs: this.clock.now() });
     this.write(res, response);
   }
 

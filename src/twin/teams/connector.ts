@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultInjector } from '../defender/faults';
 import { TokenRejectedError, type EntraTwin } from '../entra';
 import { bearerToken, readBody, sendJson, type TwinRouter } from '../http-server';
 import type { Conversation, Message, TeamsState, WireActivity } from './conversations';
@@ -51,6 +52,11 @@ type Operation = (call: CallContext) => Promise<Answer> | Answer;
  */
 export class Connector {
   readonly calls: ConnectorCall[] = [];
+  /**
+   * Injected faults by operation: 'conversations.create', 'activities.send', 'activities.update',
+   * 'activities.delete', 'members.get', 'teams.get' (a family such as 'activities', or '*').
+   */
+  readonly faults = new FaultInjector();
 
   constructor(
     private readonly entra: EntraTwin,
@@ -63,29 +69,41 @@ export class Connector {
 
   registerRoutes(router: TwinRouter, prefix: string): void {
     const conversation = `${prefix}/v3/conversations/:conversationId`;
-    const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, operation: Operation) =>
-      router.on(method, path, (req, res, params) => void this.serve(req, res, params, operation));
-    route('POST', `${prefix}/v3/conversations`, (call) => this.createConversation(call));
-    route('POST', `${conversation}/activities`, (call) => this.send(call));
-    route('POST', `${conversation}/activities/:activityId`, (call) => this.send(call));
-    route('PUT', `${conversation}/activities/:activityId`, (call) => this.update(call));
-    route('DELETE', `${conversation}/activities/:activityId`, (call) => this.remove(call));
-    route('GET', `${conversation}/members`, (call) => this.members(call));
-    route('GET', `${conversation}/members/:memberId`, (call) => this.member(call));
-    route('GET', `${conversation}/pagedmembers`, (call) => this.pagedMembers(call));
-    route('GET', `${prefix}/v3/teams/:teamId`, (call) => this.teamDetails(call));
-    route('GET', `${prefix}/v3/teams/:teamId/conversations`, (call) => this.teamChannels(call));
+    const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, name: string, operation: Operation) =>
+      router.on(method, path, (req, res, params) => void this.serve(req, res, params, name, operation));
+    route('POST', `${prefix}/v3/conversations`, 'conversations.create', (call) => this.createConversation(call));
+    route('POST', `${conversation}/activities`, 'activities.send', (call) => this.send(call));
+    route('POST', `${conversation}/activities/:activityId`, 'activities.send', (call) => this.send(call));
+    route('PUT', `${conversation}/activities/:activityId`, 'activities.update', (call) => this.update(call));
+    route('DELETE', `${conversation}/activities/:activityId`, 'activities.delete', (call) => this.remove(call));
+    route('GET', `${conversation}/members`, 'members.get', (call) => this.members(call));
+    route('GET', `${conversation}/members/:memberId`, 'members.get', (call) => this.member(call));
+    route('GET', `${conversation}/pagedmembers`, 'members.get', (call) => this.pagedMembers(call));
+    route('GET', `${prefix}/v3/teams/:teamId`, 'teams.get', (call) => this.teamDetails(call));
+    route('GET', `${prefix}/v3/teams/:teamId/conversations`, 'teams.get', (call) => this.teamChannels(call));
   }
 
   private async serve(
-    req: IncomingMessage, res: ServerResponse, params: Record<string, string | undefined>, operation: Operation,
+    req: IncomingMessage, res: ServerResponse, params: Record<string, string | undefined>, name: string, operation: Operation,
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://connector.invalid');
     const call: ConnectorCall = { method: req.method ?? '', path: url.pathname, status: 0, tokenValidated: false };
     this.calls.push(call);
+    const { latencyMs, disruption } = this.faults.take(name);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (disruption?.kind === 'resetConnection') {
+      req.socket.destroy();
+      return;
+    }
     try {
       const tenantOfToken = this.authenticate(req);
       call.tokenValidated = true;
+      if (disruption?.kind === 'throttle') {
+        throw new ConnectorError(429, 'Throttled', 'Too many requests; retry later.', { 'Retry-After': String(disruption.retryAfterSeconds) });
+      }
+      if (disruption?.kind === 'serverError') {
+        throw new ConnectorError(disruption.status, 'ServiceError', 'The service failed to process the request.');
+      }
       const answer = await operation({ req, params, query: url.searchParams, tenantOfToken });
       call.status = answer.status;
       if (answer.body === undefined) {

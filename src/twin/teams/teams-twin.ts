@@ -74,6 +74,11 @@ export class TeamsTwin {
     return this.channelAuth.openIdMetadataUrl;
   }
 
+  /** Faults injected into the connector's answers (see Connector.faults for the operation names). */
+  get faults(): Connector['faults'] {
+    return this.connector.faults;
+  }
+
   /** Every call the bot made to the connector, in order. */
   get calls(): readonly ConnectorCall[] {
     return this.connector.calls;
