@@ -4,6 +4,7 @@ import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
+import { withDeadline } from './deadline';
 import { DefenderClient } from './defender/client';
 import { createMsalClient } from './identity/msal-client';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
@@ -147,17 +148,11 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
 const CHECK_TIMEOUT_MS = 3000;
 
 async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([probe(), timeout]);
+    await withDeadline(probe(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
     return { ok: true };
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

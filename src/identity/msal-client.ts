@@ -1,4 +1,5 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
+import { withDeadline } from '../deadline';
 
 export interface MsalClientSettings {
   clientId: string;
@@ -35,17 +36,11 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
 }
 
 async function guarded<T>(msal: ConfidentialClientApplication, request: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`)), TOKEN_REQUEST_DEADLINE_MS);
-  });
   try {
-    return await Promise.race([request, deadline]);
+    return await withDeadline(request, TOKEN_REQUEST_DEADLINE_MS, `Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`);
   } catch (error) {
     forgetThrottling(msal);
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
