@@ -6,7 +6,7 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/defender/model';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
@@ -130,7 +130,7 @@ describe('untrusted card data', () => {
     const machine = freshWorkstation();
     const { id } = await deviceCard(bob, machine);
     const confirmCard = invokeBody(await env.twin.teams.driver.click(bob, id, 'isolate.ask')).value;
-    const confirm = findAction(confirmCard, 'isolate.confirm');
+    const confirm = { data: buttonData(confirmCard, 'isolate.confirm') };
     const value = { action: { type: 'Action.Execute', verb: 'isolate.confirm', data: { ...confirm.data, comment: 'double', isolationType: 'Full' } }, trigger: 'manual' };
     const send = () => env.twin.teams.driver.invoke(bob, channel, 'adaptiveCard/action', value, { replyToId: id });
     const [first, second] = await Promise.all([send(), send()]);
@@ -142,7 +142,7 @@ describe('untrusted card data', () => {
     const machine = freshWorkstation();
     const other = env.twin.defender.data.machines.find((m) => m.rbacGroupName === 'Servers')!;
     const { id } = await deviceCard(alice, machine);
-    const confirm = findAction(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm');
+    const confirm = { data: buttonData(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm') };
     const forged = { ...confirm.data, p: { machineId: other.id }, comment: 'forged', isolationType: 'Full' };
     const { response } = await env.twin.teams.driver.invoke(alice, channel, 'adaptiveCard/action',
       { action: { type: 'Action.Execute', verb: 'isolate.confirm', data: forged }, trigger: 'manual' }, { replyToId: id });
@@ -154,7 +154,7 @@ describe('untrusted card data', () => {
   it('a button replayed into another conversation is refused', async () => {
     const machine = freshWorkstation();
     const { id } = await deviceCard(alice, machine);
-    const confirm = findAction(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm');
+    const confirm = { data: buttonData(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm') };
     const elsewhere = env.twin.teams.driver.personalChat(alice);
     await env.twin.teams.driver.install(elsewhere);
     const { response } = await env.twin.teams.driver.invoke(alice, elsewhere, 'adaptiveCard/action',
@@ -185,18 +185,3 @@ describe('card actions and sign-in', () => {
     expect(invokeBody(click).statusCode).toBe(200);
   });
 });
-
-function findAction(card: unknown, verb: string): { data: Record<string, unknown> } {
-  let found: { data: Record<string, unknown> } | undefined;
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record.type === 'Action.Execute' && record.verb === verb) found = record as { data: Record<string, unknown> };
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${verb} button`);
-  return found;
-}

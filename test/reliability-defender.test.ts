@@ -13,7 +13,7 @@ import { SEEDED_USERS } from '../src/twin/directory';
 import type { Fault } from '../src/twin/defender/faults';
 import type { RecordedDefenderRequest } from '../src/twin/defender/server';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
 
 const { alice } = SEEDED_USERS;
 const TEAMS_ANSWER_WINDOW_MS = 15_000;
@@ -174,7 +174,7 @@ describe('isolate (machines.isolate), never sent twice', () => {
     const machine = freshDevice();
     const messageId = await cardOf(`device ${machine.computerDnsName}`, machine.computerDnsName);
     const ask = await click(messageId, 'isolate.ask');
-    const confirmData = actionData(ask.card, 'isolate.confirm');
+    const confirmData = buttonData(ask.card, 'isolate.confirm');
     env.twin.defender.faults.inject('machines.isolate', fault);
     const start = env.twin.defender.requests.length;
 
@@ -217,19 +217,4 @@ it('the bot is still up and serving after every fault', async () => {
 function botUrl(path: string): string {
   const address = env.app.server.address() as { port: number };
   return `http://127.0.0.1:${address.port}${path}`;
-}
-
-function actionData(card: unknown, verb: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record.type === 'Action.Execute' && record.verb === verb) found = record.data as Record<string, unknown>;
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${verb} button`);
-  return found;
 }

@@ -13,7 +13,7 @@ import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import { foreignSigningKeys } from '../src/twin/signing-keys';
 import type { Conversation, WireActivity } from '../src/twin/teams';
-import { botMessages, cardText, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
 
 const { alice, mallory } = SEEDED_USERS;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
@@ -58,21 +58,6 @@ async function ask(text: string, user: string = alice, conversation: Conversatio
 
 function invokeBody(response: { body: unknown }): { statusCode: number; type: string; value: unknown } {
   return response.body as { statusCode: number; type: string; value: unknown };
-}
-
-function actionData(card: unknown, verb: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record.type === 'Action.Execute' && record.verb === verb) found = record.data as Record<string, unknown>;
-      Object.values(record).forEach(walk);
-    }
-  };
-  walk(card);
-  if (!found) throw new Error(`no ${verb} button`);
-  return found;
 }
 
 /** Everything the bot did that a handler would cause: connector calls, Defender requests, token requests. */
@@ -139,7 +124,7 @@ describe('forged card data is refused', () => {
     const device = await ask(`device ${isolated.computerDnsName}`);
     expect(verbsOf(device.card)).toContain('release.ask');
     const ask2 = await env.twin.teams.driver.click(alice, device.messageId!, 'release.ask');
-    const releaseData = actionData(invokeBody(ask2).value, 'release.confirm');
+    const releaseData = buttonData(invokeBody(ask2).value, 'release.confirm');
     const before = responseActionRequests().length;
 
     const { response } = await env.twin.teams.driver.invoke(alice, chat, 'adaptiveCard/action', {
@@ -280,7 +265,7 @@ describe('a user of another tenant', () => {
   it("Mallory replaying a button from Alice's card into her own chat is refused", async () => {
     const malloryChat = env.twin.teams.driver.personalChat(mallory);
     const device = await ask(`device ${WELL_KNOWN_DEVICES.server}`);
-    const data = actionData(device.card, 'device.refresh');
+    const data = buttonData(device.card, 'device.refresh');
     const before = sideEffects();
 
     const { response } = await env.twin.teams.driver.invoke(mallory, malloryChat, 'adaptiveCard/action', {

@@ -84,3 +84,19 @@ export function lastBotCard(twin: Twin, conversation: Conversation): { id: strin
   if (!entry) throw new Error('the bot posted no card');
   return { id: entry.id, card: entry.cards[0], entry };
 }
+
+/** The data of the Action.Execute button (or refresh action) with `verb` on a card, as the bot signed it. */
+export function buttonData(card: unknown, verb: string): Record<string, unknown> {
+  let found: Record<string, unknown> | undefined;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'Action.Execute' && record.verb === verb) found = record.data as Record<string, unknown>;
+      Object.values(record).forEach(walk);
+    }
+  };
+  walk(card);
+  if (!found) throw new Error(`no ${verb} button`);
+  return found;
+}
