@@ -1,7 +1,7 @@
 import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
-import type { Acting } from './acting';
+import type { Acting, UserIdentification } from './acting';
 import { type CardActions, localeOf } from './card-actions';
 import { type Command, parseCommand, type ParseResult } from './commands/parse';
 import { type CommandDeps, runCommand } from './commands/run';
@@ -10,16 +10,13 @@ import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
 import type { Views } from './views';
 
-export interface BotDeps {
+export interface BotDeps extends UserIdentification {
   commands: CommandDeps;
   tokens: UserTokenService;
   signIn: SignInFlow;
   screens: Screens;
   views: Views;
   cardActions: CardActions;
-  userOf(context: TurnContext): TeamsUser | undefined;
-  /** Local mode only: an SSO token for a user without Teams SSO (the Agents Playground). */
-  localSsoToken?: (user: TeamsUser) => string;
   log(line: string): void;
 }
 

@@ -2,7 +2,7 @@ import { type AdaptiveCardInvokeResponse, type Attachment, TurnContext } from 'b
 import { fill, stringsForLocale } from '../cards/strings';
 import type { DefenderClient } from '../defender/client';
 import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
-import { type Acting, tokenSource } from './acting';
+import { type Acting, tokenSource, type UserIdentification } from './acting';
 import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
 import { problemView } from './problems';
@@ -16,7 +16,7 @@ const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 const ERROR = 'application/vnd.microsoft.error';
 
-export interface CardActionDeps {
+export interface CardActionDeps extends UserIdentification {
   defender: DefenderClient;
   tokens: UserTokenService;
   signIn: SignInFlow;
@@ -25,9 +25,6 @@ export interface CardActionDeps {
   views: Views;
   responses: ResponseActions;
   tracker: ActionTracker;
-  userOf(context: TurnContext): TeamsUser | undefined;
-  /** Local mode only: an SSO token for a user without Teams SSO (the Agents Playground). */
-  localSsoToken?: (user: TeamsUser) => string;
 }
 
 const CONFIRM_VERBS: Record<string, ResponseKind> = { [VERBS.confirm.isolate]: 'isolate', [VERBS.confirm.release]: 'release' };
