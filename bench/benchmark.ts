@@ -3,8 +3,9 @@ import { twinBotConfig } from '../src/local-mode';
 import { startTwin, type Twin } from '../src/twin';
 import { type BurstResult, type BurstSettings, measureBurst } from './burst';
 import { type CallsPerTurn, measureCallsPerTurn } from './calls-per-turn';
-import { type BotFootprint, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
+import { type BotFootprint, type FootprintSettings, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
 import { describeMachine, type MachineDescription } from './machine';
+import { measureReplicas, type ReplicaResult, type ReplicaSettings } from './replicas';
 import type { BotProcess } from './spawn-bot';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
 import { addBenchUsers, installForUsers, signIn } from './users';
@@ -14,9 +15,8 @@ export interface BenchSettings {
   turnCost: TurnCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
-  footprintSubscriptions: number;
-  /** How long a new bot process sits without traffic before its idle memory is read. */
-  idleMs: number;
+  footprint: FootprintSettings;
+  replicas: ReplicaSettings;
 }
 
 export const FULL: BenchSettings = {
@@ -24,8 +24,8 @@ export const FULL: BenchSettings = {
   turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
   callRepetitions: 3,
   burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
-  footprintSubscriptions: 1_000,
-  idleMs: 2_000,
+  footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 2_000 },
+  replicas: { users: 50, turnsPerUser: 10 },
 };
 
 /** Every figure of the full run, from a few turns: a smoke test that the benchmark works, not a measurement. */
@@ -34,8 +34,8 @@ export const QUICK: BenchSettings = {
   turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
   callRepetitions: 1,
   burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
-  footprintSubscriptions: 10,
-  idleMs: 100,
+  footprint: { subscriptionLevels: [2, 5, 10], pollAlerts: [1, 5, 10], matchingAlerts: 5, idleMs: 100 },
+  replicas: { users: 4, turnsPerUser: 2 },
 };
 
 export interface BenchResults {
@@ -46,6 +46,7 @@ export interface BenchResults {
   callsPerTurn: CallsPerTurn;
   turnCost: TurnCostCell[];
   burst: BurstResult;
+  replicas: ReplicaResult;
   /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
   obo: { requests: number; signIns: number };
   /** What the bot processes logged (turn failures, notifier problems); empty in a clean run. */
@@ -67,8 +68,8 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
 
     progress('footprint: a fresh bot, idle and with subscriptions');
-    const product = await measureProductFootprint(twin, config, footprintUser, settings.footprintSubscriptions, settings.idleMs);
-    const echo = await startMeasured('echo', config, settings.idleMs);
+    const product = await measureProductFootprint(twin, config, footprintUser, settings.footprint);
+    const echo = await startMeasured('echo', config, settings.footprint.idleMs);
     bots.push(echo.bot);
     const productBot = (await startMeasured('product', config, 0)).bot;
     bots.push(productBot);
@@ -87,6 +88,11 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
     const burst = await measureBurst(twin, productBot, users[0], settings.burst);
 
+    const oboBeforeReplicas = twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length;
+    progress(`turn throughput with one and two replicas on PostgreSQL, ${settings.replicas.users} users`);
+    prepareTwin(twin);
+    const replicas = await measureReplicas(twin, config, users, settings.replicas);
+
     return {
       mode: settings.mode,
       machine: describeMachine(),
@@ -95,8 +101,9 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       callsPerTurn,
       turnCost,
       burst,
+      replicas,
       obo: {
-        requests: twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length,
+        requests: oboBeforeReplicas,
         // footprint bot: 1 user; product bot: the calls user and every load user
         signIns: 1 + 1 + users.length,
       },
@@ -122,6 +129,7 @@ function prepareTwin(twin: Twin): void {
   twin.teams.rateLimits.enabled = false;
 }
 
+/** Each bot process gets its own SQLite file, as production's default store (spawn-bot.ts). */
 function benchBotConfig(twin: Twin): BotConfig {
   return twinBotConfig(twin, { actionPollIntervalMs: 100, storage: { sqlitePath: ':memory:' } });
 }

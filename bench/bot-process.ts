@@ -1,22 +1,21 @@
 /**
  * A bot in its own process, so that its CPU time is its own: the product bot (createBotApp, inbound
  * auth on) or the echo baseline, configured by the parent through BENCH_BOT_KIND and BENCH_BOT_CONFIG;
- * both log (JSON, the configured level) to the file BENCH_BOT_LOG.
- * Run with `node --expose-gc --import tsx bench/bot-process.ts` and an IPC channel.
+ * both log (JSON, the configured level) to the file BENCH_BOT_LOG. The bot itself is the compiled
+ * `dist/` (BENCH_BOT_MODULES); this harness is compiled by `tsconfig.bench.json` and run with
+ * `node --expose-gc .bench-build/bench/bot-process.js` and an IPC channel (see spawn-bot.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import type restify from 'restify';
-import { createBotApp, type BotApp } from '../src/app';
+import type { BotApp } from '../src/app';
 import type { BotConfig } from '../src/config';
-import { createLogger } from '../src/logging';
-import { SqliteStore } from '../src/store/sqlite-store';
+import type { Logger } from '../src/logging';
 import type { Store } from '../src/store/store';
-import { createEchoServer } from './echo-bot';
+import { botModule } from './bot-modules';
+import { echoServerFactory } from './echo-bot';
 import type { BotKind, BotMessage, BotRequest, CpuTime, MemoryFigures } from './ipc';
-
-const loadedMs = performance.now();
 
 function send(message: BotMessage): void {
   process.send?.(message);
@@ -25,17 +24,12 @@ function send(message: BotMessage): void {
 async function main(): Promise<void> {
   const kind = process.env.BENCH_BOT_KIND as BotKind;
   const config = JSON.parse(process.env.BENCH_BOT_CONFIG ?? '') as BotConfig;
+  // Each kind loads only its own modules, so the echo baseline's start-up and memory are its own.
+  const { createLogger } = botModule<typeof import('../src/logging')>('logging');
+  const build = kind === 'product' ? productFactory() : echoFactory();
+  const loadedMs = performance.now();
   const logger = createLogger(config.logLevel, pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: false }));
-  let server: restify.Server;
-  let product: { app: BotApp; store: Store } | undefined;
-  if (kind === 'product') {
-    const store = await SqliteStore.open(config.storage.sqlitePath);
-    const app = createBotApp(config, store, { inbound: 'botframework', logger });
-    product = { app, store };
-    server = app.server;
-  } else {
-    server = createEchoServer(config, logger).server;
-  }
+  const { server, product } = await build(config, logger);
 
   const handlers: Record<BotRequest['op'], () => Promise<unknown> | unknown> = {
     cpu: (): CpuTime => {
@@ -73,6 +67,31 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   send({ kind: 'ready', port: (server.address() as AddressInfo).port, loadedMs, readyMs: performance.now() });
+}
+
+interface BuiltBot {
+  server: restify.Server;
+  product?: { app: BotApp; store: Store };
+}
+
+type BotFactory = (config: BotConfig, logger: Logger) => Promise<BuiltBot>;
+
+/** SQLite in memory, or PostgreSQL in the schema BENCH_PG_SCHEMA when the config names a database (replicas). */
+function productFactory(): BotFactory {
+  const { createBotApp } = botModule<typeof import('../src/app')>('app');
+  const { SqliteStore } = botModule<typeof import('../src/store/sqlite-store')>('store/sqlite-store');
+  const { PostgresStore } = botModule<typeof import('../src/store/postgres-store')>('store/postgres-store');
+  return async (config, logger) => {
+    const { databaseUrl, sqlitePath } = config.storage;
+    const store = databaseUrl ? await PostgresStore.open(databaseUrl, { schema: process.env.BENCH_PG_SCHEMA }) : await SqliteStore.open(sqlitePath);
+    const app = createBotApp(config, store, { inbound: 'botframework', logger });
+    return { server: app.server, product: { app, store } };
+  };
+}
+
+function echoFactory(): BotFactory {
+  const create = echoServerFactory();
+  return async (config, logger) => ({ server: create(config, logger).server });
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import type { BenchResults } from './benchmark';
 import { checkGoals } from './goals';
 import type { MemoryFigures } from './ipc';
+import { rssBytesPer10kSubscriptions } from './footprint';
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
@@ -31,7 +32,8 @@ Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/r
 ## How it was measured
 
 - The bot under test is the product (\`createBotApp\`: restify + CloudAdapter with inbound JWT validation on,
-  msal-node, SQLite in memory), each in **its own child process** (\`bench/bot-process.ts\`, run by \`node --import tsx\`).
+  msal-node, SQLite in memory) **as production runs it**: compiled by \`npm run build\` into \`dist/\`, each bot in
+  **its own child process** (\`bench/bot-process.ts\`, compiled by \`tsconfig.bench.json\`, run by plain \`node\`).
   The echo baseline (\`bench/echo-bot.ts\`) is a bare botbuilder \`ActivityHandler\` on the same \`createServer\` +
   \`createCloudAdapter\` stack: it validates the same signed activities and replies through the connector.
 - The twins (Entra, Teams, Defender) and the load generator (the Teams twin's driver playing the users) run in the
@@ -94,16 +96,49 @@ notifier paces with its own default limits. Allowed rate = min(60 per 30 s per c
 ## Footprint
 
 ${table(
-    ['Bot', 'Start-up to ready (ms)', 'of which module load (ms)', 'composition + listen (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)', `RSS with ${footprint.product.subscriptions} subscriptions (MiB)`, 'Heap with them (MiB)'],
+    ['Bot', 'Start-up to ready (ms)', 'of which module load (ms)', 'composition + listen (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)'],
     [
-      ['product', ...startupCells(footprint.product.startup), ...memoryCells(footprint.product.idle), ...memoryCells(footprint.product.withSubscriptions)],
-      ['echo (baseline)', ...startupCells(footprint.echo.startup), ...memoryCells(footprint.echo.idle), '—', '—'],
+      ['product', ...startupCells(footprint.product.startup), ...memoryCells(footprint.product.idle)],
+      ['echo (baseline)', ...startupCells(footprint.echo.startup), ...memoryCells(footprint.echo.idle)],
     ],
   )}
 
-Start-up is from spawning \`node --import tsx\` (TypeScript transpiled on load, cached by tsx) until the server listens.
-Memory is read after a full GC (\`--expose-gc\`). The subscriptions are made through chat: teams of five channels, the
-app installed in each, \`subscribe high\` in every channel by a signed-in user.
+Start-up is from spawning \`node\` on the compiled bot until the server listens. Memory is read after a full GC
+(\`--expose-gc\`).
+
+## Scale
+
+Subscriptions are made through chat (teams of five channels, the app installed in each, \`subscribe high\` in every
+channel by a signed-in user). At each level: memory, and the bot's CPU for one poll of ${footprint.product.matchingAlerts} new Medium alerts
+that every subscription looks at and none takes (the cost of matching).
+
+${table(
+    ['Subscriptions', 'RSS (MiB)', 'Heap (MiB)', `Matching poll CPU (ms, ${footprint.product.matchingAlerts} alerts)`, 'per subscription × alert (µs)'],
+    footprint.product.levels.map((level) => [
+      level.subscriptions, ...memoryCells(level.memory), ms(level.matchingPollCpuMs),
+      ((level.matchingPollCpuMs * 1000) / (level.subscriptions * footprint.product.matchingAlerts)).toFixed(2),
+    ]),
+  )}
+
+RSS growth: **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions** (least squares over the levels).
+
+Poll cost, at ${footprint.product.levels[0]?.subscriptions ?? 0} subscriptions: one poll that reads this many changed alerts.
+
+${table(
+    ['Changed alerts', 'Bot CPU (ms)', 'CPU per alert (ms)', 'Defender requests'],
+    footprint.product.polls.map((poll) => [poll.alerts, ms(poll.cpuMs), (poll.cpuMs / poll.alerts).toFixed(3), poll.defenderRequests]),
+  )}
+
+Replicas: ${results.replicas.users} users sending \`alerts\` through a round-robin HTTP balancer on loopback to one, then two
+compiled bots sharing one PostgreSQL schema and the twin (on ${machine.cpus} cores, with the twins and the load in the parent).
+
+${table(
+    ['Replicas', 'Turns', 'Throughput (turns/s)', 'Bot CPU per turn, all replicas (ms)', 'Failures'],
+    results.replicas.cells.map((cell) => [cell.replicas, cell.turns, cell.throughputPerSecond.toFixed(0), cell.cpuMsPerTurn.toFixed(2), cell.failures]),
+  )}
+
+Two replicas against one: **${results.replicas.throughputRatio.toFixed(2)}×** the throughput. ${results.replicas.oboRequests} on-behalf-of
+requests in this part for ${results.replicas.users} users (one per user when every replica shares the token cache).
 
 ## Goals
 
