@@ -132,3 +132,8 @@ async function measurePoll(twin: Twin, bot: BotProcess, alerts: number): Promise
 export function rssBytesPer10kSubscriptions(footprint: ProductFootprint): number {
   return slope(footprint.levels.map((level) => ({ x: level.subscriptions, y: level.memory.rssBytes }))) * 10_000;
 }
+
+/** CPU the poll spends per subscription and alert it matches, in microseconds (least squares over the levels). */
+export function matchingMicrosPerSubscriptionAlert(footprint: ProductFootprint): number {
+  return (slope(footprint.levels.map((level) => ({ x: level.subscriptions, y: level.matchingPollCpuMs }))) * 1000) / footprint.matchingAlerts;
+}

@@ -1,7 +1,7 @@
 import type { BenchResults } from './benchmark';
 import { checkGoals } from './goals';
 import type { MemoryFigures } from './ipc';
-import { rssBytesPer10kSubscriptions } from './footprint';
+import { matchingMicrosPerSubscriptionAlert, rssBytesPer10kSubscriptions } from './footprint';
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
@@ -113,14 +113,12 @@ channel by a signed-in user). At each level: memory, and the bot's CPU for one p
 that every subscription looks at and none takes (the cost of matching).
 
 ${table(
-    ['Subscriptions', 'RSS (MiB)', 'Heap (MiB)', `Matching poll CPU (ms, ${footprint.product.matchingAlerts} alerts)`, 'per subscription × alert (µs)'],
-    footprint.product.levels.map((level) => [
-      level.subscriptions, ...memoryCells(level.memory), ms(level.matchingPollCpuMs),
-      ((level.matchingPollCpuMs * 1000) / (level.subscriptions * footprint.product.matchingAlerts)).toFixed(2),
-    ]),
+    ['Subscriptions', 'RSS (MiB)', 'Heap (MiB)', `Matching poll CPU (ms, ${footprint.product.matchingAlerts} alerts)`],
+    footprint.product.levels.map((level) => [level.subscriptions, ...memoryCells(level.memory), ms(level.matchingPollCpuMs)]),
   )}
 
-RSS growth: **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions** (least squares over the levels).
+Slopes (least squares over the levels): RSS **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions**;
+matching **${(matchingMicrosPerSubscriptionAlert(footprint.product)).toFixed(2)} µs of CPU per subscription and alert**.
 
 Poll cost, at ${footprint.product.levels[0]?.subscriptions ?? 0} subscriptions: one poll that reads this many changed alerts.
 
