@@ -128,9 +128,13 @@ async function measurePoll(twin: Twin, bot: BotProcess, alerts: number): Promise
   return { alerts, cpuMs, defenderRequests: twin.defender.requests.length - defenderBefore };
 }
 
-/** How much resident memory 10,000 more subscriptions take, in bytes (least squares over the levels). */
+/**
+ * How much resident memory 10,000 more subscriptions take, in bytes: least squares over the levels
+ * after the first, since the first turns of a process raise its RSS once (allocator arenas, JIT
+ * code) whatever they do; that first rise is the first level's RSS against the idle one.
+ */
 export function rssBytesPer10kSubscriptions(footprint: ProductFootprint): number {
-  return slope(footprint.levels.map((level) => ({ x: level.subscriptions, y: level.memory.rssBytes }))) * 10_000;
+  return slope(footprint.levels.slice(1).map((level) => ({ x: level.subscriptions, y: level.memory.rssBytes }))) * 10_000;
 }
 
 /** CPU the poll spends per subscription and alert it matches, in microseconds (least squares over the levels). */

@@ -117,8 +117,10 @@ ${table(
     footprint.product.levels.map((level) => [level.subscriptions, ...memoryCells(level.memory), ms(level.matchingPollCpuMs)]),
   )}
 
-Slopes (least squares over the levels): RSS **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions**;
-matching **${(matchingMicrosPerSubscriptionAlert(footprint.product)).toFixed(2)} µs of CPU per subscription and alert**.
+Slopes (least squares): RSS **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions** (over the levels
+after the first: a process's first burst of turns raises its RSS once, allocator arenas and JIT code, here
+${mib((footprint.product.levels[1]?.memory.rssBytes ?? 0) - footprint.product.idle.rssBytes)} MiB from idle to the second level); matching **${(matchingMicrosPerSubscriptionAlert(footprint.product)).toFixed(2)} µs of CPU per
+subscription and alert** (over all levels).
 
 Poll cost, at ${footprint.product.levels[0]?.subscriptions ?? 0} subscriptions: one poll that reads this many changed alerts.
 
