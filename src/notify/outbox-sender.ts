@@ -48,6 +48,8 @@ export interface OutboxSenderDeps {
   renderAlertCard: RenderAlertCard;
   replicaId: string;
   log: (line: string) => void;
+  /** The replica's pacer for everything it posts (replies too); by default the sender's own, under `rateLimits`. */
+  pacer?: SendPacer;
   now?: () => number;
 }
 
@@ -82,7 +84,7 @@ export class OutboxSender {
     this.settings = { ...DEFAULT_SENDER_SETTINGS, ...settings };
     this.now = deps.now ?? Date.now;
     this.lease = new Lease(deps.store, SENDER_LEASE, deps.replicaId, this.settings.leaseTtlMs, this.now);
-    this.pacer = new SendPacer(this.settings.rateLimits);
+    this.pacer = deps.pacer ?? new SendPacer(this.settings.rateLimits);
   }
 
   start(): void {
@@ -243,14 +245,20 @@ export class OutboxSender {
     }
   }
 
-  /** Waits for the conversation's next send slot; an outcome instead when it is too far off or the sender stops. */
+  /**
+   * Waits for a free send slot in the conversation (replies take theirs first); an outcome instead
+   * when it is too far off or the sender stops.
+   */
   private async waitForSlot(conversationId: string): Promise<Outcome | undefined> {
-    const now = this.now();
-    const slot = this.pacer.reserve(conversationId, now, now + this.settings.maxWaitMs);
-    if (!slot.reserved) return { done: false, at: slot.at, holdRest: true };
-    if (slot.at > now) await this.sleep(slot.at - now);
-    if (this.stopping) return { done: false, at: this.now(), holdRest: true };
-    return undefined;
+    const deadline = this.now() + this.settings.maxWaitMs;
+    for (;;) {
+      const now = this.now();
+      const slot = this.pacer.reserve(conversationId, now, 'notification');
+      if (slot.reserved) return undefined;
+      if (slot.at > deadline) return { done: false, at: slot.at, holdRest: true };
+      await this.sleep(slot.at - now);
+      if (this.stopping) return { done: false, at: this.now(), holdRest: true };
+    }
   }
 
   private sleep(ms: number): Promise<void> {

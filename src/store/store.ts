@@ -18,6 +18,18 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * The store cannot be reached (the database is down, restarting or not reachable over the
+ * network): nothing was read or written, and trying again later may succeed. Every other error is
+ * a bug or a misconfiguration.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface PutOptions {
   /**
    * undefined: create only (ConflictError if the key exists); '*': create or replace;

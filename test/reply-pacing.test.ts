@@ -1,0 +1,56 @@
+/**
+ * Replies and notifications share Teams' per-thread budget (7 per 1 s, 8 per 2 s, 60 per 30 s):
+ * people who type commands in a channel while the notifier works through a backlog there are
+ * answered, and Teams (the twin enforces its documented limits) never throttles the bot: the
+ * backlog yields to the replies.
+ */
+import { SEEDED_USERS } from '../src/twin/directory';
+import type { Conversation } from '../src/twin/teams';
+import { botMessages, cardText, eventually, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+
+jest.setTimeout(60_000);
+
+const { alice, bob, carol } = SEEDED_USERS;
+const BACKLOG = 30;
+let env: BotWithTwin;
+let channel: Conversation;
+
+beforeAll(async () => {
+  env = await startBotWithTwin();
+  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
+  await env.twin.teams.driver.install(team);
+  channel = team.channels[0];
+  await env.twin.teams.driver.say(alice, channel, 'subscribe informational');
+  await env.app.notifier.poller.pollOnce(); // the seeded history sets the watermark
+});
+afterAll(() => env.close());
+
+it('answers commands typed in a channel during a notification backlog there, and Teams throttles nothing', async () => {
+  const machines = env.twin.defender.data.machines.filter((machine) => machine.healthStatus === 'Active');
+  for (let index = 0; index < BACKLOG; index += 1) env.twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity: 'High' });
+  env.twin.clock.advance(1000);
+  await env.app.notifier.poller.pollOnce();
+  env.app.notifier.sender.start();
+  const notifications = () => botMessages(env.twin, channel).filter((message) => message.cards.length > 0 && !message.threadRootId).length;
+  // The backlog has filled Teams' 1 s and 2 s windows for this channel.
+  await eventually(() => expect(notifications()).toBeGreaterThanOrEqual(8), 15_000);
+
+  const asked = await Promise.all([
+    env.twin.teams.driver.say(alice, channel, 'help'),
+    env.twin.teams.driver.say(bob, channel, 'subscriptions'),
+    env.twin.teams.driver.say(carol, channel, 'help'),
+    env.twin.teams.driver.say(alice, channel, 'subscriptions'),
+  ]);
+  await env.twin.teams.driver.settled();
+  for (const said of asked) {
+    expect(said.status).toBe(200);
+    const replies = env.twin.teams.driver.transcript(channel).filter((entry) => entry.from === 'bot' && entry.threadRootId === said.activityId);
+    // A first-time user is asked to sign in first; the command's answer comes last.
+    const answer = replies.at(-1);
+    expect(answer?.cards.length).toBe(1);
+    expect(cardText(answer?.cards[0])).toMatch(/Alert notifications|Type a command/);
+  }
+  const throttled = env.twin.teams.calls.filter((call) => call.status === 429);
+  expect(throttled).toEqual([]);
+  expect(env.logs.filter((line) => /turn failed|NoActivityId|throttled/i.test(line))).toEqual([]);
+});
