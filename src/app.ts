@@ -115,7 +115,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
     consentUrl: (user) => consentUrl(config, user),
-  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS));
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS, { rememberLocallyWhenStoreIsDown: true }));
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;

@@ -21,7 +21,7 @@ export function problemView(error: unknown, locale: string, log: (line: string) 
   if (error instanceof StoreUnavailableError) return { kind: 'warning', title: strings.storageUnavailableTitle, text: strings.storageUnavailableText };
   if (error instanceof ThrottledReplyError) return { kind: 'warning', title: strings.teamsThrottledTitle, text: strings.teamsThrottledText };
   const reference = crypto.randomBytes(4).toString('hex');
-  log(`unexpected error (ref ${reference}): ${error instanceof Error ? error.message : String(error)}`);
+  log(`unexpected error (ref ${reference}): ${error instanceof Error ? error.message : String(error)}`)
   return { kind: 'error', title: strings.unexpectedTitle, text: fill(strings.unexpectedText, { reference }) };
 }
 

@@ -19,12 +19,13 @@ export interface BotWithTwin {
 
 /**
  * The product bot (the real composition root, real botbuilder and msal-node, inbound auth on)
- * listening on loopback, wired to a fresh twin the way production is wired to Microsoft.
+ * listening on loopback, wired to a fresh twin the way production is wired to Microsoft; on an
+ * in-memory SQLite store unless given one (closed with the rest).
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: { store?: Store } = {}): Promise<BotWithTwin> {
   const twin = await startTwin();
   const logs: string[] = [];
-  const store = await SqliteStore.open(':memory:');
+  const store = options.store ?? await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
