@@ -51,13 +51,16 @@ async function main(): Promise<void> {
     printLocalBanner(port, local.twin.defender.baseUrl);
   }
 
-  await new Promise<void>((resolve) => app.server.listen(port, resolve));
   // A database that refuses the bot (wrong password, no such database) is a start-up error; one not reachable yet is waited for.
-  opening.opened.catch((error: unknown) => {
-    logger.fatal(`The bot cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    process.stderr.write(`The bot cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const refused = (error: unknown) => {
+    const message = `The bot cannot start: ${error instanceof Error ? error.message : String(error)}`;
+    logger.fatal(message);
+    process.stderr.write(`${message}\n`);
     process.exit(1);
-  });
+  };
+  await opening.firstAttempt.catch(refused);
+  opening.opened.catch(refused);
+  await new Promise<void>((resolve) => app.server.listen(port, resolve));
   app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
 
@@ -86,10 +89,10 @@ function productionLogger(level: string): Logger {
 function openConfiguredStore(config: BotConfig, logger: Logger): OpeningStore {
   const opening = openStoreWhenReachable(config.storage, lineLogger(logger));
   const where = config.storage.databaseUrl ? 'the PostgreSQL database in DATABASE_URL' : `the SQLite file ${config.storage.sqlitePath} (SQLITE_PATH)`;
-  const opened = opening.opened.catch((error: unknown) => {
+  const saysWhere = (attempt: Promise<void>) => attempt.catch((error: unknown) => {
     throw new Error(`could not open ${where}: ${error instanceof Error ? error.message : String(error)}`);
   });
-  return { store: opening.store, opened };
+  return { store: opening.store, opened: saysWhere(opening.opened), firstAttempt: saysWhere(opening.firstAttempt) };
 }
 
 function printLocalBanner(port: number, defenderUrl: string): void {

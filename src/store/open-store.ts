@@ -18,6 +18,8 @@ export interface OpeningStore {
   store: Store;
   /** Resolves when open (migrations applied); rejects when the database refuses (wrong password, no such database). */
   opened: Promise<void>;
+  /** Settles after the first attempt: resolves when open or not reachable yet, rejects like `opened`. */
+  firstAttempt: Promise<void>;
 }
 
 export interface RetrySettings {
@@ -36,6 +38,8 @@ const DEFAULT_RETRY: RetrySettings = { firstDelayMs: 1_000, maxDelayMs: 30_000 }
 export function openStoreWhenReachable(config: StorageSettings, log: (line: string) => void, retry: RetrySettings = DEFAULT_RETRY): OpeningStore {
   const store = new WaitingStore('the database is not open yet');
   const started = Date.now();
+  let notReachableYet = () => {};
+  const waiting = new Promise<void>((resolve) => { notReachableYet = resolve; });
   const opened = (async () => {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -47,10 +51,13 @@ export function openStoreWhenReachable(config: StorageSettings, log: (line: stri
         if (!(error instanceof StoreUnavailableError)) throw error;
         const delayMs = Math.round(retry.firstDelayMs + Math.random() * (Math.min(retry.maxDelayMs, retry.firstDelayMs * 2 ** (attempt - 1)) - retry.firstDelayMs));
         store.waiting(`${error.message} (attempt ${attempt}; next in ${Math.ceil(delayMs / 1000)} s)`);
-        if (attempt === 1) log(`storage: ${error.message}; the bot runs and retries with backoff, not ready until then`);
+        if (attempt === 1) {
+          log(`storage: ${error.message}; the bot runs and retries with backoff, not ready until then`);
+          notReachableYet();
+        }
         if (!(await store.sleep(delayMs))) return;
       }
     }
   })();
-  return { store, opened };
+  return { store, opened, firstAttempt: Promise.race([opened, waiting]) };
 }
