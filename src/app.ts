@@ -24,7 +24,7 @@ import { appTokenSource } from './notify/app-token';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer, type ReadinessReport } from './server';
-import type { Store } from './store/store';
+import { type Store, StoreUnavailableError } from './store/store';
 
 export interface BotApp {
   server: restify.Server;
@@ -90,8 +90,14 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       logger.warn({ conversationId: error.conversationId, waitedMs: error.waitedMs }, 'Teams throttled the reply; the user was not answered');
       return;
     }
+    const strings = stringsForLocale(context.activity.locale).bot;
+    if (error instanceof StoreUnavailableError) {
+      // The outage itself is logged once by the store.
+      await context.sendActivity(strings.problems.storageUnavailableText).catch(() => undefined);
+      return;
+    }
     logger.error({ err: error }, 'turn failed');
-    await context.sendActivity(stringsForLocale(context.activity.locale).bot.turnError).catch(() => undefined);
+    await context.sendActivity(strings.turnError).catch(() => undefined);
   };
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.

@@ -54,3 +54,38 @@ it('answers commands typed in a channel during a notification backlog there, and
   expect(throttled).toEqual([]);
   expect(env.logs.filter((line) => /turn failed|NoActivityId|throttled/i.test(line))).toEqual([]);
 });
+
+describe('when Teams throttles a reply anyway (another workload of the app, another replica)', () => {
+  beforeAll(async () => {
+    await env.app.notifier.stop(); // the rest of the backlog stays in the outbox: only the faults below throttle
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // Teams' 2 s window forgets the backlog
+  });
+  afterEach(() => env.twin.teams.faults.clear());
+
+  it('retries after Retry-After within the answer window, and the user gets the answer', async () => {
+    env.twin.teams.faults.inject('activities.send', { kind: 'throttle', retryAfterSeconds: 1 }, 1);
+    const throttledBefore = env.twin.teams.calls.filter((call) => call.status === 429).length;
+    const said = await env.twin.teams.driver.say(alice, channel, 'help');
+    expect(said.status).toBe(200);
+    const replies = env.twin.teams.driver.transcript(channel).filter((entry) => entry.from === 'bot' && entry.threadRootId === said.activityId);
+    expect(replies).toHaveLength(1);
+    expect(cardText(replies[0].cards[0])).toMatch(/Type a command/);
+    expect(env.twin.teams.calls.filter((call) => call.status === 429).length).toBe(throttledBefore + 1);
+  });
+
+  it('reports throttling beyond the window as throttling: no apology posted, logged as Teams throttling', async () => {
+    env.twin.teams.faults.inject('activities.send', { kind: 'throttle', retryAfterSeconds: 30 });
+    const logsBefore = env.logs.length;
+    const said = await env.twin.teams.driver.say(alice, channel, 'help');
+    expect(said.status).toBe(200);
+    const attempts = env.twin.teams.calls.filter((call) => call.status === 429 && call.path.includes(said.activityId));
+    expect(attempts).toHaveLength(1); // Retry-After is past the window: no blind retries
+    const logged = env.logs.slice(logsBefore);
+    expect(logged.filter((line) => line.includes('Teams throttled the reply'))).toHaveLength(1);
+    expect(logged.filter((line) => /turn failed|NoActivityId|unexpected error/.test(line))).toEqual([]);
+    env.twin.teams.faults.clear();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const replies = env.twin.teams.driver.transcript(channel).filter((entry) => entry.from === 'bot' && entry.threadRootId === said.activityId);
+    expect(replies).toEqual([]);
+  });
+});
