@@ -73,6 +73,14 @@ describe('when Teams throttles a reply anyway (another workload of the app, anot
     expect(env.twin.teams.calls.filter((call) => call.status === 429).length).toBe(throttledBefore + 1);
   });
 
+  it('sends again after a 503, once', async () => {
+    env.twin.teams.faults.inject('activities.send', { kind: 'serverError', status: 503 }, 1);
+    const said = await env.twin.teams.driver.say(alice, channel, 'help');
+    const replies = env.twin.teams.driver.transcript(channel).filter((entry) => entry.from === 'bot' && entry.threadRootId === said.activityId);
+    expect(replies).toHaveLength(1);
+    expect(env.twin.teams.calls.filter((call) => call.path.includes(said.activityId)).map((call) => call.status)).toEqual([503, 201]);
+  });
+
   it('reports throttling beyond the window as throttling: no apology posted, logged as Teams throttling', async () => {
     env.twin.teams.faults.inject('activities.send', { kind: 'throttle', retryAfterSeconds: 30 });
     const logsBefore = env.logs.length;

@@ -9,15 +9,18 @@ export class ThrottledReplyError extends Error {
   }
 }
 
+/** Wait before sending again after a 412 or a 5xx (with jitter: 0.5 to 1.5 times this). */
+const TRANSIENT_BACKOFF_MS = 1_000;
+
 /** Activity types the adapter does not post to the conversation. */
 const NOT_POSTED = new Set(['invokeResponse', 'delay', 'trace']);
 
 /**
  * Paces every reply and card update the bot makes in a turn through the replica's shared pacer
  * (the one the notifier uses), so replies and notifications together stay under Teams' limits and
- * replies go first. A 429 is retried after its Retry-After while the turn's answer window lasts
- * (the connector client's own retries are off: they would wait blindly past the window); then
- * ThrottledReplyError.
+ * replies go first. A 429 is retried after its Retry-After (a 412 or 5xx after a short backoff)
+ * while the turn's answer window lasts (the connector client's own retries are off: they would wait
+ * blindly past the window); then ThrottledReplyError (or the error).
  */
 export class ReplyPacing implements Middleware {
   constructor(private readonly pacer: SendPacer, private readonly answerWindowMs: number, private readonly now: () => number = Date.now) {}
@@ -46,11 +49,19 @@ export class ReplyPacing implements Middleware {
         return await send();
       } catch (error) {
         const failure = classifyConnectorError(error, 'post', this.now());
-        if (failure.kind !== 'throttled') throw error;
-        const retryAt = this.now() + (failure.retryAfterMs ?? 1000);
-        this.pacer.block(conversationId, retryAt);
+        // Microsoft's advice: retry 429, 412, 502 and 504 with backoff. Not an answer-less failure: the message may have gone.
+        const retryable = failure.kind === 'throttled' || (failure.kind === 'transient' && failure.status !== undefined && failure.status !== 401);
+        if (!retryable) throw error;
+        const retryAt = this.now() + (failure.retryAfterMs ?? TRANSIENT_BACKOFF_MS * (0.5 + Math.random()));
         // Several activities in one call: some may have gone; sending them all again would repeat those.
-        if (retryAt > answerBy || count > 1) throw new ThrottledReplyError(conversationId, this.now() - started);
+        const giveUp = retryAt > answerBy || count > 1;
+        if (failure.kind !== 'throttled') {
+          if (giveUp) throw error;
+          await sleep(retryAt - this.now());
+          continue;
+        }
+        this.pacer.block(conversationId, retryAt);
+        if (giveUp) throw new ThrottledReplyError(conversationId, this.now() - started);
       }
     }
   }
