@@ -6,7 +6,7 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, installedTeam, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 jest.setTimeout(60_000);
 
@@ -17,9 +17,7 @@ let channel: Conversation;
 
 beforeAll(async () => {
   env = await startBotWithTwin();
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
-  await env.twin.teams.driver.install(team);
-  channel = team.channels[0];
+  [channel] = await installedTeam(env, [alice, bob, carol]);
   await env.twin.teams.driver.say(alice, channel, 'subscribe informational');
   await env.app.notifier.poller.pollOnce(); // the seeded history sets the watermark
 });

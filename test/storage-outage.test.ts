@@ -14,7 +14,7 @@
 import { PostgresStore } from '../src/store/postgres-store';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, installedTeam, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 import { alertIdOf, dropSchema, POSTGRES_URL, uniqueSchema } from './support/notify-harness';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -38,9 +38,7 @@ beforeAll(async () => {
   database.host = `127.0.0.1:${proxy.port}`;
   const store = await PostgresStore.open(database.toString(), { schema, log: (line) => storeLog.push(line) });
   env = await startBotWithTwin({}, { store });
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol], channels: ['Triage', 'Servers'] });
-  await env.twin.teams.driver.install(team);
-  channels = team.channels;
+  channels = await installedTeam(env, [alice, bob, carol], ['Triage', 'Servers']);
   for (const channel of channels) await env.twin.teams.driver.say(alice, channel, 'subscribe informational');
   chat = env.twin.teams.driver.personalChat(bob);
   await env.twin.teams.driver.install(chat);

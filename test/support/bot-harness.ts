@@ -43,6 +43,13 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, optio
 
 export { eventually } from './eventually';
 
+/** A team with the bot installed, its members, and one channel per name after General; returns the channels. */
+export async function installedTeam(env: BotWithTwin, members: string[], channels: string[] = []): Promise<Conversation[]> {
+  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members, channels });
+  await env.twin.teams.driver.install(team);
+  return team.channels;
+}
+
 /** Every text of a card (TextBlock texts, FactSet titles and values, button titles), for "the card shows X". */
 export function cardText(card: unknown): string {
   const parts: string[] = [];
