@@ -21,7 +21,7 @@ import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
-import { DEFAULT_SEND_RATE_LIMITS, SendPacer } from './notify/pacer';
+import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer, type ReadinessReport } from './server';
 import { type Store, StoreUnavailableError } from './store/store';
@@ -43,6 +43,8 @@ export interface BotApp {
 export interface BotAppOptions {
   inbound?: InboundMode;
   logger?: Logger;
+  /** Limits for replies; default Teams' own. A benchmark whose Teams twin has its limits off turns them off here too. */
+  replyRateLimits?: SendRateLimits;
 }
 
 /**
@@ -82,7 +84,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
   if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));
   // One pacer for everything this replica posts: replies (first) and notifications.
-  const pacer = new SendPacer(DEFAULT_SEND_RATE_LIMITS);
+  const pacer = new SendPacer(DEFAULT_SEND_RATE_LIMITS, options.replyRateLimits);
   adapter.use(new ReplyPacing(pacer, REPLY_ANSWER_WINDOW_MS));
   adapter.onTurnError = async (context, error) => {
     if (error instanceof ThrottledReplyError) {

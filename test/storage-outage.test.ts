@@ -6,8 +6,9 @@
  *   a Confirm that cannot be recorded leaves the card and its buttons as they were;
  * - reads that need no store answer as usual, and a first sign-in completes (the SSO exchange's
  *   de-duplication falls back to the replica's memory: the command runs once, no HTTP error);
- * - no notification is lost and none is posted twice; the claims the sender held when the store
- *   went away are given back as soon as it is back, not after their lease;
+ * - no notification is lost, and none is posted twice except where Teams took a post but its answer
+ *   never reached the bot (injected once: the case the bot cannot know about); the claims the sender
+ *   held when the store went away are given back as soon as it is back, not after their lease;
  * - the log says once that the store went away (with the cause) and once that it is back.
  * The figures are printed at the end.
  */
@@ -24,6 +25,8 @@ const { alice, bob, carol } = SEEDED_USERS;
 const BURST = 24;
 /** At least this long without the database: several of the sender's and poller's cycles. */
 const OUTAGE_MS = 4_000;
+/** Posts Teams takes without the bot getting the answer: sent again, the one duplicate the bot cannot avoid. */
+const NAMED_CASE_DUPLICATES = 1;
 const STORAGE_SENTENCE = /The bot's storage is unavailable; try again in a minute\./;
 const schema = uniqueSchema('outage');
 const storeLog: string[] = [];
@@ -75,6 +78,8 @@ it('keeps answering through a storage outage during a burst, and loses and repea
   await eventually(() => expect(notificationsIn(channels[0]).length).toBeGreaterThanOrEqual(6), 20_000);
   const notification = lastBotCard(env.twin, channels[0]);
 
+  // The case the bot cannot know about: Teams takes a post but its answer (the activity id) never arrives.
+  env.twin.teams.faults.inject('activities.send', { kind: 'emptyBody' }, 1);
   // A slow Teams: the database goes away while a post is on its way, so Teams takes a card whose record cannot be written.
   env.twin.teams.faults.inject('activities.send', { kind: 'latency', ms: 300 });
   await eventually(() => expect(env.twin.teams.calls.some((call) => call.status === 0 && call.method === 'POST' && /\/activities$/.test(call.path))).toBe(true));
@@ -123,10 +128,12 @@ it('keeps answering through a storage outage during a burst, and loses and repea
   console.log([
     `storage outage during a burst of ${BURST} alerts to ${channels.length} channels (${BURST * channels.length} cards):`,
     ...figures.map((f) => `  ${f.channel}: posted ${f.posted}, lost ${f.lost}, duplicates ${f.duplicates}`),
+    `  duplicates expected only for the ${NAMED_CASE_DUPLICATES} post Teams took without the bot getting its answer (the case the bot cannot know about)`,
     `  outage ${((restoredAt - cutAt) / 1000).toFixed(1)} s, cut while Teams (300 ms slow) was taking a post; outbox drained ${((drainedAt - restoredAt) / 1000).toFixed(1)} s after the database came back (claim lease 60 s)`,
     `  user answers during the outage: ${Object.keys(answers).length} commands + 2 clicks, all answered; storage sentence where the store was needed`,
   ].join('\n'));
-  for (const f of figures) expect(f).toMatchObject({ lost: 0, duplicates: 0 });
+  for (const f of figures) expect(f.lost).toBe(0);
+  expect(figures.reduce((sum, f) => sum + f.duplicates, 0)).toBe(NAMED_CASE_DUPLICATES);
 
   expect(env.logs.filter((line) => /gave back \d+ deliveries claimed when the store went away/.test(line))).toHaveLength(1);
   expect(storeLog.filter((line) => /is unavailable/.test(line))).toHaveLength(1);
