@@ -54,8 +54,12 @@ afterAll(async () => {
 });
 
 /** Says `text` and returns the bot's last answer in that thread (after any sign-in). */
+const answerTimesMs: number[] = [];
+
 async function ask(user: string, conversation: Conversation, text: string): Promise<string> {
+  const askedAt = Date.now();
   const said = await env.twin.teams.driver.say(user, conversation, text);
+  answerTimesMs.push(Date.now() - askedAt);
   expect(said.status).toBe(200);
   await env.twin.teams.driver.settled();
   const answers = env.twin.teams.driver.transcript(conversation)
@@ -85,6 +89,9 @@ it('keeps answering through a storage outage during a burst, and loses and repea
   await eventually(() => expect(env.twin.teams.calls.some((call) => call.status === 0 && call.method === 'POST' && /\/activities$/.test(call.path))).toBe(true));
   await proxy.cut();
   const cutAt = Date.now();
+  env.twin.teams.driver.setLocale(carol, 'sv-SE');
+  const swedish = await ask(carol, channels[0], 'subscriptions');
+  env.twin.teams.driver.setLocale(carol, 'en-US');
   const answers = {
     subscriptions: await ask(alice, channels[0], 'subscriptions'),
     subscribe: await ask(carol, channels[1], 'subscribe high'),
@@ -102,6 +109,7 @@ it('keeps answering through a storage outage during a burst, and loses and repea
   const restoredAt = Date.now();
 
   expect(answers.subscriptions).toMatch(STORAGE_SENTENCE);
+  expect(swedish).toMatch(/Botens lagring är inte tillgänglig just nu; försök igen om en minut\./);
   expect(answers.subscribe).toMatch(STORAGE_SENTENCE);
   expect(answers.alerts).not.toMatch(STORAGE_SENTENCE);
   expect(answers.alerts).toMatch(/alert/i);
@@ -130,7 +138,7 @@ it('keeps answering through a storage outage during a burst, and loses and repea
     ...figures.map((f) => `  ${f.channel}: posted ${f.posted}, lost ${f.lost}, duplicates ${f.duplicates}`),
     `  duplicates expected only for the ${NAMED_CASE_DUPLICATES} post Teams took without the bot getting its answer (the case the bot cannot know about)`,
     `  outage ${((restoredAt - cutAt) / 1000).toFixed(1)} s, cut while Teams (300 ms slow) was taking a post; outbox drained ${((drainedAt - restoredAt) / 1000).toFixed(1)} s after the database came back (claim lease 60 s)`,
-    `  user answers during the outage: ${Object.keys(answers).length} commands + 2 clicks, all answered; storage sentence where the store was needed`,
+    `  user answers during the outage: ${Object.keys(answers).length + 1} commands (slowest answered in ${Math.max(...answerTimesMs)} ms) + 2 clicks, all answered; storage sentence where the store was needed`,
   ].join('\n'));
   for (const f of figures) expect(f.lost).toBe(0);
   expect(figures.reduce((sum, f) => sum + f.duplicates, 0)).toBe(NAMED_CASE_DUPLICATES);

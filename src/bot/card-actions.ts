@@ -63,7 +63,7 @@ export class CardActions {
     } catch (error) {
       const problem = problemView(error, locale);
       // The card keeps its buttons (Teams shows the text and leaves the card as it was), so the same click can be repeated.
-      if (isPassingOutage(error)) return messageResponse(`${problem.title}: ${problem.text}`);
+      if (isPassingOutage(error)) return messageResponse(problem.text);
       return this.card(this.deps.views.message(locale, problem));
     }
   }
