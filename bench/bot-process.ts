@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   let product: { app: BotApp; store: Store } | undefined;
   if (kind === 'product') {
     const store = await SqliteStore.open(config.storage.sqlitePath);
-    const app = createBotApp(config, store, { inbound: 'botframework', logger });
+    // The twin's Teams limits are off while turns are measured (they would throttle the synthetic load), so are the replies' here.
+    const app = createBotApp(config, store, { inbound: 'botframework', logger, replyRateLimits: { perConversation: [], global: [] } });
     product = { app, store };
     server = app.server;
   } else {
