@@ -13,6 +13,7 @@ import { createCloudAdapter } from './bot/adapter';
 import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
+import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
@@ -20,9 +21,10 @@ import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
+import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer, type ReadinessReport } from './server';
-import type { Store } from './store/store';
+import { type Store, StoreUnavailableError } from './store/store';
 
 export interface BotApp {
   server: restify.Server;
@@ -41,6 +43,8 @@ export interface BotApp {
 export interface BotAppOptions {
   inbound?: InboundMode;
   logger?: Logger;
+  /** Limits for replies; default Teams' own. A benchmark whose Teams twin has its limits off turns them off here too. */
+  replyRateLimits?: SendRateLimits;
 }
 
 /**
@@ -53,6 +57,8 @@ export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser;
 const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
 const MAX_TRACKING_MS = 30 * 60 * 1000;
+/** A turn's replies wait for a send slot (and out a 429) at most this long: Teams wants its answer within ~15 s. */
+const REPLY_ANSWER_WINDOW_MS = 10_000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
   const inbound = options.inbound ?? 'botframework';
@@ -77,9 +83,23 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
   if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));
+  // One pacer for everything this replica posts: replies (first) and notifications.
+  const pacer = new SendPacer(DEFAULT_SEND_RATE_LIMITS, options.replyRateLimits);
+  adapter.use(new ReplyPacing(pacer, REPLY_ANSWER_WINDOW_MS));
   adapter.onTurnError = async (context, error) => {
+    if (error instanceof ThrottledReplyError) {
+      // Teams refuses every message in the conversation for now, an apology included.
+      logger.warn({ conversationId: error.conversationId, waitedMs: error.waitedMs }, 'Teams throttled the reply; the user was not answered');
+      return;
+    }
+    const strings = stringsForLocale(context.activity.locale).bot;
+    if (error instanceof StoreUnavailableError) {
+      // The outage itself is logged once by the store.
+      await context.sendActivity(strings.problems.storageUnavailableText).catch(() => undefined);
+      return;
+    }
     logger.error({ err: error }, 'turn failed');
-    await context.sendActivity(stringsForLocale(context.activity.locale).bot.turnError).catch(() => undefined);
+    await context.sendActivity(strings.turnError).catch(() => undefined);
   };
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
@@ -103,7 +123,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
     consentUrl: (user) => consentUrl(config, user),
-  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS));
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS, { rememberLocallyWhenStoreIsDown: true }));
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
@@ -120,6 +140,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     appToken,
     connector: new TeamsConnectorSender(adapter, config.bot.appId),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
+    pacer,
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
   const commands = { screens, subscriptions: notifier.subscriptions, audit: store };

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { createBotApp, type BotApp } from './app';
 import { hasRealCredentials, loadConfig, type BotConfig } from './config';
-import { createLogger, type Logger } from './logging';
-import { openStore } from './store/open-store';
+import { createLogger, lineLogger, type Logger } from './logging';
+import { openStoreWhenReachable, type OpeningStore } from './store/open-store';
 import type { Store } from './store/store';
 
 /** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   let app: BotApp;
   let port: number;
   let store: Store;
+  let opening: OpeningStore;
+  let logger: Logger;
   let stopTwin: (() => Promise<void>) | undefined;
 
   if (hasRealCredentials(env)) {
@@ -24,8 +26,9 @@ async function main(): Promise<void> {
       console.error('\nSet these in .env (see .env.example) or in the environment, then start again.');
       process.exit(1);
     }
-    const logger = productionLogger(result.config.logLevel);
-    store = await openConfiguredStore(result.config);
+    logger = productionLogger(result.config.logLevel);
+    opening = openConfiguredStore(result.config, logger);
+    store = opening.store;
     app = createBotApp(result.config, store, { logger });
     port = result.config.port;
   } else {
@@ -40,12 +43,23 @@ async function main(): Promise<void> {
     const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
     if (relaunchTrustingTwinCa()) return;
     const local = await startLocalMode(port);
-    store = await openConfiguredStore(local.config);
-    app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger(env.LOG_LEVEL ?? 'warn') });
+    logger = createLogger(env.LOG_LEVEL ?? 'warn');
+    opening = openConfiguredStore(local.config, logger);
+    store = opening.store;
+    app = createBotApp(local.config, store, { inbound: local.inbound, logger });
     stopTwin = () => local.twin.close();
     printLocalBanner(port, local.twin.defender.baseUrl);
   }
 
+  // A database that refuses the bot (wrong password, no such database) is a start-up error; one not reachable yet is waited for.
+  const refused = (error: unknown) => {
+    const message = `The bot cannot start: ${error instanceof Error ? error.message : String(error)}`;
+    logger.fatal(message);
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  };
+  await opening.firstAttempt.catch(refused);
+  opening.opened.catch(refused);
   await new Promise<void>((resolve) => app.server.listen(port, resolve));
   app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
@@ -72,13 +86,13 @@ function productionLogger(level: string): Logger {
   return logger;
 }
 
-async function openConfiguredStore(config: BotConfig): Promise<Store> {
-  try {
-    return await openStore(config.storage);
-  } catch (error) {
-    const where = config.storage.databaseUrl ? 'the PostgreSQL database in DATABASE_URL' : `the SQLite file ${config.storage.sqlitePath} (SQLITE_PATH)`;
+function openConfiguredStore(config: BotConfig, logger: Logger): OpeningStore {
+  const opening = openStoreWhenReachable(config.storage, lineLogger(logger));
+  const where = config.storage.databaseUrl ? 'the PostgreSQL database in DATABASE_URL' : `the SQLite file ${config.storage.sqlitePath} (SQLITE_PATH)`;
+  const saysWhere = (attempt: Promise<void>) => attempt.catch((error: unknown) => {
     throw new Error(`could not open ${where}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  });
+  return { store: opening.store, opened: saysWhere(opening.opened), firstAttempt: saysWhere(opening.firstAttempt) };
 }
 
 function printLocalBanner(port: number, defenderUrl: string): void {

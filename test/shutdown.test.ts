@@ -3,15 +3,16 @@
  * settings: SIGTERM in the middle of a burst of notifications exits cleanly within 10 s, and what
  * was not sent yet is delivered, exactly once, after the restart.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
+import { SEEDED_USERS } from '../src/twin/directory';
 import { startTwin, type Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
 import { botMessages, cardText, eventually } from './support/bot-harness';
+import { startEntryPoint, waitUntilServing } from './support/entry-point';
 
 jest.setTimeout(120_000);
 
@@ -31,37 +32,12 @@ afterAll(async () => {
 });
 
 function startBot(port: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: path.resolve(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      MICROSOFT_APP_ID: SEEDED.botAppId,
-      MICROSOFT_APP_PASSWORD: SEEDED.botAppSecret,
-      MICROSOFT_APP_TENANT_ID: SEEDED.tenantId,
-      CARD_SIGNING_SECRET: cardSigningSecret,
-      ENTRA_AUTHORITY_HOST: twin.entra.baseUrl,
-      BOT_CHANNEL_OPENID_METADATA_URL: twin.teams.openIdMetadataUrl,
-      BOT_CHANNEL_TOKEN_ISSUER: twin.teams.issuer,
-      DEFENDER_API_URL: twin.defender.baseUrl,
-      DEFENDER_TOKEN_RESOURCE: 'https://api.securitycenter.microsoft.com',
-      SQLITE_PATH: path.join(dataDir, 'chatops.db'),
-      DATABASE_URL: '',
-      NOTIFY_INTERVAL_SECONDS: '5',
-      LOG_LEVEL: 'warn',
-    },
-  });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
-}
-
-async function waitUntilServing(port: number): Promise<void> {
-  await eventually(async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    if (!response.ok) throw new Error('not up yet');
-  }, 30_000);
+  return startEntryPoint(twin, port, {
+    CARD_SIGNING_SECRET: cardSigningSecret,
+    SQLITE_PATH: path.join(dataDir, 'chatops.db'),
+    DATABASE_URL: '',
+    NOTIFY_INTERVAL_SECONDS: '5',
+  }).child;
 }
 
 function postedBurstCards(): string[] {

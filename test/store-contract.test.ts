@@ -291,6 +291,18 @@ describe.each([
       expect(await store.claimOutbox('replica-a', 1, 0)).toEqual([]);
     });
 
+    it("gives back all of a holder's claims at once, and only its own unsent ones", async () => {
+      await store.enqueue([outboxItem('mine-1'), outboxItem('mine-2'), outboxItem('mine-sent'), outboxItem('theirs')]);
+      const mine = await store.claimOutbox('replica-a', 3, HOUR_MS);
+      await store.claimOutbox('replica-b', 1, HOUR_MS);
+      await store.completeOutbox(mine[2]!.id, 'replica-a');
+
+      expect(await store.releaseOutboxClaims('replica-a')).toBe(2);
+      const again = await store.claimOutbox('replica-c', 10, HOUR_MS);
+      expect(again.map((item) => item.key)).toEqual(['mine-1', 'mine-2']);
+      expect(await store.releaseOutboxClaims('replica-a')).toBe(0);
+    });
+
     it('gives an item back to be sent no earlier than asked', async () => {
       await store.enqueue([outboxItem('throttled'), outboxItem('transient')]);
       const [throttled, transient] = await store.claimOutbox('sender', 2, HOUR_MS);

@@ -231,6 +231,19 @@ describe('Bot Connector endpoints', () => {
     expect(accepted.status).toBe(201);
   });
 
+  it('can take a message and lose its answer (emptyBody): the post is there, the bot never learns its id', async () => {
+    env.teams.faults.inject('activities.send', { kind: 'emptyBody' }, 1);
+    const sent = await fetch(`${env.teams.serviceUrl}${activitiesOf(chat.id)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${botToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'taken, answer lost' }),
+    });
+
+    expect(sent.status).toBe(201);
+    expect(await sent.text()).toBe('');
+    expect(env.teams.driver.transcript(chat).filter((entry) => entry.text === 'taken, answer lost')).toHaveLength(1);
+  });
+
   it('throttles sends in one thread at 7 per second with 429 and Retry-After', async () => {
     env.clock.freeze();
     const send = () => connector('POST', activitiesOf(chat.id), { type: 'message', text: 'burst' });

@@ -5,7 +5,7 @@ import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity
 import { type Acting, tokenSource, type UserIdentification } from './acting';
 import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
-import { problemView } from './problems';
+import { isPassingOutage, problemView } from './problems';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
@@ -61,7 +61,10 @@ export class CardActions {
     try {
       return await this.dispatch(context, acting, verified);
     } catch (error) {
-      return this.card(this.deps.views.message(locale, problemView(error, locale)));
+      const problem = problemView(error, locale);
+      // The card keeps its buttons (Teams shows the text and leaves the card as it was), so the same click can be repeated.
+      if (isPassingOutage(error)) return messageResponse(problem.text);
+      return this.card(this.deps.views.message(locale, problem));
     }
   }
 
@@ -132,13 +135,17 @@ export class CardActions {
 
   private async postBelow(context: TurnContext, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
     await context.sendActivity({ attachments: [card] });
-    const value = stringsForLocale(localeOf(context)).bot.cardActions.openedBelow;
-    return { statusCode: 200, type: MESSAGE, value } as unknown as AdaptiveCardInvokeResponse;
+    return messageResponse(stringsForLocale(localeOf(context)).bot.cardActions.openedBelow);
   }
 
   private card(card: Attachment): AdaptiveCardInvokeResponse {
     return { statusCode: 200, type: CARD, value: card.content } as AdaptiveCardInvokeResponse;
   }
+}
+
+/** Teams shows the text and leaves the card unchanged. */
+function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: MESSAGE, value: text } as unknown as AdaptiveCardInvokeResponse;
 }
 
 export function localeOf(context: TurnContext): string {

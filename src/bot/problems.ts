@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import { DefenderApiError, isResponseAction } from '../defender/errors';
+import { StoreUnavailableError } from '../store/store';
+import { ThrottledReplyError } from './reply-pacing';
 import type { MessageView } from './views';
 
 type ProblemStrings = CardStrings['bot']['problems'];
@@ -8,7 +10,7 @@ type ProblemStrings = CardStrings['bot']['problems'];
 /**
  * Turns any failure into a message a person can act on, in their language. Defender's errors say
  * what went wrong and what to do (built from the error's fields; its English `message` is for
- * logs); anything else gets a reference id that matches the server's log line.
+ * logs); a storage outage and Teams' throttling say so plainly; anything else gets a reference id that matches the server's log line.
  */
 export function problemView(error: unknown, locale: string, log: (line: string) => void = console.error): MessageView {
   const strings = stringsForLocale(locale).bot.problems;
@@ -16,9 +18,16 @@ export function problemView(error: unknown, locale: string, log: (line: string) 
     const kind = error.kind === 'throttled' || error.kind === 'already_in_progress' ? 'warning' : 'error';
     return { kind, title: strings.titles[error.kind], text: describe(error, strings) };
   }
+  if (error instanceof StoreUnavailableError) return { kind: 'warning', title: strings.storageUnavailableTitle, text: strings.storageUnavailableText };
+  if (error instanceof ThrottledReplyError) return { kind: 'warning', title: strings.teamsThrottledTitle, text: strings.teamsThrottledText };
   const reference = crypto.randomBytes(4).toString('hex');
-  log(`unexpected error (ref ${reference}): ${error instanceof Error ? error.message : String(error)}`);
+  log(`unexpected error (ref ${reference}): ${error instanceof Error ? error.message : String(error)}`)
   return { kind: 'error', title: strings.unexpectedTitle, text: fill(strings.unexpectedText, { reference }) };
+}
+
+/** The bot's storage or Teams is out for a while: nothing was done, and the same click later may work. */
+export function isPassingOutage(error: unknown): boolean {
+  return error instanceof StoreUnavailableError || error instanceof ThrottledReplyError;
 }
 
 function describe(error: DefenderApiError, strings: ProblemStrings): string {

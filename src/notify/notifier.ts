@@ -4,6 +4,7 @@ import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import type { Store } from '../store/store';
 import type { ConnectorSender } from './connector';
 import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard } from './outbox-sender';
+import type { SendPacer } from './pacer';
 import { AlertPoller, type AlertPollerSettings } from './poller';
 import { SubscriptionRegistry } from './subscriptions';
 
@@ -14,6 +15,8 @@ export interface NotifierDeps {
   appToken: AccessTokenSource;
   connector: ConnectorSender;
   renderAlertCard: RenderAlertCard;
+  /** The replica's pacer for everything it posts (replies too): see SendPacer. */
+  pacer?: SendPacer;
   /** Names this replica in leases and outbox claims; unique per process. */
   replicaId?: string;
   log: (line: string) => void;

@@ -1,6 +1,6 @@
 import type { Attachment, ConversationReference } from 'botbuilder';
 import type { Alert } from '../defender/model';
-import type { ClaimedOutboxItem, Store } from '../store/store';
+import { type ClaimedOutboxItem, type Store, StoreUnavailableError } from '../store/store';
 import { ConnectorFailure, type ConnectorSender } from './connector';
 import { type DeliveryPayload, isDeliveryPayload, POSTS, type PostRecord, cardKey } from './deliveries';
 import { Lease } from './lease';
@@ -48,6 +48,8 @@ export interface OutboxSenderDeps {
   renderAlertCard: RenderAlertCard;
   replicaId: string;
   log: (line: string) => void;
+  /** The replica's pacer for everything it posts (replies too); by default the sender's own, under `rateLimits`. */
+  pacer?: SendPacer;
   now?: () => number;
 }
 
@@ -72,6 +74,10 @@ export class OutboxSender {
   private readonly pacer: SendPacer;
   private readonly now: () => number;
   private readonly failures = new Map<string, number>();
+  /** Posts Teams took whose record the store did not (it went away): written before anything else when it is back. */
+  private readonly unrecordedPosts = new Map<string, PostRecord>();
+  /** The store went away mid-batch: this replica's claims are given back as soon as it answers again. */
+  private claimsToRelease = false;
   private readonly wake = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private cycle: Promise<void> | undefined;
@@ -82,7 +88,7 @@ export class OutboxSender {
     this.settings = { ...DEFAULT_SENDER_SETTINGS, ...settings };
     this.now = deps.now ?? Date.now;
     this.lease = new Lease(deps.store, SENDER_LEASE, deps.replicaId, this.settings.leaseTtlMs, this.now);
-    this.pacer = new SendPacer(this.settings.rateLimits);
+    this.pacer = deps.pacer ?? new SendPacer(this.settings.rateLimits);
   }
 
   start(): void {
@@ -99,17 +105,45 @@ export class OutboxSender {
     clearTimeout(this.timer);
     for (const wake of this.wake) wake();
     await this.cycle;
+    await this.settleAfterOutage().catch(() => {
+      if (this.unrecordedPosts.size > 0) this.deps.log(`notifier: ${this.unrecordedPosts.size} cards Teams took could not be recorded (the store is unavailable); they may be posted again`);
+    });
     await this.lease.release().catch((error) => this.deps.log(`notifier: releasing the sender lease failed: ${describe(error)}`));
   }
 
   /** Claims due deliveries and sends them, if this replica holds (or can take) the sender lease; returns how many it claimed. */
   async drainOnce(): Promise<number> {
+    await this.settleAfterOutage();
     if (!(await this.lease.hold())) return 0;
-    const items = await this.deps.store.claimOutbox(this.deps.replicaId, this.settings.claimBatch, this.settings.claimLeaseMs);
+    const items = await this.claim();
     const byConversation = new Map<string, ClaimedOutboxItem[]>();
     for (const item of items) byConversation.set(item.conversationId, [...(byConversation.get(item.conversationId) ?? []), item]);
-    await Promise.all([...byConversation].map(([conversationId, queue]) => this.sendConversation(conversationId, queue)));
+    const batch = { storeLost: false };
+    await Promise.all([...byConversation].map(([conversationId, queue]) => this.sendConversation(conversationId, queue, batch)));
+    if (batch.storeLost) this.claimsToRelease = true;
     return items.length;
+  }
+
+  /** A claim whose answer is lost may still have been taken: then this replica holds items it does not know about. */
+  private async claim(): Promise<ClaimedOutboxItem[]> {
+    try {
+      return await this.deps.store.claimOutbox(this.deps.replicaId, this.settings.claimBatch, this.settings.claimLeaseMs);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) this.claimsToRelease = true;
+      throw error;
+    }
+  }
+
+  /** What the store missed while it was away: the records of posts Teams took, then this replica's claims given back (due at once). */
+  private async settleAfterOutage(): Promise<void> {
+    for (const [key, record] of this.unrecordedPosts) {
+      await this.deps.store.put<PostRecord>(POSTS, key, record, { etag: '*' });
+      this.unrecordedPosts.delete(key);
+    }
+    if (!this.claimsToRelease) return;
+    const released = await this.deps.store.releaseOutboxClaims(this.deps.replicaId);
+    this.claimsToRelease = false;
+    if (released > 0) this.deps.log(`notifier: gave back ${released} deliveries claimed when the store went away`);
   }
 
   private schedule(delayMs: number): void {
@@ -118,7 +152,8 @@ export class OutboxSender {
       let next = this.settings.idleMs;
       this.cycle = this.drainOnce()
         .then((claimed) => { if (claimed > 0) next = 0; })
-        .catch((error) => this.deps.log(`notifier: sending from the outbox failed: ${describe(error)}`))
+        // A store outage is logged once by the store itself, not here every cycle.
+        .catch((error) => { if (!(error instanceof StoreUnavailableError)) this.deps.log(`notifier: sending from the outbox failed: ${describe(error)}`); })
         .finally(() => {
           this.cycle = undefined;
           this.schedule(next);
@@ -126,22 +161,33 @@ export class OutboxSender {
     }, delayMs);
   }
 
-  /** One conversation's deliveries, in order; a failure that holds the conversation gives the rest back. */
-  private async sendConversation(conversationId: string, queue: ClaimedOutboxItem[]): Promise<void> {
-    let reference = await this.deps.subscriptions.activeReference(conversationId);
-    for (const [index, item] of queue.entries()) {
-      const outcome = await this.attempt(item, reference).catch((error): Outcome => {
-        this.deps.log(`notifier: delivery ${item.key} failed unexpectedly: ${describe(error)}`);
-        return { done: false, at: this.now() + this.backoffMs(conversationId), holdRest: true };
-      });
-      if (outcome.done) {
-        await this.deps.store.completeOutbox(item.id, this.deps.replicaId);
-        if (outcome.dropRest) reference = undefined;
-        continue;
+  /**
+   * One conversation's deliveries, in order; a failure that holds the conversation gives the rest
+   * back. When the store goes away the whole batch stops (nothing could be recorded); its claims are
+   * given back when the store answers again.
+   */
+  private async sendConversation(conversationId: string, queue: ClaimedOutboxItem[], batch: { storeLost: boolean }): Promise<void> {
+    try {
+      let reference = await this.deps.subscriptions.activeReference(conversationId);
+      for (const [index, item] of queue.entries()) {
+        if (batch.storeLost) return;
+        const outcome = await this.attempt(item, reference).catch((error): Outcome => {
+          if (error instanceof StoreUnavailableError) throw error;
+          this.deps.log(`notifier: delivery ${item.key} failed unexpectedly: ${describe(error)}`);
+          return { done: false, at: this.now() + this.backoffMs(conversationId), holdRest: true };
+        });
+        if (outcome.done) {
+          await this.deps.store.completeOutbox(item.id, this.deps.replicaId);
+          if (outcome.dropRest) reference = undefined;
+          continue;
+        }
+        const rest = outcome.holdRest ? queue.slice(index) : [item];
+        for (const held of rest) await this.deps.store.retryOutbox(held.id, this.deps.replicaId, outcome.at);
+        if (outcome.holdRest) return;
       }
-      const rest = outcome.holdRest ? queue.slice(index) : [item];
-      for (const held of rest) await this.deps.store.retryOutbox(held.id, this.deps.replicaId, outcome.at);
-      if (outcome.holdRest) return;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      batch.storeLost = true;
     }
   }
 
@@ -159,6 +205,7 @@ export class OutboxSender {
 
   private async post(item: ClaimedOutboxItem, payload: DeliveryPayload, reference: Partial<ConversationReference>): Promise<Outcome> {
     const key = cardKey(payload.alert.id, item.conversationId);
+    if (this.unrecordedPosts.has(key)) return DONE;
     const record = (await this.deps.store.get<PostRecord>(POSTS, key))?.value;
     if (record?.state === 'posted' || record?.state === 'abandoned') return DONE;
     if (record?.state === 'sending') {
@@ -169,17 +216,22 @@ export class OutboxSender {
     const wait = await this.waitForSlot(item.conversationId);
     if (wait) return wait;
     await this.deps.store.put<PostRecord>(POSTS, key, { state: 'sending', since: new Date(this.now()).toISOString() }, { etag: '*' });
+    let activityId: string;
     try {
-      const activityId = await this.deps.connector.post(reference, card);
-      await this.deps.store.put<PostRecord>(POSTS, key, { state: 'posted', activityId, postedAt: new Date(this.now()).toISOString() }, { etag: '*' });
-      this.failures.delete(item.conversationId);
-      return DONE;
+      activityId = await this.deps.connector.post(reference, card);
     } catch (error) {
       const failure = asFailure(error);
       // Only a failure without an answer, or a server error, may have posted the card after all.
       if (failure.kind !== 'transient') await this.deps.store.delete(POSTS, key);
       return this.afterFailure(item, failure, key);
     }
+    this.failures.delete(item.conversationId);
+    // Kept until the store has it: a card Teams took is never posted again for want of its record.
+    const posted: PostRecord = { state: 'posted', activityId, postedAt: new Date(this.now()).toISOString() };
+    this.unrecordedPosts.set(key, posted);
+    await this.deps.store.put<PostRecord>(POSTS, key, posted, { etag: '*' });
+    this.unrecordedPosts.delete(key);
+    return DONE;
   }
 
   private async update(item: ClaimedOutboxItem, payload: DeliveryPayload, reference: Partial<ConversationReference>): Promise<Outcome> {
@@ -243,14 +295,20 @@ export class OutboxSender {
     }
   }
 
-  /** Waits for the conversation's next send slot; an outcome instead when it is too far off or the sender stops. */
+  /**
+   * Waits for a free send slot in the conversation (replies take theirs first); an outcome instead
+   * when it is too far off or the sender stops.
+   */
   private async waitForSlot(conversationId: string): Promise<Outcome | undefined> {
-    const now = this.now();
-    const slot = this.pacer.reserve(conversationId, now, now + this.settings.maxWaitMs);
-    if (!slot.reserved) return { done: false, at: slot.at, holdRest: true };
-    if (slot.at > now) await this.sleep(slot.at - now);
-    if (this.stopping) return { done: false, at: this.now(), holdRest: true };
-    return undefined;
+    const deadline = this.now() + this.settings.maxWaitMs;
+    for (;;) {
+      const now = this.now();
+      const slot = this.pacer.reserve(conversationId, now, 'notification');
+      if (slot.reserved) return undefined;
+      if (slot.at > deadline) return { done: false, at: slot.at, holdRest: true };
+      await this.sleep(slot.at - now);
+      if (this.stopping) return { done: false, at: this.now(), holdRest: true };
+    }
   }
 
   private sleep(ms: number): Promise<void> {

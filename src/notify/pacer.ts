@@ -11,8 +11,22 @@ export interface SendRateLimits {
 
 /**
  * Teams allows a bot 7 per 1 s, 8 per 2 s, 60 per 30 s and 1,800 per hour in one thread, and 30
- * per second per app and tenant (reference teams-bot.md §4.1). The notifier stays about 10 % under
- * them (sustained 1.8 per second into one conversation), leaving room for the bot's own replies.
+ * per second per app and tenant, counting every message the bot posts there, replies and
+ * notifications alike (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit).
+ * Replies to people may use all of it. Each window here is 10 % longer than Teams': Teams counts a
+ * message when it arrives, the pacer when it leaves, and the time in between varies.
+ */
+export const TEAMS_SEND_RATE_LIMITS: SendRateLimits = {
+  perConversation: [
+    { limit: 7, windowMs: 1_100 }, { limit: 8, windowMs: 2_200 }, { limit: 60, windowMs: 33_000 }, { limit: 1_800, windowMs: 3_960_000 },
+  ],
+  global: [{ limit: 30, windowMs: 1_100 }],
+};
+
+/**
+ * Notifications stay about 10 % under Teams' limits (sustained 1.8 per second into one
+ * conversation), counting the replies too: the rest is kept for replies, so a notification backlog
+ * always leaves room for an answer to a person, whichever replica sends it.
  */
 export const DEFAULT_SEND_RATE_LIMITS: SendRateLimits = {
   perConversation: [
@@ -21,6 +35,9 @@ export const DEFAULT_SEND_RATE_LIMITS: SendRateLimits = {
   global: [{ limit: 25, windowMs: 1_000 }],
 };
 
+/** Who is sending: a reply to a person goes first, a notification yields. */
+export type SendKind = 'reply' | 'notification';
+
 /** Every window shrunk by `factor` (limits unchanged): for a Teams twin whose windows are scaled the same way. */
 export function scaleRateLimits(limits: SendRateLimits, factor: number): SendRateLimits {
   const scale = (windows: RateWindow[]) => windows.map(({ limit, windowMs }) => ({ limit, windowMs: Math.max(1, Math.round(windowMs * factor)) }));
@@ -28,9 +45,12 @@ export function scaleRateLimits(limits: SendRateLimits, factor: number): SendRat
 }
 
 /**
- * Hands out send slots so that no sliding window is ever exceeded, per conversation and globally.
- * Slots are reserved in time order, so a conversation that waits never lets a later send overtake
- * the limits; a conversation Teams throttled is blocked until its Retry-After has passed.
+ * Hands out send slots so that no sliding window is ever exceeded, per conversation and globally,
+ * for everything one replica posts: replies under Teams' own limits, notifications under lower
+ * ones. Both count in the same windows. Slots are reserved in time order, so a send that waits
+ * never lets a later one overtake the limits; notifications take only a slot that is free now (they
+ * never hold one in the future that a reply would have to queue behind). A conversation Teams
+ * throttled is blocked until its Retry-After has passed.
  */
 export class SendPacer {
   private readonly sent = new Map<string, number[]>();
@@ -38,33 +58,37 @@ export class SendPacer {
   private readonly blockedUntil = new Map<string, number>();
   private readonly longest: number;
 
-  constructor(private readonly limits: SendRateLimits) {
-    this.longest = Math.max(...[...limits.perConversation, ...limits.global].map((window) => window.windowMs));
+  constructor(private readonly notificationLimits: SendRateLimits, private readonly replyLimits: SendRateLimits = TEAMS_SEND_RATE_LIMITS) {
+    this.longest = Math.max(...[notificationLimits, replyLimits].flatMap((limits) => [...limits.perConversation, ...limits.global]).map((window) => window.windowMs));
   }
 
   /**
    * The earliest time (epoch ms, >= now) a message to the conversation may go. When it is no later
-   * than `reserveUntil`, the slot is taken; otherwise nothing is reserved.
+   * than `reserveUntil` (a reply may wait for its slot; a notification takes only one free now), the
+   * slot is taken; otherwise nothing is reserved.
    */
-  reserve(conversationId: string, now: number, reserveUntil: number): { at: number; reserved: boolean } {
-    const own = this.prune(this.sent.get(conversationId) ?? [], now);
+  reserve(conversationId: string, now: number, kind: SendKind, reserveUntil = now): { at: number; reserved: boolean } {
+    const limits = kind === 'reply' ? this.replyLimits : this.notificationLimits;
+    const key = threadOf(conversationId);
+    const own = this.prune(this.sent.get(key) ?? [], now);
     this.prune(this.global, now);
-    let at = Math.max(now, this.blockedUntil.get(conversationId) ?? 0, own.at(-1) ?? 0, this.global.at(-1) ?? 0);
+    let at = Math.max(now, this.blockedUntil.get(key) ?? 0, own.at(-1) ?? 0, this.global.at(-1) ?? 0);
     for (let moved = true; moved;) {
-      const next = Math.max(earliest(own, this.limits.perConversation, at), earliest(this.global, this.limits.global, at));
+      const next = Math.max(earliest(own, limits.perConversation, at), earliest(this.global, limits.global, at));
       moved = next > at;
       at = next;
     }
-    if (at > reserveUntil) return { at, reserved: false };
+    if (at > (kind === 'reply' ? reserveUntil : now)) return { at, reserved: false };
     own.push(at);
     this.global.push(at);
-    this.sent.set(conversationId, own);
+    this.sent.set(key, own);
     return { at, reserved: true };
   }
 
   /** Teams answered 429: nothing more to this conversation before `until`. */
   block(conversationId: string, until: number): void {
-    this.blockedUntil.set(conversationId, Math.max(until, this.blockedUntil.get(conversationId) ?? 0));
+    const key = threadOf(conversationId);
+    this.blockedUntil.set(key, Math.max(until, this.blockedUntil.get(key) ?? 0));
   }
 
   private prune(times: number[], now: number): number[] {
@@ -72,6 +96,14 @@ export class SendPacer {
     times.splice(0, drop === -1 ? times.length : drop);
     return times;
   }
+}
+
+/**
+ * What Teams counts as one thread: a channel with all its reply chains (a reply's conversation id
+ * is the channel's with `;messageid=<root>`), or a chat.
+ */
+function threadOf(conversationId: string): string {
+  return conversationId.split(';')[0];
 }
 
 /** The earliest time >= `at` at which one more send fits every window, given the (sorted) sends so far. */

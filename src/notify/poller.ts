@@ -1,7 +1,7 @@
 import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { Alert } from '../defender/model';
-import { ConflictError, type OutboxItem, type Store, type StoredDocument } from '../store/store';
+import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
 import {
   CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
 } from './deliveries';
@@ -110,7 +110,9 @@ export class AlertPoller {
       if (error instanceof DefenderApiError && error.kind === 'throttled') {
         this.nextPollAt = Math.max(this.nextPollAt, this.now() + (error.retryAfterSeconds ?? 60) * 1000);
       }
-      this.deps.log(`notifier: polling Defender failed: ${describe(error)}`);
+      // A store outage is logged once by the store itself; only other failures are this poll's to report.
+      if (error instanceof StoreUnavailableError) return;
+      this.deps.log(`notifier: ${error instanceof DefenderApiError ? 'polling Defender' : 'polling for alerts'} failed: ${describe(error)}`);
     }
   }
 

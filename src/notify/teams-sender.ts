@@ -2,6 +2,9 @@ import type { Attachment, CloudAdapter, ConversationReference, TurnContext } fro
 import type { ConnectorClient } from 'botframework-connector';
 import { ConnectorFailure, type ConnectorSender } from './connector';
 
+/** Set in a turn whose sends the caller paces and retries itself (the outbox); the reply pacing leaves them alone. */
+export const PACED_BY_CALLER = Symbol('paced by caller');
+
 /**
  * Proactive messages through botbuilder's CloudAdapter (its Bot Framework token, its connector
  * client), with every failure classified for the outbox.
@@ -41,6 +44,7 @@ export class TeamsConnectorSender implements ConnectorSender {
     try {
       await this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
         withoutClientRetries(context);
+        context.turnState.set(PACED_BY_CALLER, true);
         await logic(context);
       });
     } catch (error) {
@@ -92,7 +96,7 @@ function retryAfterMs(header: string | undefined, nowMs: number): number | undef
 }
 
 /** Drops the retry phase from this turn's connector client (botframework-connector's ServiceClientContext wraps a core-client ServiceClient). */
-function withoutClientRetries(context: TurnContext): void {
+export function withoutClientRetries(context: TurnContext): void {
   const connectorClient = context.turnState.get(context.adapter.ConnectorClientKey) as
     { client?: { pipeline?: { removePolicy(options: { phase: 'Retry' }): unknown } } } | undefined;
   connectorClient?.client?.pipeline?.removePolicy({ phase: 'Retry' });

@@ -1,4 +1,4 @@
-import { Pool, type PoolClient, escapeIdentifier } from 'pg';
+import { Pool, type PoolClient, type QueryResult, type QueryResultRow, escapeIdentifier } from 'pg';
 import { CREATE_SCHEMA_MIGRATIONS_TABLE, POSTGRES_MIGRATIONS } from './migrations';
 import { AUDIT_COLUMNS, type AuditRow, auditEntryFromRow, auditRowValues, newEtag } from './rows';
 import {
@@ -9,11 +9,15 @@ import {
   type PutOptions,
   type Store,
   type StoredDocument,
+  StoreUnavailableError,
 } from './store';
+import { isConnectionFailure, StoreHealth } from './store-health';
 
 export interface PostgresStoreOptions {
   /** Schema holding the tables (created if missing); the connection's default (public) otherwise. */
   schema?: string;
+  /** Where the one line on losing the database and the one on getting it back go; default console.warn. */
+  log?: (line: string) => void;
 }
 
 interface DocumentRow {
@@ -31,7 +35,9 @@ interface OutboxRow {
   attempts: number;
 }
 
-const CONNECT_TIMEOUT_MS = 10_000;
+/** A connection attempt and a statement each give up after this: a command's answer must fit Teams' ~15 s. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 5_000;
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -42,9 +48,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresStore implements Store {
   private closed = false;
 
-  private constructor(private readonly pool: Pool) {}
+  private constructor(private readonly pool: Pool, private readonly target: string, private readonly health: StoreHealth) {}
 
-  /** Connects and migrates. Fails with the server's host, port and database named (never the password). */
+  /**
+   * Connects and migrates. Fails with the server's host, port and database named (never the
+   * password): StoreUnavailableError when the server cannot be reached (worth trying again), a plain
+   * Error when it refuses (wrong password, no such database).
+   */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const { schema } = options;
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -53,6 +63,7 @@ export class PostgresStore implements Store {
     const pool = new Pool({
       connectionString: databaseUrl,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
       ...(schema && { options: `-c search_path=${schema}` }),
     });
     // A pooled connection that breaks while idle is discarded by the pool; the next query opens a
@@ -67,13 +78,31 @@ export class PostgresStore implements Store {
       }
     } catch (error) {
       await pool.end();
+      if (isConnectionFailure(error) && !(error instanceof StoreUnavailableError)) {
+        throw new StoreUnavailableError(`PostgreSQL ${describeTarget(databaseUrl)} went away while migrating: ${reasonOf(error)}`, { cause: error });
+      }
       throw error;
     }
-    return new PostgresStore(pool);
+    const target = `PostgreSQL ${describeTarget(databaseUrl)}`;
+    return new PostgresStore(pool, target, new StoreHealth(target, options.log ?? console.warn));
+  }
+
+  /** One statement; a lost or refused connection becomes StoreUnavailableError (and the outage one log line). */
+  private async query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    let result: QueryResult<R>;
+    try {
+      result = await this.pool.query<R>(text, values);
+    } catch (error) {
+      if (!isConnectionFailure(error)) throw error;
+      this.health.failed(reasonOf(error));
+      throw new StoreUnavailableError(`${this.target} is unavailable: ${reasonOf(error)}`, { cause: error });
+    }
+    this.health.answered();
+    return result;
   }
 
   async get<T>(collection: string, key: string): Promise<StoredDocument<T> | undefined> {
-    const { rows } = await this.pool.query<DocumentRow>(
+    const { rows } = await this.query<DocumentRow>(
       `SELECT key, value, etag FROM documents WHERE collection = $1 AND key = $2 AND ${LIVE}`,
       [collection, key],
     );
@@ -81,7 +110,7 @@ export class PostgresStore implements Store {
   }
 
   async list<T>(collection: string, options: { prefix?: string; limit?: number } = {}): Promise<StoredDocument<T>[]> {
-    const { rows } = await this.pool.query<DocumentRow>(
+    const { rows } = await this.query<DocumentRow>(
       `SELECT key, value, etag FROM documents
        WHERE collection = $1 AND starts_with(key, $2) AND ${LIVE}
        ORDER BY key LIMIT $3`,
@@ -98,10 +127,10 @@ export class PostgresStore implements Store {
     const replace = 'DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at';
     const { rowCount } =
       options.etag === undefined
-        ? await this.pool.query(`${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= now()`, params)
+        ? await this.query(`${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= now()`, params)
         : options.etag === '*'
-          ? await this.pool.query(`${insert} ON CONFLICT (collection, key) ${replace}`, params)
-          : await this.pool.query(
+          ? await this.query(`${insert} ON CONFLICT (collection, key) ${replace}`, params)
+          : await this.query(
               `UPDATE documents SET value = $3::jsonb, etag = $4, expires_at = ${expiresAt}
                WHERE collection = $1 AND key = $2 AND etag = $6 AND ${LIVE}`,
               [...params, options.etag],
@@ -111,7 +140,7 @@ export class PostgresStore implements Store {
   }
 
   async delete(collection: string, key: string, etag?: string): Promise<boolean> {
-    const { rows } = await this.pool.query<{ found: number; deleted: number }>(
+    const { rows } = await this.query<{ found: number; deleted: number }>(
       `WITH target AS (
          SELECT etag FROM documents WHERE collection = $1 AND key = $2 AND ${LIVE} FOR UPDATE),
        deleted AS (
@@ -127,11 +156,11 @@ export class PostgresStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.pool.query(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, auditRowValues(entry));
+    await this.query(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, auditRowValues(entry));
   }
 
   async listAudit(filter: { machineId?: string; limit: number }): Promise<AuditEntry[]> {
-    const { rows } = await this.pool.query<AuditRow>(
+    const { rows } = await this.query<AuditRow>(
       `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ($1::text IS NULL OR machine_id = $1) ORDER BY id DESC LIMIT $2`,
       [filter.machineId ?? null, filter.limit],
     );
@@ -139,7 +168,7 @@ export class PostgresStore implements Store {
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.query(
       `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
        WHERE leases.holder = excluded.holder OR leases.expires_at <= now()`,
@@ -149,12 +178,12 @@ export class PostgresStore implements Store {
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    await this.pool.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+    await this.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
   }
 
   async enqueue(items: OutboxItem[]): Promise<number> {
     if (items.length === 0) return 0;
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.query(
       `INSERT INTO outbox (key, conversation_id, payload, not_before)
        SELECT key, conversation_id, payload::jsonb, to_timestamp(not_before / 1000)
        FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS item(key, conversation_id, payload, not_before, n)
@@ -171,7 +200,7 @@ export class PostgresStore implements Store {
   }
 
   async claimOutbox(holder: string, limit: number, leaseMs: number): Promise<ClaimedOutboxItem[]> {
-    const { rows } = await this.pool.query<OutboxRow>(
+    const { rows } = await this.query<OutboxRow>(
       `WITH due AS (
          SELECT id FROM outbox
          WHERE sent_at IS NULL AND not_before <= now() AND (claim_expires_at IS NULL OR claim_expires_at <= now())
@@ -186,27 +215,35 @@ export class PostgresStore implements Store {
   }
 
   async completeOutbox(id: number, holder: string): Promise<void> {
-    await this.pool.query(
+    await this.query(
       'UPDATE outbox SET sent_at = now(), claim_expires_at = NULL WHERE id = $1 AND claimed_by = $2 AND sent_at IS NULL',
       [id, holder],
     );
   }
 
   async retryOutbox(id: number, holder: string, notBefore: number): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `UPDATE outbox SET not_before = to_timestamp($3::float8 / 1000), claimed_by = NULL, claim_expires_at = NULL
        WHERE id = $1 AND claimed_by = $2 AND sent_at IS NULL`,
       [id, holder, notBefore],
     );
   }
 
+  async releaseOutboxClaims(holder: string): Promise<number> {
+    const { rowCount } = await this.query(
+      'UPDATE outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = $1 AND sent_at IS NULL AND claim_expires_at > now()',
+      [holder],
+    );
+    return rowCount ?? 0;
+  }
+
   async pendingOutbox(): Promise<number> {
-    const { rows } = await this.pool.query<{ pending: number }>('SELECT count(*)::int AS pending FROM outbox WHERE sent_at IS NULL');
+    const { rows } = await this.query<{ pending: number }>('SELECT count(*)::int AS pending FROM outbox WHERE sent_at IS NULL');
     return rows[0]!.pending;
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {
@@ -220,9 +257,16 @@ async function connect(pool: Pool, databaseUrl: string): Promise<PoolClient> {
   try {
     return await pool.connect();
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`Cannot connect to PostgreSQL ${describeTarget(databaseUrl)}: ${reason}`, { cause });
+    const message = `Cannot connect to PostgreSQL ${describeTarget(databaseUrl)}: ${reasonOf(cause)}`;
+    throw isConnectionFailure(cause) ? new StoreUnavailableError(message, { cause }) : new Error(message, { cause });
   }
+}
+
+/** A pg error's message, or its network code when it has none (Node's AggregateError of a refused connection). */
+function reasonOf(error: unknown): string {
+  const { code, message } = (error && typeof error === 'object' ? error : {}) as { code?: unknown; message?: unknown };
+  if (typeof message === 'string' && message) return message;
+  return typeof code === 'string' ? code : String(error);
 }
 
 /** Host, port, database and user of a connection URL; never its password. */

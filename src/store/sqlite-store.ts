@@ -186,6 +186,12 @@ export class SqliteStore implements Store {
       .run(notBefore, id, holder);
   }
 
+  async releaseOutboxClaims(holder: string): Promise<number> {
+    return this
+      .statement('UPDATE outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ? AND sent_at IS NULL AND claim_expires_at > ?')
+      .run(holder, Date.now()).changes;
+  }
+
   async pendingOutbox(): Promise<number> {
     return this.db.prepare<[], { pending: number }>('SELECT count(*) AS pending FROM outbox WHERE sent_at IS NULL').get()!.pending;
   }

@@ -18,6 +18,18 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * The store cannot be reached (the database is down, restarting or not reachable over the
+ * network): nothing was read or written, and trying again later may succeed. Every other error is
+ * a bug or a misconfiguration.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface PutOptions {
   /**
    * undefined: create only (ConflictError if the key exists); '*': create or replace;
@@ -103,6 +115,12 @@ export interface Store {
   completeOutbox(id: number, holder: string): Promise<void>;
   /** Gives a claimed item back, not to be sent before `notBefore` (throttling, transient errors). */
   retryOutbox(id: number, holder: string, notBefore: number): Promise<void>;
+  /**
+   * Gives back every item `holder` still claims, due as before: for a holder that lost the store
+   * mid-batch (its claims, even ones it never heard were taken, need not wait out their lease).
+   * Returns how many.
+   */
+  releaseOutboxClaims(holder: string): Promise<number>;
   /** Items not yet sent. */
   pendingOutbox(): Promise<number>;
 

@@ -19,12 +19,13 @@ export interface BotWithTwin {
 
 /**
  * The product bot (the real composition root, real botbuilder and msal-node, inbound auth on)
- * listening on loopback, wired to a fresh twin the way production is wired to Microsoft.
+ * listening on loopback, wired to a fresh twin the way production is wired to Microsoft; on an
+ * in-memory SQLite store unless given one (closed with the rest).
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: { store?: Store } = {}): Promise<BotWithTwin> {
   const twin = await startTwin();
   const logs: string[] = [];
-  const store = await SqliteStore.open(':memory:');
+  const store = options.store ?? await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
@@ -41,6 +42,13 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
 }
 
 export { eventually } from './eventually';
+
+/** A team with the bot installed, its members, and one channel per name after General; returns the channels. */
+export async function installedTeam(env: BotWithTwin, members: string[], channels: string[] = []): Promise<Conversation[]> {
+  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members, channels });
+  await env.twin.teams.driver.install(team);
+  return team.channels;
+}
 
 /** Every text of a card (TextBlock texts, FactSet titles and values, button titles), for "the card shows X". */
 export function cardText(card: unknown): string {

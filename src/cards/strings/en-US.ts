@@ -253,6 +253,10 @@ export const enUS = {
     problems: {
       unexpectedTitle: 'Something went wrong',
       unexpectedText: 'The bot could not complete this. Please try again; if it keeps failing, give your admin the reference {reference}.',
+      storageUnavailableTitle: 'Storage unavailable',
+      storageUnavailableText: "The bot's storage is unavailable; try again in a minute.",
+      teamsThrottledTitle: 'Teams is limiting the bot',
+      teamsThrottledText: 'Teams is refusing more messages from the bot in this conversation for a moment; try again in a minute.',
       titles: {
         unauthorized: 'Please sign in again',
         forbidden: 'Not allowed',

@@ -245,6 +245,10 @@ export const svSE: CardStrings = {
     problems: {
       unexpectedTitle: 'Något gick fel',
       unexpectedText: 'Boten kunde inte slutföra det här. Försök igen; om felet kvarstår, ge din administratör referensen {reference}.',
+      storageUnavailableTitle: 'Lagringen är inte tillgänglig',
+      storageUnavailableText: 'Botens lagring är inte tillgänglig just nu; försök igen om en minut.',
+      teamsThrottledTitle: 'Teams begränsar boten',
+      teamsThrottledText: 'Teams tar tillfälligt inte emot fler meddelanden från boten i den här konversationen; försök igen om en minut.',
       titles: {
         unauthorized: 'Logga in igen',
         forbidden: 'Behörighet saknas',

@@ -106,7 +106,8 @@ export class Connector {
       }
       const answer = await operation({ req, params, query: url.searchParams, tenantOfToken });
       call.status = answer.status;
-      if (answer.body === undefined) {
+      // Handled (a post is in the conversation), but the answer the bot needs (the activity id) never comes.
+      if (answer.body === undefined || disruption?.kind === 'emptyBody') {
         res.writeHead(answer.status);
         res.end();
       } else {
