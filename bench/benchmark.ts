@@ -65,10 +65,13 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
   try {
     prepareTwin(twin);
     const config = benchBotConfig(twin);
-    const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
+    const [callsUser] = addBenchUsers(twin, 'solo', 1);
 
-    progress('footprint: a fresh bot, idle and with subscriptions');
-    const product = await measureProductFootprint(twin, config, footprintUser, settings.footprint);
+    progress('footprint and scale: a fresh bot, idle, then with growing subscriptions and polls (on a twin of its own)');
+    const product = await onOwnTwin((own) => {
+      const [footprintUser] = addBenchUsers(own, 'solo', 1);
+      return measureProductFootprint(own, benchBotConfig(own), footprintUser, settings.footprint);
+    });
     const echo = await startMeasured('echo', config, settings.footprint.idleMs);
     bots.push(echo.bot);
     const productBot = (await startMeasured('product', config, 0)).bot;
@@ -104,14 +107,25 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       replicas,
       obo: {
         requests: oboBeforeReplicas,
-        // footprint bot: 1 user; product bot: the calls user and every load user
-        signIns: 1 + 1 + users.length,
+        // product bot: the calls user and every load user
+        signIns: 1 + users.length,
       },
       botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
       durationSeconds: (Date.now() - startedAt) / 1000,
     };
   } finally {
     await Promise.all(bots.map((bot) => bot.stop()));
+    await twin.close();
+  }
+}
+
+/** Parts that leave thousands of alerts and conversations behind run against a twin of their own. */
+async function onOwnTwin<T>(part: (twin: Twin) => Promise<T>): Promise<T> {
+  const twin = await startTwin();
+  try {
+    prepareTwin(twin);
+    return await part(twin);
+  } finally {
     await twin.close();
   }
 }

@@ -76,7 +76,7 @@ interface BuiltBot {
 
 type BotFactory = (config: BotConfig, logger: Logger) => Promise<BuiltBot>;
 
-/** SQLite in memory, or PostgreSQL in the schema BENCH_PG_SCHEMA when the config names a database (replicas). */
+/** Its own SQLite file, or PostgreSQL in the schema BENCH_PG_SCHEMA when the config names a database (replicas). */
 function productFactory(): BotFactory {
   const { createBotApp } = botModule<typeof import('../src/app')>('app');
   const { SqliteStore } = botModule<typeof import('../src/store/sqlite-store')>('store/sqlite-store');
