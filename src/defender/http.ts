@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject } from './errors';
 
 /** The acting identity: a function that yields a bearer token (the user's OBO token, or the app's own). */
@@ -120,18 +121,20 @@ export class DefenderHttp {
     const report = (status: number | 'error') =>
       this.options.onRequest?.({ method: call.method, path: call.route, status, ms: performance.now() - started, attempt });
     const details = { operation: call.operation, subject: call.subject };
-    let response: Response;
+    let response: WireResponse;
     let text: string;
     try {
-      response = await fetch(url, {
+      // undici's request rather than fetch: a fraction of fetch's CPU and allocations per call (bench/RESULTS.md).
+      // It follows no redirect: Defender does not redirect, and following one would carry the token somewhere unexpected.
+      const answer = await request(url, {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal: controller.signal,
-        // Defender does not redirect; following one would carry the token somewhere unexpected.
-        redirect: 'error',
       });
-      text = await response.text();
+      text = await answer.body.text();
+      const retryAfter = answer.headers['retry-after'];
+      response = { status: answer.statusCode, ok: answer.statusCode >= 200 && answer.statusCode < 300, retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null };
     } catch (error) {
       report('error');
       if (controller.signal.aborted) throw new DefenderApiError('timeout', { ...details, timeoutMs }, error);
@@ -188,7 +191,14 @@ function parseJson(text: string): unknown {
 }
 
 /** Defender's `{error:{code,message,target}}` (reference §7.1), read leniently: any part may be missing. */
-function errorFromResponse(response: Response, text: string, details: CallDetails, nowMs: number): DefenderApiError {
+/** What the error mapping reads of an HTTP answer. */
+interface WireResponse {
+  status: number;
+  ok: boolean;
+  retryAfter: string | null;
+}
+
+function errorFromResponse(response: WireResponse, text: string, details: CallDetails, nowMs: number): DefenderApiError {
   const body = parseJson(text) as { error?: { code?: unknown; message?: unknown; target?: unknown } } | undefined;
   const error = typeof body === 'object' && body !== null ? body.error : undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
@@ -200,7 +210,7 @@ function errorFromResponse(response: Response, text: string, details: CallDetail
   if (status === 403) return new DefenderApiError('forbidden', wire);
   if (status === 404) return new DefenderApiError('not_found', wire);
   if (status === 429) {
-    const retryAfterSeconds = retryAfter(response.headers.get('retry-after'), nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    const retryAfterSeconds = retryAfter(response.retryAfter, nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
     return new DefenderApiError('throttled', { ...wire, retryAfterSeconds });
   }
   if (status >= 500) return new DefenderApiError('server', wire);
