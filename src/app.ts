@@ -45,6 +45,8 @@ export interface BotAppOptions {
   logger?: Logger;
   /** Limits for replies; default Teams' own. A benchmark whose Teams twin has its limits off turns them off here too. */
   replyRateLimits?: SendRateLimits;
+  /** How long a connection to the Bot Connector may sit idle (default 30 s; tests shorten it). */
+  connectorIdleSocketMs?: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl,
       ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer,
       ToChannelFromBotLoginUrl: authority,
-    }, msal)
+    }, msal, options.connectorIdleSocketMs)
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
   if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));

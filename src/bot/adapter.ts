@@ -7,6 +7,7 @@ import {
 import { JsonWebTokenError } from 'jsonwebtoken';
 import { isMicrosoftLoginHost } from '../identity/authorities';
 import { createMsalClient } from '../identity/msal-client';
+import { CONNECTOR_IDLE_SOCKET_MS, connectorClientOptions } from './connector-connections';
 
 /**
  * The bot's Bot Framework settings, under botbuilder's own configuration keys. The channel
@@ -35,9 +36,12 @@ export const AZURE_PUBLIC_CHANNEL = {
 /**
  * A CloudAdapter that validates every inbound activity with botbuilder's channel validation and
  * gets its outbound Bot Framework token with msal-node (client credentials in the bot's tenant).
- * `msalClient` lets the bot share one confidential client with its on-behalf-of flows.
+ * `msalClient` lets the bot share one confidential client with its on-behalf-of flows;
+ * `connectorIdleSocketMs` how long a connection to the connector may stay idle (connector-connections.ts).
  */
-export function createCloudAdapter(settings: BotAuthSettings, msalClient?: ConfidentialClientApplication): CloudAdapter {
+export function createCloudAdapter(
+  settings: BotAuthSettings, msalClient?: ConfidentialClientApplication, connectorIdleSocketMs = CONNECTOR_IDLE_SOCKET_MS,
+): CloudAdapter {
   const loginUrl = settings.ToChannelFromBotLoginUrl
     ?? `${AZURE_PUBLIC_CHANNEL.loginHost}/${settings.MicrosoftAppTenantId}`;
   const loginHost = new URL(loginUrl).host;
@@ -67,6 +71,9 @@ export function createCloudAdapter(settings: BotAuthSettings, msalClient?: Confi
       settings.MicrosoftAppId,
       client as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1],
     ),
+    undefined,
+    undefined,
+    connectorClientOptions(connectorIdleSocketMs),
   );
   return new CloudAdapter(authentication);
 }
