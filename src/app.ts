@@ -103,16 +103,10 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
     consentUrl: (user) => consentUrl(config, user),
-  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS));
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS), { signer, views });
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
-  const cardActions = new CardActions({
-    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
-    responses: new ResponseActions(
-      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
-    ),
-  });
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const notifier = createNotifier({
     store,
@@ -123,6 +117,12 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
   const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  const cardActions = new CardActions({
+    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
+    responses: new ResponseActions(
+      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
+    ),
+  });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
   const readiness = async (): Promise<ReadinessReport> => {
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);

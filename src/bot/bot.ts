@@ -1,13 +1,13 @@
 import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
-import type { Acting, UserIdentification } from './acting';
+import type { UserIdentification } from './acting';
 import { type CardActions, localeOf } from './card-actions';
 import { type Command, parseCommand, type ParseResult } from './commands/parse';
-import { type CommandDeps, runCommand } from './commands/run';
-import { problemView } from './problems';
+import type { CommandDeps } from './commands/run';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
+import { postTypedCommand } from './typed-command';
 import type { Views } from './views';
 
 export interface BotDeps extends UserIdentification {
@@ -82,6 +82,10 @@ export class DefenderBot extends TeamsActivityHandler {
     }
     const token = this.deps.tokens.cached(user) ?? (await this.localToken(user));
     if (!token) {
+      if (context.activity.conversation.conversationType === 'channel') {
+        await context.sendActivity({ attachments: [this.deps.signIn.channelSignInCard(context, user, text, locale)] });
+        return;
+      }
       this.deps.signIn.rememberPending(context, user, { text, locale });
       await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
       return;
@@ -91,15 +95,8 @@ export class DefenderBot extends TeamsActivityHandler {
 
   private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
-    const parsed = parseCommand(text);
-    if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
-    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale };
-    try {
-      const card = await runCommand(parsed.command, acting, context, this.deps.commands);
-      await context.sendActivity({ attachments: [card] });
-    } catch (error) {
-      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error, acting.locale))] });
-    }
+    if (!user) return;
+    await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
   }
 
   /** After the SSO exchange, the command that asked for sign-in runs without being typed again, in the language it was typed in. */

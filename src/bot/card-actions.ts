@@ -8,15 +8,16 @@ import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from
 import { problemView } from './problems';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
-import type { SignInFlow } from './sign-in';
+import { SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
+import { postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseKind, Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 const ERROR = 'application/vnd.microsoft.error';
 
-export interface CardActionDeps extends UserIdentification {
+export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   defender: DefenderClient;
   tokens: UserTokenService;
   signIn: SignInFlow;
@@ -46,7 +47,8 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const maxAge = typeof verb === 'string' && CONFIRM_VERBS[verb] ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
+      const shortLived = typeof verb === 'string' && (Boolean(CONFIRM_VERBS[verb]) || verb === SIGN_IN_VERB);
+      const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
     } catch (error) {
       if (error instanceof ActionRejectedError && error.reason === 'expired') {
@@ -55,6 +57,10 @@ export class CardActions {
       return errorResponse(400, 'BadRequest', strings.invalidAction);
     }
 
+    if (verified.verb === SIGN_IN_VERB && verified.params.oid !== user.aadObjectId) {
+      const signIn = stringsForLocale(locale).bot.signIn;
+      return this.card(this.deps.views.message(locale, { kind: 'warning', title: signIn.notYoursTitle, text: signIn.notYoursText }));
+    }
     const token = await this.tokenFor(user, value.authentication?.token);
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
     const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
@@ -81,6 +87,8 @@ export class CardActions {
         return this.card(screens.actionStatus(acting, await this.deps.defender.getMachineAction(tokenSource(acting), params.actionId ?? '')));
       case VERBS.cancel:
         return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
+      case SIGN_IN_VERB:
+        return this.card(await this.runAfterSignIn(context, acting, params.text ?? ''));
     }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
@@ -90,6 +98,15 @@ export class CardActions {
     const confirm = CONFIRM_VERBS[action.verb];
     if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
+  }
+
+  /** The channel sign-in button: the person is signed in now, so the command they typed runs (posted below). */
+  private async runAfterSignIn(context: TurnContext, acting: Acting, text: string): Promise<Attachment> {
+    await postTypedCommand(context, text, acting, this.deps);
+    const strings = stringsForLocale(acting.locale).bot.signIn;
+    return this.deps.views.message(acting.locale, {
+      kind: 'info', title: strings.signedInTitle, text: fill(strings.signedInText, { upn: acting.token.upn, command: text }),
+    });
   }
 
   private async confirm(

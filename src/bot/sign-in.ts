@@ -1,8 +1,13 @@
 import crypto from 'node:crypto';
 import { type AdaptiveCardInvokeResponse, type Attachment, CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
-import { stringsForLocale } from '../cards/strings';
+import { fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { OnceLedger } from './once';
+import type { ActionSigner } from './signed-actions';
+import type { Views } from './views';
+
+/** The verb of the channel sign-in button; its signed data carries the typed command and who typed it. */
+export const SIGN_IN_VERB = 'signin.run';
 
 export interface SignInSettings {
   botAppId: string;
@@ -28,17 +33,35 @@ export function teamsUserOf(context: TurnContext): TeamsUser | undefined {
 }
 
 /**
- * Teams single sign-on for the bot: the OAuthCard with a token-exchange resource for chat, the
- * `loginRequest` answer for card actions, and the `signin/tokenExchange` invoke (processed once
- * however many Teams clients of the user send it), then on-behalf-of for Defender.
+ * Teams single sign-on for the bot: the OAuthCard with a token-exchange resource for personal and
+ * group chats, a card with an `Action.Execute` sign-in button in channels (Teams has no OAuthCard
+ * SSO there), the `loginRequest` answer for card actions, and the `signin/tokenExchange` invoke
+ * (processed once however many Teams clients of the user send it), then on-behalf-of for Defender.
  */
 export class SignInFlow {
   constructor(
     private readonly tokens: UserTokenService,
     private readonly settings: SignInSettings,
     private readonly exchanges: OnceLedger<true>,
+    private readonly cards: { signer: ActionSigner; views: Views },
     private readonly pending: Map<string, PendingCommand> = new Map(),
   ) {}
+
+  /**
+   * For a channel: a small card whose Sign in button is an `Action.Execute`, answered with a
+   * `loginRequest` (SSO for Universal Actions works in channels). The button carries the command,
+   * signed and bound to the conversation and the person who typed it, so it runs once they are in.
+   */
+  channelSignInCard(context: TurnContext, user: TeamsUser, text: string, locale: string): Attachment {
+    const strings = stringsForLocale(locale).bot.signIn;
+    const data = this.cards.signer.sign(SIGN_IN_VERB, { text, oid: user.aadObjectId }, context.activity.conversation.id);
+    return this.cards.views.message(locale, {
+      kind: 'info',
+      title: strings.title,
+      text: fill(strings.channelText, { command: text }),
+      buttons: [{ title: strings.button, verb: SIGN_IN_VERB, data: { ...data }, style: 'positive' }],
+    });
+  }
 
   /** An OAuthCard that makes Teams send the user's SSO token silently (or show a sign-in button). */
   oauthCard(user: TeamsUser, locale: string): Attachment {

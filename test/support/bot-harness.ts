@@ -6,7 +6,8 @@ import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import { startTwin, type Twin } from '../../src/twin';
-import type { Conversation, TranscriptEntry } from '../../src/twin/teams';
+import { SIGN_IN_VERB } from '../../src/bot/sign-in';
+import type { ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
 
 export interface BotWithTwin {
   twin: Twin;
@@ -99,4 +100,30 @@ export function buttonData(card: unknown, verb: string): Record<string, unknown>
   walk(card);
   if (!found) throw new Error(`no ${verb} button`);
   return found;
+}
+
+/** A bot message that is the channel sign-in card for `userOid` (its Sign in button is theirs). */
+export function isSignInCardFor(entry: TranscriptEntry, userOid?: string): boolean {
+  return entry.cards.some((card) => {
+    if (!verbsOf(card).includes(SIGN_IN_VERB)) return false;
+    const data = buttonData(card, SIGN_IN_VERB) as { p?: { oid?: string } };
+    return userOid === undefined || data.p?.oid === userOid;
+  });
+}
+
+/**
+ * A user types `text`. In a channel Teams cannot sign anyone in silently, so a user without a token
+ * gets a card with a Sign in button (Action.Execute SSO): the user presses it, as a person would.
+ * Elsewhere the silent OAuthCard exchange runs on its own. Returns the message and the click, if any.
+ */
+export async function sayAndSignIn(
+  twin: Twin, userOid: string, conversation: Conversation, text: string, options: { inThread?: string } = {},
+): Promise<SayResult & { signIn?: ClickResult }> {
+  const before = botMessages(twin, conversation).length;
+  const said = await twin.teams.driver.say(userOid, conversation, text, options);
+  await twin.teams.driver.settled();
+  const signInCard = botMessages(twin, conversation).slice(before).find((entry) => isSignInCardFor(entry, userOid));
+  if (!signInCard) return said;
+  const signIn = await twin.teams.driver.click(userOid, signInCard.id, SIGN_IN_VERB);
+  return { ...said, signIn };
 }

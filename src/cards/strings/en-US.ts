@@ -195,6 +195,11 @@ export const enUS = {
       title: 'Sign in to Microsoft Defender',
       text: 'Defender ChatOps acts in Defender as you. Sign in once to continue.',
       button: 'Sign in',
+      channelText: 'Defender ChatOps acts in Defender as you. Press Sign in and `{command}` runs by itself.',
+      signedInTitle: 'Signed in',
+      signedInText: 'You are signed in to Defender as {upn}. `{command}` ran below.',
+      notYoursTitle: 'This sign-in button is someone else\'s',
+      notYoursText: 'It runs the command another person typed. Type your own command to sign in.',
     },
     input: {
       tooLongTitle: 'That message is too long',

@@ -37,6 +37,21 @@ export interface ClickResult extends BotResponse {
   invokes: WireActivity[];
 }
 
+/**
+ * How Teams answers an OAuthCard's `tokenExchangeResource` in a conversation type. Bot SSO through
+ * an OAuthCard is not supported in channels: Teams answers `signin/failure` `resourcematchfailed`
+ * (microsoft/teams.py PR #510) or sends nothing; group chats are supported, older docs say 1:1 only.
+ * https://learn.microsoft.com/microsoftteams/platform/messaging-extensions/how-to/enable-sso-auth-me
+ */
+export type OAuthCardSso = 'exchange' | 'resourcematchfailed' | 'nothing';
+
+/** A time Teams asked a user to add the app for themselves before SSO on a card action (and what they chose). */
+export interface PersonalInstallPrompt {
+  userOid: string;
+  conversationId: string;
+  answer: 'install' | 'dismiss';
+}
+
 /** One `signin/tokenExchange` (or `signin/failure`) a Teams client sent after the bot showed an OAuthCard. */
 export interface SsoExchange {
   conversationId: string;
@@ -53,6 +68,14 @@ export interface SsoExchange {
  */
 export class TeamsDriver {
   readonly ssoExchanges: SsoExchange[] = [];
+  /** What Teams does with an OAuthCard's silent exchange, per conversation type. */
+  readonly oauthCardSso: Record<Conversation['type'], OAuthCardSso> = {
+    personal: 'exchange', groupChat: 'exchange', channel: 'resourcematchfailed',
+  };
+  /** SSO on a card action needs the app in the user's personal scope: Teams asks them to add it first. */
+  readonly personalInstallPrompts: PersonalInstallPrompt[] = [];
+  /** What the simulated people answer to that prompt. */
+  personalInstallAnswer: PersonalInstallPrompt['answer'] = 'install';
   /** Who sent each user activity (messages and invokes), so an OAuthCard replying to it goes to them. */
   private readonly senders = new Map<string, string>();
   private readonly background = new Set<Promise<unknown>>();
@@ -147,7 +170,8 @@ export class TeamsDriver {
     const invokes = [first.invoke];
     let response = first.response;
     const loginRequest = asLoginRequest(response.body);
-    if (loginRequest?.tokenExchangeResource && this.resourceMatches(loginRequest.tokenExchangeResource)) {
+    if (loginRequest?.tokenExchangeResource && this.resourceMatches(loginRequest.tokenExchangeResource)
+      && (await this.appInstalledPersonally(userOid, message.conversationId))) {
       const authentication = {
         id: loginRequest.tokenExchangeResource.id,
         connectionName: loginRequest.connectionName ?? '',
@@ -162,6 +186,21 @@ export class TeamsDriver {
     const outcome = asInvokeResponse(response.body);
     if (outcome?.statusCode === 200 && outcome.type === ADAPTIVE_CARD_CONTENT_TYPE) message.userViews.set(userOid, outcome.value);
     return { ...response, invokes };
+  }
+
+  /**
+   * SSO for `Action.Execute` works in every scope, but only with the app installed in the user's
+   * personal scope; Teams asks the user to add it when it is not (msteams-docs,
+   * sso-adaptive-cards-universal-action.md). Added: Teams installs it (the bot gets the events).
+   */
+  private async appInstalledPersonally(userOid: string, conversationId: string): Promise<boolean> {
+    const chat = this.state.personalChat(userOid);
+    if (this.state.isBotInstalled(chat)) return true;
+    const answer = this.personalInstallAnswer;
+    this.personalInstallPrompts.push({ userOid, conversationId, answer });
+    if (answer === 'dismiss') return false;
+    await this.install(chat, userOid);
+    return true;
   }
 
   /** Any invoke from a user, e.g. a crafted `adaptiveCard/action` that matches no button. */
@@ -207,13 +246,16 @@ export class TeamsDriver {
 
   /**
    * Each open Teams client of the user sends its own exchange, at about the same time (the bot
-   * must de-duplicate). A resource that is not the bot's Application ID URI gets `signin/failure`.
+   * must de-duplicate). A resource that is not the bot's Application ID URI, or a conversation type
+   * where Teams has no OAuthCard SSO (channels), gets `signin/failure` `resourcematchfailed`.
    */
   private async exchangeFromEveryClient(
     conversation: Conversation, message: Message, userOid: string, resource: TokenExchangeResource, connectionName: string,
   ): Promise<void> {
+    const policy = this.oauthCardSso[conversation.type];
+    if (policy === 'nothing') return;
     const invokes = SSO_CLIENTS.map((client) => {
-      const [name, value] = this.resourceMatches(resource)
+      const [name, value] = policy === 'exchange' && this.resourceMatches(resource)
         ? ['signin/tokenExchange', { id: resource.id, connectionName, token: this.entra.issueSsoToken(userOid) }]
         : ['signin/failure', { code: 'resourcematchfailed', message: 'The resource does not match the app\'s Application ID URI.' }];
       return { client, invoke: this.clients.invoke(userOid, conversation, message.conversationId, name, value, message.id) };

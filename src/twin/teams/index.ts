@@ -5,5 +5,7 @@ export type { ConnectorCall } from './connector';
 export type {
   Conversation, ConversationType, Team, TeamsChannelAccount, TranscriptEntry, WireActivity, WireAttachment,
 } from './conversations';
-export type { ClickResult, InvokeResponseBody, SayResult, SsoExchange, TeamsClientKind } from './driver';
+export type {
+  ClickResult, InvokeResponseBody, OAuthCardSso, PersonalInstallPrompt, SayResult, SsoExchange, TeamsClientKind,
+} from './driver';
 export { teamsUserId, botAccountId } from './ids';

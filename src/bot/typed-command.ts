@@ -1,0 +1,26 @@
+import type { TurnContext } from 'botbuilder';
+import type { Acting } from './acting';
+import { type CommandDeps, runCommand } from './commands/run';
+import { parseCommand } from './commands/parse';
+import { problemView } from './problems';
+import type { Views } from './views';
+
+export interface TypedCommandDeps {
+  commands: CommandDeps;
+  views: Views;
+}
+
+/**
+ * Runs a command a user typed, as that user, and posts its card (or what went wrong) in the
+ * conversation: right away, or once a sign-in it had to wait for has completed.
+ */
+export async function postTypedCommand(context: TurnContext, text: string, acting: Acting, deps: TypedCommandDeps): Promise<void> {
+  const parsed = parseCommand(text);
+  if (!parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
+  try {
+    const card = await runCommand(parsed.command, acting, context, deps.commands);
+    await context.sendActivity({ attachments: [card] });
+  } catch (error) {
+    await context.sendActivity({ attachments: [deps.views.message(acting.locale, problemView(error, acting.locale))] });
+  }
+}
