@@ -16,6 +16,8 @@ import { OnceLedger } from './bot/once';
 import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
+import { registerSignInPages } from './bot/sign-in-pages';
+import { SignInStates } from './identity/sign-in-states';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
@@ -84,7 +86,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
   const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
-  const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
+  const defenderScope = `${config.defender.tokenResource}/.default`;
+  const tokens = new UserTokenService(msal, defenderScope);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();
   const screens = new Screens(defender, views, signer, buttonTitles);
@@ -98,12 +101,14 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     }, action.status, action)),
     log,
   });
+  const signInStates = new SignInStates(store);
+  const publicUrl = () => config.publicUrl ?? `http://localhost:${config.port}`;
   const signIn = new SignInFlow(tokens, {
     botAppId: config.bot.appId,
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
-    consentUrl: (user) => consentUrl(config, user),
-  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS), { signer, views });
+    publicUrl,
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS), { signer, views }, signInStates);
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
@@ -128,7 +133,10 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
   };
-  const { server, inFlight } = createServer({ adapter, bot, logger, readiness });
+  const { server, inFlight } = createServer({
+    adapter, bot, logger, readiness,
+    routes: (routes) => registerSignInPages(routes, { msal, tokens, states: signInStates, signer, defenderScope, publicUrl, log }),
+  });
 
   return {
     server,
@@ -154,16 +162,4 @@ async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** Entra's consent page for the bot's delegated Defender permissions, back to the bot when done. */
-function consentUrl(config: BotConfig, user: TeamsUser): string {
-  const query = new URLSearchParams({
-    client_id: config.bot.appId,
-    response_type: 'code',
-    scope: `${config.defender.tokenResource}/.default`,
-    prompt: 'consent',
-    ...(config.publicUrl ? { redirect_uri: `${config.publicUrl}/auth/end` } : {}),
-  });
-  return `${config.entra.authorityHost}/${user.tenantId}/oauth2/v2.0/authorize?${query}`;
 }

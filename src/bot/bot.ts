@@ -48,7 +48,7 @@ export class DefenderBot extends TeamsActivityHandler {
       case 'signin/tokenExchange':
         return this.deps.signIn.handleTokenExchange(context, (token) => this.completePending(context, token));
       case 'signin/verifyState':
-        return this.resendSignIn(context);
+        return this.deps.signIn.handleVerifyState(context, (token) => this.completePending(context, token));
       case 'signin/failure':
         return this.reportSignInFailure(context);
       default:
@@ -99,17 +99,11 @@ export class DefenderBot extends TeamsActivityHandler {
     await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
   }
 
-  /** After the SSO exchange, the command that asked for sign-in runs without being typed again, in the language it was typed in. */
+  /** After the SSO exchange (or the interactive sign-in), the command that asked for sign-in runs without being typed again, in the language it was typed in. */
   private async completePending(context: TurnContext, token: UserDefenderToken): Promise<void> {
     const user = this.deps.userOf(context);
     const pending = user && this.deps.signIn.takePending(context, user);
     if (pending) await this.runCommand(context, pending.text, token, pending.locale ?? localeOf(context));
-  }
-
-  private async resendSignIn(context: TurnContext): Promise<InvokeResponse> {
-    const user = this.deps.userOf(context);
-    if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, localeOf(context))] });
-    return { status: 200 };
   }
 
   /** Teams could not get the SSO token (e.g. `resourcematchfailed`: the app's SSO settings are wrong). */

@@ -8,7 +8,7 @@ import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from
 import { problemView } from './problems';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
-import { SIGN_IN_VERB, type SignInFlow } from './sign-in';
+import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
 import { postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseKind, Views } from './views';
@@ -39,7 +39,9 @@ export class CardActions {
   constructor(private readonly deps: CardActionDeps) {}
 
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
-    const value = (context.activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown } };
+    const value = (context.activity.value ?? {}) as {
+      action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; state?: unknown;
+    };
     const locale = localeOf(context);
     const strings = stringsForLocale(locale).bot.cardActions;
     const user = this.deps.userOf(context);
@@ -61,7 +63,8 @@ export class CardActions {
       const signIn = stringsForLocale(locale).bot.signIn;
       return this.card(this.deps.views.message(locale, { kind: 'warning', title: signIn.notYoursTitle, text: signIn.notYoursText }));
     }
-    const token = await this.tokenFor(user, value.authentication?.token);
+    const token = await this.tokenFor(user, value.authentication?.token, value.state);
+    if (token.ok === 'bad_state') return { statusCode: 401, type: INVALID_AUTH_CODE, value: null } as unknown as AdaptiveCardInvokeResponse;
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
     const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
     try {
@@ -136,14 +139,22 @@ export class CardActions {
     return this.card(statusCard);
   }
 
+  /**
+   * The clicking user's token: held already; from the sign-in Teams just completed (`state`, after
+   * the interactive sign-in; a bad or used one is refused); or from the SSO token Teams re-sent.
+   */
   private async tokenFor(
-    user: TeamsUser, resentToken: unknown,
-  ): Promise<{ ok: true; token: UserDefenderToken } | { ok: false; silentPossible: boolean }> {
+    user: TeamsUser, resentToken: unknown, state: unknown,
+  ): Promise<{ ok: true; token: UserDefenderToken } | { ok: false; silentPossible: boolean } | { ok: 'bad_state' }> {
+    if (state !== undefined) {
+      const signedIn = await this.deps.signIn.tokenFromState(user, state);
+      return signedIn ? { ok: true, token: signedIn } : { ok: 'bad_state' };
+    }
     const cached = this.deps.tokens.cached(user);
     if (cached) return { ok: true, token: cached };
     const ssoToken = typeof resentToken === 'string' ? resentToken : this.deps.localSsoToken?.(user);
     if (!ssoToken) return { ok: false, silentPossible: true };
-    const outcome = await this.deps.tokens.exchange(user, ssoToken);
+    const outcome = await this.deps.signIn.exchange(user, ssoToken);
     return outcome.ok ? { ok: true, token: outcome.token } : { ok: false, silentPossible: false };
   }
 

@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import { type AdaptiveCardInvokeResponse, type Attachment, CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
+import jwt from 'jsonwebtoken';
 import { fill, stringsForLocale } from '../cards/strings';
-import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
+import type { SignInStates } from '../identity/sign-in-states';
+import type { ExchangeOutcome, TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { OnceLedger } from './once';
+import { signTicket } from './sign-in-ticket';
 import type { ActionSigner } from './signed-actions';
 import type { Views } from './views';
 
@@ -15,8 +18,8 @@ export interface SignInSettings {
   ssoResourceUri: string;
   /** Label of the SSO connection in the OAuthCard and invokes (Teams honours only the exchange id). */
   connectionName: string;
-  /** Where a user gives consent interactively when the silent exchange cannot. */
-  consentUrl(user: TeamsUser): string;
+  /** The bot's public base URL: the interactive sign-in starts at `/auth/start` there (a validDomains host). */
+  publicUrl(): string;
 }
 
 export interface PendingCommand {
@@ -44,6 +47,7 @@ export class SignInFlow {
     private readonly settings: SignInSettings,
     private readonly exchanges: OnceLedger<true>,
     private readonly cards: { signer: ActionSigner; views: Views },
+    private readonly states: SignInStates,
     private readonly pending: Map<string, PendingCommand> = new Map(),
   ) {}
 
@@ -70,7 +74,7 @@ export class SignInFlow {
       this.settings.connectionName,
       strings.title,
       strings.text,
-      this.settings.consentUrl(user),
+      this.startUrl(user, locale),
       { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri },
     );
   }
@@ -99,7 +103,7 @@ export class SignInFlow {
         ...(silentExchangePossible
           ? { tokenExchangeResource: { id: crypto.randomUUID(), uri: this.settings.ssoResourceUri } }
           : {}),
-        buttons: [{ type: 'signin', title: strings.button, value: this.settings.consentUrl(user) }],
+        buttons: [{ type: 'signin', title: strings.button, value: this.startUrl(user, locale) }],
       },
     } as AdaptiveCardInvokeResponse;
   }
@@ -120,13 +124,55 @@ export class SignInFlow {
       body: { id, connectionName: this.settings.connectionName, failureDetail },
     });
     if (!user || typeof value.token !== 'string' || !id) return failed('The token exchange request was incomplete.');
-    const outcome = await this.tokens.exchange(user, value.token);
+    const outcome = await this.exchange(user, value.token);
     if (!outcome.ok) return failed(outcome.detail);
     if (!(await this.exchanges.claim(`${context.activity.conversation.id}/${id}`))) return { status: 200 };
     await then(outcome.token);
     return { status: 200, body: { id, connectionName: this.settings.connectionName, failureDetail: '' } };
   }
+
+  /**
+   * The on-behalf-of exchange of a Teams SSO token. When it fails, what the interactive sign-in
+   * will need is kept for `/auth/start`: Conditional Access claims, and the user's sign-in name.
+   */
+  async exchange(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
+    const outcome = await this.tokens.exchange(user, ssoToken);
+    if (!outcome.ok) {
+      const { preferred_username: loginHint } = (jwt.decode(ssoToken) ?? {}) as { preferred_username?: unknown };
+      await this.states.rememberNeeds(user, {
+        ...(outcome.reason === 'interaction_required' ? { claims: outcome.claims } : {}),
+        ...(typeof loginHint === 'string' && loginHint.length <= 256 ? { loginHint } : {}),
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * `signin/verifyState`: Teams reports the code the sign-in page gave `notifySuccess`. Only an
+   * unused code of this user's own completed sign-in counts; then `then` runs with their token.
+   */
+  async handleVerifyState(context: TurnContext, then: (token: UserDefenderToken) => Promise<void>): Promise<InvokeResponse> {
+    const user = teamsUserOf(context);
+    const { state } = (context.activity.value ?? {}) as { state?: unknown };
+    const token = user && (await this.tokenFromState(user, state));
+    if (!token) return { status: 412, body: { failureDetail: 'The sign-in could not be confirmed. Press Sign in again.' } };
+    await then(token);
+    return { status: 200 };
+  }
+
+  /** The user's token after an interactive sign-in whose one-time code Teams passed back (`state`). */
+  async tokenFromState(user: TeamsUser, state: unknown): Promise<UserDefenderToken | undefined> {
+    if (typeof state !== 'string' || !(await this.states.redeemCode(user, state))) return undefined;
+    return this.tokens.cached(user);
+  }
+
+  /** The bot's own sign-in start page for this user: Teams opens it only on a validDomains host. */
+  private startUrl(user: TeamsUser, locale: string): string {
+    return `${this.settings.publicUrl()}/auth/start?${new URLSearchParams({ ticket: signTicket(this.cards.signer, user, locale) })}`;
+  }
 }
+
+export const INVALID_AUTH_CODE = 'application/vnd.microsoft.error.invalidAuthCode';
 
 function pendingKey(user: TeamsUser, conversationId: string): string {
   return `${user.tenantId}/${user.aadObjectId}/${conversationId}`;

@@ -30,8 +30,10 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
   });
   const onBehalfOf = msal.acquireTokenOnBehalfOf.bind(msal);
   const clientCredential = msal.acquireTokenByClientCredential.bind(msal);
+  const byCode = msal.acquireTokenByCode.bind(msal);
   msal.acquireTokenOnBehalfOf = (request) => guarded(msal, onBehalfOf(request));
   msal.acquireTokenByClientCredential = (request) => guarded(msal, clientCredential(request));
+  msal.acquireTokenByCode = (request, payload) => guarded(msal, byCode(request, payload));
   return msal;
 }
 

@@ -18,7 +18,9 @@ export interface UserDefenderToken {
 
 export type ExchangeOutcome =
   | { ok: true; token: UserDefenderToken }
-  | { ok: false; reason: 'consent_required' | 'invalid_token' | 'wrong_user' | 'unavailable'; detail: string };
+  | { ok: false; reason: 'consent_required' | 'invalid_token' | 'wrong_user' | 'unavailable'; detail: string }
+  /** Conditional Access wants more (e.g. MFA): only an interactive sign-in with these claims helps. */
+  | { ok: false; reason: 'interaction_required'; detail: string; claims: string };
 
 /** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
@@ -64,6 +66,20 @@ export class UserTokenService {
     return attempt;
   }
 
+  /**
+   * Redeems the authorization code of the user's interactive sign-in (with its PKCE verifier) for
+   * their Defender token, and keeps it like one obtained on their behalf.
+   */
+  async redeemCode(user: TeamsUser, request: { code: string; codeVerifier: string; redirectUri: string }): Promise<ExchangeOutcome> {
+    let result: AuthenticationResult | null;
+    try {
+      result = await this.msal.acquireTokenByCode({ ...request, scopes: [this.defenderScope] });
+    } catch (error) {
+      return failure(error);
+    }
+    return this.keep(user, result);
+  }
+
   private async onBehalfOf(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
     let result: AuthenticationResult | null;
     try {
@@ -71,6 +87,10 @@ export class UserTokenService {
     } catch (error) {
       return failure(error);
     }
+    return this.keep(user, result);
+  }
+
+  private keep(user: TeamsUser, result: AuthenticationResult | null): ExchangeOutcome {
     if (!result?.accessToken) return { ok: false, reason: 'unavailable', detail: 'Entra ID returned no token.' };
     const claims = (jwt.decode(result.accessToken) ?? {}) as jwt.JwtPayload;
     // Bind the token to the Teams user who sent it: a token of someone else is never used for this user.
@@ -105,6 +125,9 @@ function keyOf(user: TeamsUser): string {
 
 function failure(error: unknown): ExchangeOutcome {
   if (error instanceof InteractionRequiredAuthError) {
+    if (error.claims) {
+      return { ok: false, reason: 'interaction_required', detail: 'Conditional Access requires an interactive sign-in.', claims: error.claims };
+    }
     return { ok: false, reason: 'consent_required', detail: 'Consent or interactive sign-in is required.' };
   }
   const code = (error as { errorCode?: string }).errorCode;

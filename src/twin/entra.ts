@@ -3,13 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from 'find-my-way';
 import jwt from 'jsonwebtoken';
 import type { TwinClock } from './clock';
-import { type AppRegistration, type Directory, type DirectoryUser, SEEDED, TEAMS_CLIENT_IDS, type Tenant } from './directory';
+import {
+  type AppRegistration, type ConditionalAccessPolicy, type Directory, type DirectoryUser, SEEDED, TEAMS_CLIENT_IDS, type Tenant,
+} from './directory';
 import { type Fault, FaultInjector } from './defender/faults';
 import { EntraError, entraErrors } from './entra-errors';
 import {
-  authenticateClient, grantedApplicationRoles, grantedDelegatedScopes, resolveScope, resolveTenant,
+  authenticateClient, grantedApplicationRoles, grantedDelegatedScopes, resourceAppId, resolveScope, resolveTenant,
   type ResolvedScope, validateUserAssertion,
 } from './entra-grants';
+import { InteractiveSignIn } from './entra-authorize';
 import { readBody, sendJson, startTwinServer, type TwinServer } from './http-server';
 import { SigningKeys } from './signing-keys';
 
@@ -45,6 +48,8 @@ export interface RecordedTokenRequest {
   scope: string;
   status: number;
   error?: string;
+  /** Entra's AADSTS codes of a refusal (`error_codes`). */
+  errorCodes?: number[];
 }
 
 /**
@@ -58,6 +63,7 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 const CLOCK_SKEW_SECONDS = 300;
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANT_AUTHORIZATION_CODE = 'authorization_code';
 
 /**
  * Entra ID twin: per-tenant OpenID metadata, JWKS and the v2 token endpoint with the
@@ -67,12 +73,21 @@ export class EntraTwin {
   readonly keys = new SigningKeys('entra');
   readonly tokenRequests: RecordedTokenRequest[] = [];
   readonly faults = new FaultInjector<EntraFault>();
+  /** Conditional Access policies each user has satisfied in an interactive sign-in (by policy id). */
+  private readonly satisfiedPolicies = new Map<string, Set<string>>();
+  readonly interactive: InteractiveSignIn;
 
   private constructor(
     private readonly server: TwinServer,
     readonly directory: Directory,
     readonly clock: TwinClock,
-  ) {}
+  ) {
+    this.interactive = new InteractiveSignIn(directory, clock, (oid, policyIds) => {
+      const satisfied = this.satisfiedPolicies.get(oid) ?? new Set<string>();
+      for (const id of policyIds) satisfied.add(id);
+      this.satisfiedPolicies.set(oid, satisfied);
+    });
+  }
 
   static async start(options: { directory: Directory; clock: TwinClock; port?: number }): Promise<EntraTwin> {
     const router = Router({
@@ -84,6 +99,7 @@ export class EntraTwin {
       twin.handle(res, () => sendJson(res, 200, twin.openIdConfiguration(params.tenant ?? ''))));
     router.get('/:tenant/discovery/v2.0/keys', (_req, res) => sendJson(res, 200, twin.keys.jwks()));
     router.post('/:tenant/oauth2/v2.0/token', (req, res, params) => void twin.token(req, res, params.tenant ?? ''));
+    router.get('/:tenant/oauth2/v2.0/authorize', (req, res, params) => twin.interactive.authorize(req, res, params.tenant ?? ''));
     return twin;
   }
 
@@ -241,6 +257,7 @@ export class EntraTwin {
     } catch (error) {
       record.status = error instanceof EntraError ? error.status : 500;
       record.error = error instanceof EntraError ? error.error : 'server_error';
+      if (error instanceof EntraError) record.errorCodes = [error.aadsts];
       this.sendError(res, error);
     }
   }
@@ -263,17 +280,37 @@ export class EntraTwin {
         nowSeconds: this.clock.nowSeconds(),
       });
       const scope = resolveScope(this.directory, tenant, requestedScope);
-      const scopes = grantedDelegatedScopes(app, user, scope);
-      return {
-        ...tokenResponse(this.delegatedToken(app, user, scope, scopes)),
-        // Echo the requested resource scope so clients' caches match the next identical request.
-        scope: scope.requested === 'default' ? `${scope.resourceUri}/.default` : scopes.map((s) => `${scope.resourceUri}/${s}`).join(' '),
-        refresh_token: `twin-rt.${crypto.randomBytes(24).toString('base64url')}`,
-        id_token: this.idToken(app, user),
-        client_info: Buffer.from(JSON.stringify({ uid: user.oid, utid: user.tenantId })).toString('base64url'),
-      };
+      return this.userTokenResponse(app, user, scope, grantedDelegatedScopes(app, user, scope));
+    }
+    if (grantType === GRANT_AUTHORIZATION_CODE) {
+      const { user, scope, scopes } = this.interactive.redeem(form, app);
+      return this.userTokenResponse(app, user, scope, scopes);
     }
     throw entraErrors.unsupportedGrant(grantType ?? '');
+  }
+
+  private userTokenResponse(app: AppRegistration, user: DirectoryUser, scope: ResolvedScope, scopes: string[]): Record<string, unknown> {
+    this.requireConditionalAccess(user, scope);
+    return {
+      ...tokenResponse(this.delegatedToken(app, user, scope, scopes)),
+      // What was granted, as Entra answers (a `/.default` request is not echoed back).
+      scope: scopes.map((s) => `${scope.resourceUri}/${s}`).join(' '),
+      refresh_token: `twin-rt.${crypto.randomBytes(24).toString('base64url')}`,
+      id_token: this.idToken(app, user),
+      client_info: Buffer.from(JSON.stringify({ uid: user.oid, utid: user.tenantId })).toString('base64url'),
+    };
+  }
+
+  /**
+   * Conditional Access on the resource: a user under a policy they have not satisfied in an
+   * interactive sign-in gets `interaction_required` with the policy's claims challenge.
+   */
+  private requireConditionalAccess(user: DirectoryUser, scope: ResolvedScope): void {
+    const resourceId = resourceAppId(scope.resource);
+    const satisfied = this.satisfiedPolicies.get(user.oid);
+    const policy = (user.conditionalAccess ?? []).find((p) => p.resourceAppId === resourceId && !satisfied?.has(p.id));
+    if (!policy) return;
+    throw entraErrors.conditionalAccess(policy.requirement === 'mfa' ? 50076 : 50079, resourceId, claimsChallenge(policy));
   }
 
   private appToken(app: AppRegistration, scope: ResolvedScope, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): string {
@@ -342,6 +379,11 @@ export class EntraTwin {
       ver: '2.0',
     });
   }
+}
+
+/** The claims challenge Entra sends for a policy: the access token must show the policy was satisfied. */
+export function claimsChallenge(policy: ConditionalAccessPolicy): string {
+  return JSON.stringify({ access_token: { polids: { essential: true, values: [policy.id] } } });
 }
 
 /** The name faults target: `<grant>.<scope>`, the grant being 'client_credentials', 'on_behalf_of' or the raw grant type. */

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
@@ -6,8 +8,9 @@ import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import { startTwin, type Twin } from '../../src/twin';
+import { SEEDED } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
-import type { ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
+import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
 
 export interface BotWithTwin {
   twin: Twin;
@@ -27,10 +30,12 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
   const logs: string[] = [];
   const store = await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides });
+  const app = createBotApp(config, store, { logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
+  deployOnTwin(twin, config, `http://localhost:${port}`);
   return {
     twin, app, store, logs,
     close: async () => {
@@ -39,6 +44,26 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
       await twin.close();
     },
   };
+}
+
+/**
+ * What an admin does in a real tenant, on the twin: the bot's public address (a host other than
+ * the twin's 127.0.0.1, so a sign-in URL on Entra's host is not mistaken for the bot's), the
+ * redirect URI `<public URL>/auth/end` on the Entra app, and the Teams app package (validDomains).
+ */
+export function deployOnTwin(twin: Twin, config: BotConfig, publicUrl: string): void {
+  config.publicUrl = publicUrl;
+  const app = twin.directory.apps.get(SEEDED.botAppId)!;
+  app.redirectUris = [`${publicUrl}/auth/end`];
+  twin.teams.driver.appPackage = appPackageFor(publicUrl);
+}
+
+/** The app package's validDomains as `npm run package` fills them from the manifest template. */
+export function appPackageFor(publicUrl: string): AppPackage {
+  const template = fs.readFileSync(path.resolve(__dirname, '..', '..', 'manifest', 'manifest.template.json'), 'utf8');
+  const filled = template.replace(/\$\{\{\s*([A-Z0-9_]+)\s*\}\}/g, (_placeholder, name: string) =>
+    (name === 'BOT_DOMAIN' ? new URL(publicUrl).hostname : 'placeholder'));
+  return { validDomains: (JSON.parse(filled) as { validDomains: string[] }).validDomains };
 }
 
 export { eventually } from './eventually';

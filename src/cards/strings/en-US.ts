@@ -201,6 +201,11 @@ export const enUS = {
       notYoursTitle: 'This sign-in button is someone else\'s',
       notYoursText: 'It runs the command another person typed. Type your own command to sign in.',
     },
+    signInPage: {
+      done: 'You are signed in. This window closes by itself; if it stays open, close it and go back to Teams.',
+      invalid: 'This sign-in link is not valid (any more). Go back to Teams and press Sign in again.',
+      failed: 'The sign-in did not complete. Close this window, go back to Teams and press Sign in again.',
+    },
     input: {
       tooLongTitle: 'That message is too long',
       tooLongText: 'Type a short command such as `alerts high` or `device <name>`.',

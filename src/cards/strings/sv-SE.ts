@@ -194,6 +194,11 @@ export const svSE: CardStrings = {
       notYoursTitle: 'Den här inloggningsknappen är någon annans',
       notYoursText: 'Den kör kommandot som en annan person skrev. Skriv ett eget kommando för att logga in.',
     },
+    signInPage: {
+      done: 'Du är inloggad. Fönstret stängs av sig självt; om det är kvar, stäng det och gå tillbaka till Teams.',
+      invalid: 'Inloggningslänken är inte giltig (längre). Gå tillbaka till Teams och tryck på Logga in igen.',
+      failed: 'Inloggningen blev inte klar. Stäng fönstret, gå tillbaka till Teams och tryck på Logga in igen.',
+    },
     input: {
       tooLongTitle: 'Meddelandet är för långt',
       tooLongText: 'Skriv ett kort kommando, till exempel `alerts high` eller `device <namn>`.',

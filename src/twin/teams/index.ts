@@ -9,3 +9,4 @@ export type {
   ClickResult, InvokeResponseBody, OAuthCardSso, PersonalInstallPrompt, SayResult, SsoExchange, TeamsClientKind,
 } from './driver';
 export { teamsUserId, botAccountId } from './ids';
+export type { AppPackage, SignInWindow } from './sign-in-popup';
