@@ -6,10 +6,11 @@ import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { withDeadline } from './deadline';
 import { DefenderClient } from './defender/client';
-import { createMsalClient } from './identity/msal-client';
+import { createMsalClient, userMsalClients } from './identity/msal-client';
+import { SealedTokenCache } from './identity/token-cache';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
 import { ActionTracker } from './bot/action-tracker';
-import { createCloudAdapter } from './bot/adapter';
+import { BOT_FRAMEWORK_CLOUDS, createCloudAdapter } from './bot/adapter';
 import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
@@ -61,20 +62,24 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const logger = options.logger ?? createLogger();
   const log = lineLogger(logger);
   const authority = `${config.entra.authorityHost}/${config.bot.tenantId}`;
-  const msal = createMsalClient({
+  const msalSettings = {
     clientId: config.bot.appId,
     clientSecret: config.bot.appPassword,
     authority,
     knownAuthorities: config.entra.knownAuthorities,
-  });
+  };
+  // The app's own client (Bot Framework and notifier tokens); users' tokens go through per-user clients.
+  const msal = createMsalClient(msalSettings);
+  const botFramework = BOT_FRAMEWORK_CLOUDS[config.botFrameworkCloud];
   const adapter = inbound === 'botframework'
     ? createCloudAdapter({
       MicrosoftAppId: config.bot.appId,
       MicrosoftAppPassword: config.bot.appPassword,
       MicrosoftAppTenantId: config.bot.tenantId,
-      ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl,
-      ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer,
+      ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl ?? botFramework.ToBotFromChannelOpenIdMetadataUrl,
+      ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer ?? botFramework.ToBotFromChannelTokenIssuer,
       ToChannelFromBotLoginUrl: authority,
+      ToChannelFromBotOAuthScope: botFramework.ToChannelFromBotOAuthScope,
     }, msal)
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
@@ -87,7 +92,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
   const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
   const defenderScope = `${config.defender.tokenResource}/.default`;
-  const tokens = new UserTokenService(msal, defenderScope);
+  const tokenCache = new SealedTokenCache(store, config.tokenCacheKey);
+  const tokens = new UserTokenService(userMsalClients(msalSettings, tokenCache), tokenCache, defenderScope);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();
   const screens = new Screens(defender, views, signer, buttonTitles);

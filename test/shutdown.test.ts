@@ -41,6 +41,8 @@ function startBot(port: number): ChildProcess {
       MICROSOFT_APP_PASSWORD: SEEDED.botAppSecret,
       MICROSOFT_APP_TENANT_ID: SEEDED.tenantId,
       CARD_SIGNING_SECRET: cardSigningSecret,
+      BOT_PUBLIC_URL: `https://localhost:${port}`,
+      TOKEN_CACHE_KEY: crypto.randomBytes(32).toString('base64'),
       ENTRA_AUTHORITY_HOST: twin.entra.baseUrl,
       BOT_CHANNEL_OPENID_METADATA_URL: twin.teams.openIdMetadataUrl,
       BOT_CHANNEL_TOKEN_ISSUER: twin.teams.issuer,

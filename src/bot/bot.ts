@@ -7,7 +7,7 @@ import { type Command, parseCommand, type ParseResult } from './commands/parse';
 import type { CommandDeps } from './commands/run';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
-import { postTypedCommand } from './typed-command';
+import { isRefusedToken, postTypedCommand } from './typed-command';
 import type { Views } from './views';
 
 export interface BotDeps extends UserIdentification {
@@ -76,27 +76,39 @@ export class DefenderBot extends TeamsActivityHandler {
       return;
     }
     if (command.name === 'signout') {
-      this.deps.tokens.forget(user);
+      await this.deps.tokens.forget(user);
       await context.sendActivity(strings.signedOut);
       return;
     }
-    const token = this.deps.tokens.cached(user) ?? (await this.localToken(user));
+    const token = (await this.deps.tokens.cached(user)) ?? (await this.localToken(user));
     if (!token) {
-      if (context.activity.conversation.conversationType === 'channel') {
-        await context.sendActivity({ attachments: [this.deps.signIn.channelSignInCard(context, user, text, locale)] });
-        return;
-      }
-      this.deps.signIn.rememberPending(context, user, { text, locale });
-      await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
+      await this.askToSignIn(context, user, text, locale);
       return;
     }
     await this.runCommand(context, text, token, locale);
   }
 
+  /** In a channel a card with a sign-in button; in chats the OAuthCard Teams exchanges silently. */
+  private async askToSignIn(context: TurnContext, user: TeamsUser, text: string, locale: string): Promise<void> {
+    if (context.activity.conversation.conversationType === 'channel') {
+      await context.sendActivity({ attachments: [this.deps.signIn.channelSignInCard(context, user, text, locale)] });
+      return;
+    }
+    this.deps.signIn.rememberPending(context, user, { text, locale });
+    await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
+  }
+
+  /** Runs the command; when Defender refuses the token itself, it is forgotten and the user signs in again. */
   private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
     if (!user) return;
-    await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
+    try {
+      await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
+    } catch (error) {
+      if (!isRefusedToken(error)) throw error;
+      await this.deps.tokens.forget(user);
+      await this.askToSignIn(context, user, text, locale);
+    }
   }
 
   /** After the SSO exchange (or the interactive sign-in), the command that asked for sign-in runs without being typed again, in the language it was typed in. */

@@ -10,7 +10,7 @@ import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
-import { postTypedCommand, type TypedCommandDeps } from './typed-command';
+import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseKind, Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -70,6 +70,11 @@ export class CardActions {
     try {
       return await this.dispatch(context, acting, verified);
     } catch (error) {
+      if (isRefusedToken(error)) {
+        // Defender refused the token (revoked): forget it, and Teams signs the user in and re-sends.
+        await this.deps.tokens.forget(user);
+        return this.deps.signIn.loginRequest(user, true, locale);
+      }
       return this.card(this.deps.views.message(locale, problemView(error, locale)));
     }
   }
@@ -150,7 +155,7 @@ export class CardActions {
       const signedIn = await this.deps.signIn.tokenFromState(user, state);
       return signedIn ? { ok: true, token: signedIn } : { ok: 'bad_state' };
     }
-    const cached = this.deps.tokens.cached(user);
+    const cached = await this.deps.tokens.cached(user);
     if (cached) return { ok: true, token: cached };
     const ssoToken = typeof resentToken === 'string' ? resentToken : this.deps.localSsoToken?.(user);
     if (!ssoToken) return { ok: false, silentPossible: true };

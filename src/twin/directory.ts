@@ -96,7 +96,8 @@ export const DEFENDER_API: ResourceApi = {
 export const BOT_FRAMEWORK_API: ResourceApi = {
   appId: '00000000-0000-0000-0000-000000000bf0', // stand-in id; on the wire only the URI is used
   displayName: 'Bot Framework',
-  identifierUris: ['https://api.botframework.com'],
+  // Public cloud and US Government (GCC High) channels.
+  identifierUris: ['https://api.botframework.com', 'https://api.botframework.us'],
   tokenVersion: '1.0',
   applicationRoles: [],
   delegatedScopes: [],

@@ -93,6 +93,10 @@ export const entraErrors = {
     new EntraError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
   codeExpired: () =>
     new EntraError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  invalidRefreshToken: () =>
+    new EntraError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid. - The refresh token is not valid.'),
+  refreshTokenRevoked: () =>
+    new EntraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.'),
   pkceMismatch: () =>
     new EntraError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   consentRequired: (clientId: string, appName: string) =>

@@ -33,7 +33,7 @@ export interface AccessTokenClaims {
   ver: '1.0';
 }
 
-export type TokenRejection = 'malformed' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience';
+export type TokenRejection = 'malformed' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience' | 'revoked';
 
 export class TokenRejectedError extends Error {
   constructor(readonly reason: TokenRejection) {
@@ -64,6 +64,7 @@ const CLOCK_SKEW_SECONDS = 300;
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const GRANT_AUTHORIZATION_CODE = 'authorization_code';
+const GRANT_REFRESH_TOKEN = 'refresh_token';
 
 /**
  * Entra ID twin: per-tenant OpenID metadata, JWKS and the v2 token endpoint with the
@@ -76,6 +77,10 @@ export class EntraTwin {
   /** Conditional Access policies each user has satisfied in an interactive sign-in (by policy id). */
   private readonly satisfiedPolicies = new Map<string, Set<string>>();
   readonly interactive: InteractiveSignIn;
+  /** Refresh tokens issued, with the client and user they belong to. */
+  private readonly refreshTokens = new Map<string, { clientId: string; userOid: string; issuedAtSeconds: number }>();
+  /** When each user's sessions were last revoked (epoch seconds): older tokens and refresh tokens stop working. */
+  private readonly revokedAt = new Map<string, number>();
 
   private constructor(
     private readonly server: TwinServer,
@@ -162,6 +167,14 @@ export class EntraTwin {
     return this.delegatedToken(app, user, scope, grantedDelegatedScopes(app, user, scope), request.lifetimeSeconds);
   }
 
+  /**
+   * "Revoke sessions" for a user (an admin, or a password reset): their access tokens issued until
+   * now are refused by resources (Defender answers 401) and their refresh tokens are dead.
+   */
+  revokeSessions(userOid: string): void {
+    this.revokedAt.set(userOid, this.clock.nowSeconds());
+  }
+
   verifyAccessToken(token: string, acceptedAudiences: string[]): AccessTokenClaims {
     if (!jwt.decode(token)) throw new TokenRejectedError('malformed');
     let claims: jwt.JwtPayload;
@@ -178,6 +191,8 @@ export class EntraTwin {
     if (!acceptedAudiences.some((accepted) => normaliseUri(accepted) === audience)) {
       throw new TokenRejectedError('audience');
     }
+    // The twin signs without `iat` (jsonwebtoken noTimestamp); `nbf` is the issue time.
+    if (this.isRevoked(String(claims.oid), Number(claims.nbf))) throw new TokenRejectedError('revoked');
     return claims as unknown as AccessTokenClaims;
   }
 
@@ -286,6 +301,14 @@ export class EntraTwin {
       const { user, scope, scopes } = this.interactive.redeem(form, app);
       return this.userTokenResponse(app, user, scope, scopes);
     }
+    if (grantType === GRANT_REFRESH_TOKEN) {
+      const issued = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!issued || issued.clientId !== app.clientId) throw entraErrors.invalidRefreshToken();
+      if (this.isRevoked(issued.userOid, issued.issuedAtSeconds)) throw entraErrors.refreshTokenRevoked();
+      const user = this.directory.requireUser(issued.userOid);
+      const scope = resolveScope(this.directory, tenant, requestedScope);
+      return this.userTokenResponse(app, user, scope, grantedDelegatedScopes(app, user, scope));
+    }
     throw entraErrors.unsupportedGrant(grantType ?? '');
   }
 
@@ -295,10 +318,21 @@ export class EntraTwin {
       ...tokenResponse(this.delegatedToken(app, user, scope, scopes)),
       // What was granted, as Entra answers (a `/.default` request is not echoed back).
       scope: scopes.map((s) => `${scope.resourceUri}/${s}`).join(' '),
-      refresh_token: `twin-rt.${crypto.randomBytes(24).toString('base64url')}`,
+      refresh_token: this.refreshToken(app, user),
       id_token: this.idToken(app, user),
       client_info: Buffer.from(JSON.stringify({ uid: user.oid, utid: user.tenantId })).toString('base64url'),
     };
+  }
+
+  private refreshToken(app: AppRegistration, user: DirectoryUser): string {
+    const token = `twin-rt.${crypto.randomBytes(24).toString('base64url')}`;
+    this.refreshTokens.set(token, { clientId: app.clientId, userOid: user.oid, issuedAtSeconds: this.clock.nowSeconds() });
+    return token;
+  }
+
+  private isRevoked(userOid: string, issuedAtSeconds: number): boolean {
+    const revokedAt = this.revokedAt.get(userOid);
+    return revokedAt !== undefined && issuedAtSeconds <= revokedAt;
   }
 
   /**

@@ -7,7 +7,7 @@ import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
-import { startTwin, type Twin } from '../../src/twin';
+import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
 import { SEEDED } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
 import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
@@ -25,8 +25,8 @@ export interface BotWithTwin {
  * The product bot (the real composition root, real botbuilder and msal-node, inbound auth on)
  * listening on loopback, wired to a fresh twin the way production is wired to Microsoft.
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
-  const twin = await startTwin();
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, twinOptions: TwinOptions = {}): Promise<BotWithTwin> {
+  const twin = await startTwin(twinOptions);
   const logs: string[] = [];
   const store = await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
@@ -54,8 +54,42 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
 export function deployOnTwin(twin: Twin, config: BotConfig, publicUrl: string): void {
   config.publicUrl = publicUrl;
   const app = twin.directory.apps.get(SEEDED.botAppId)!;
-  app.redirectUris = [`${publicUrl}/auth/end`];
+  app.redirectUris = [...(app.redirectUris ?? []), `${publicUrl}/auth/end`];
   twin.teams.driver.appPackage = appPackageFor(publicUrl);
+}
+
+export interface Replica {
+  app: BotApp;
+  store: Store;
+  endpoint: string;
+}
+
+/**
+ * Several replicas of the product bot on one twin, each with its own store connection (from
+ * `openStore`, e.g. PostgreSQL on one schema) and the same secrets, as a scaled-out deployment
+ * runs them. The Teams twin posts to whichever replica `twin.teams.setBotEndpoint` names.
+ */
+export async function startReplicas(twin: Twin, count: number, openStore: () => Promise<Store>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
+  const shared = twinBotConfig(twin, { actionPollIntervalMs: 50 });
+  const replicas: Replica[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const store = await openStore();
+    const config = { ...shared };
+    const app = createBotApp(config, store, { logger: createLogger('silent') });
+    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+    const { port } = app.server.address() as AddressInfo;
+    deployOnTwin(twin, config, `http://localhost:${port}`);
+    replicas.push({ app, store, endpoint: `http://127.0.0.1:${port}/api/messages` });
+  }
+  return {
+    replicas,
+    close: async () => {
+      for (const replica of replicas) {
+        await replica.app.close();
+        await replica.store.close();
+      }
+    },
+  };
 }
 
 /** The app package's validDomains as `npm run package` fills them from the manifest template. */

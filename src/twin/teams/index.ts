@@ -1,7 +1,7 @@
 export { TeamsTwin, type TeamsTwinOptions } from './teams-twin';
 export { TEAMS_CHANNEL_ID } from './channel-auth';
 export type { BotResponse, PostOptions } from './clients';
-export type { ConnectorCall } from './connector';
+export type { ConnectorCall, TeamsCloud } from './connector';
 export type {
   Conversation, ConversationType, Team, TeamsChannelAccount, TranscriptEntry, WireActivity, WireAttachment,
 } from './conversations';
