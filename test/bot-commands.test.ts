@@ -227,7 +227,7 @@ describe('sign-in in a channel (no OAuthCard SSO there)', () => {
 });
 
 describe('sign-in in a group chat where Teams has no OAuthCard SSO (older clients)', () => {
-  it('the exchange fails with resourcematchfailed and the bot says the sign-in failed', async () => {
+  it('the exchange fails with resourcematchfailed; the command waits behind a sign-in button, which signs in and runs it', async () => {
     const { driver } = env.twin.teams;
     driver.oauthCardSso.groupChat = 'resourcematchfailed';
     try {
@@ -238,7 +238,11 @@ describe('sign-in in a group chat where Teams has no OAuthCard SSO (older client
       await driver.settled();
       const exchanges = driver.ssoExchanges.filter((exchange) => exchange.conversationId === chat.id);
       expect(exchanges.map((exchange) => exchange.invoke.name)).toEqual(['signin/failure', 'signin/failure']);
-      expect(botMessages(env.twin, chat).some((m) => /resourcematchfailed/.test(m.text ?? ''))).toBe(true);
+      const signInCards = botMessages(env.twin, chat).filter((entry) => isSignInCardFor(entry, bob));
+      expect(signInCards).toHaveLength(1); // two clients reported the failure; one card
+      const click = await driver.click(bob, signInCards[0].id, 'signin.run');
+      expect(click.invokes[1].value).toHaveProperty('authentication.token');
+      await eventually(() => expect(verbsOf(lastBotCard(env.twin, chat).card)).toContain('alert.open'));
     } finally {
       driver.oauthCardSso.groupChat = 'exchange';
     }

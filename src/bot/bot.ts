@@ -91,10 +91,10 @@ export class DefenderBot extends TeamsActivityHandler {
   /** In a channel a card with a sign-in button; in chats the OAuthCard Teams exchanges silently. */
   private async askToSignIn(context: TurnContext, user: TeamsUser, text: string, locale: string): Promise<void> {
     if (context.activity.conversation.conversationType === 'channel') {
-      await context.sendActivity({ attachments: [this.deps.signIn.channelSignInCard(context, user, text, locale)] });
+      await context.sendActivity({ attachments: [this.deps.signIn.signInButtonCard(context, user, text, locale)] });
       return;
     }
-    this.deps.signIn.rememberPending(context, user, { text, locale });
+    await this.deps.signIn.rememberPending(context, user, { text, locale });
     await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
   }
 
@@ -114,15 +114,27 @@ export class DefenderBot extends TeamsActivityHandler {
   /** After the SSO exchange (or the interactive sign-in), the command that asked for sign-in runs without being typed again, in the language it was typed in. */
   private async completePending(context: TurnContext, token: UserDefenderToken): Promise<void> {
     const user = this.deps.userOf(context);
-    const pending = user && this.deps.signIn.takePending(context, user);
+    const pending = user && (await this.deps.signIn.takePending(context, user));
     if (pending) await this.runCommand(context, pending.text, token, pending.locale ?? localeOf(context));
   }
 
-  /** Teams could not get the SSO token (e.g. `resourcematchfailed`: the app's SSO settings are wrong). */
+  /**
+   * Teams could not get the SSO token for an OAuthCard (`resourcematchfailed`: where Teams has no
+   * OAuthCard SSO, or the app's SSO settings are wrong). The command waits behind a sign-in button
+   * instead (card-action SSO, with the interactive sign-in as its fallback). Every Teams client of
+   * the user reports the failure: one takes the command, and without one the user is told once.
+   */
   private async reportSignInFailure(context: TurnContext): Promise<InvokeResponse> {
     const { code, message } = (context.activity.value ?? {}) as { code?: unknown; message?: unknown };
     this.deps.log(`Teams single sign-on failed: ${String(code)} ${String(message ?? '')}`.trim());
-    await context.sendActivity(fill(stringsForLocale(localeOf(context)).bot.signInFailed, { code: String(code) }));
+    const user = this.deps.userOf(context);
+    const pending = user && (await this.deps.signIn.takePending(context, user));
+    if (user && pending) {
+      const locale = pending.locale ?? localeOf(context);
+      await context.sendActivity({ attachments: [this.deps.signIn.signInButtonCard(context, user, pending.text, locale)] });
+    } else if (await this.deps.signIn.firstFailureReport(context)) {
+      await context.sendActivity(fill(stringsForLocale(localeOf(context)).bot.signInFailed, { code: String(code) }));
+    }
     return { status: 200 };
   }
 

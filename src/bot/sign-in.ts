@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { type AdaptiveCardInvokeResponse, type Attachment, CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
 import jwt from 'jsonwebtoken';
+import { oneLine } from '../cards/format';
 import { fill, stringsForLocale } from '../cards/strings';
 import type { SignInStates } from '../identity/sign-in-states';
 import type { ExchangeOutcome, TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
@@ -48,21 +49,21 @@ export class SignInFlow {
     private readonly exchanges: OnceLedger<true>,
     private readonly cards: { signer: ActionSigner; views: Views },
     private readonly states: SignInStates,
-    private readonly pending: Map<string, PendingCommand> = new Map(),
   ) {}
 
   /**
-   * For a channel: a small card whose Sign in button is an `Action.Execute`, answered with a
-   * `loginRequest` (SSO for Universal Actions works in channels). The button carries the command,
-   * signed and bound to the conversation and the person who typed it, so it runs once they are in.
+   * For a channel (or a chat where the OAuthCard exchange failed): a small card whose Sign in button
+   * is an `Action.Execute`, answered with a `loginRequest` (SSO for Universal Actions works in every
+   * scope). The button carries the command, signed and bound to the conversation and the person who
+   * typed it, so it runs once they are in.
    */
-  channelSignInCard(context: TurnContext, user: TeamsUser, text: string, locale: string): Attachment {
+  signInButtonCard(context: TurnContext, user: TeamsUser, text: string, locale: string): Attachment {
     const strings = stringsForLocale(locale).bot.signIn;
     const data = this.cards.signer.sign(SIGN_IN_VERB, { text, oid: user.aadObjectId }, context.activity.conversation.id);
     return this.cards.views.message(locale, {
       kind: 'info',
       title: strings.title,
-      text: fill(strings.channelText, { command: text }),
+      text: fill(strings.channelText, { command: oneLine(text.replace(/`/g, "'"), 100) }),
       buttons: [{ title: strings.button, verb: SIGN_IN_VERB, data: { ...data }, style: 'positive' }],
     });
   }
@@ -80,15 +81,12 @@ export class SignInFlow {
   }
 
   /** Remembers what the user asked for, so it completes after sign-in without retyping. */
-  rememberPending(context: TurnContext, user: TeamsUser, command: PendingCommand): void {
-    this.pending.set(pendingKey(user, context.activity.conversation.id), command);
+  async rememberPending(context: TurnContext, user: TeamsUser, command: PendingCommand): Promise<void> {
+    await this.states.rememberPending(user, context.activity.conversation.id, command);
   }
 
-  takePending(context: TurnContext, user: TeamsUser): PendingCommand | undefined {
-    const key = pendingKey(user, context.activity.conversation.id);
-    const command = this.pending.get(key);
-    this.pending.delete(key);
-    return command;
+  takePending(context: TurnContext, user: TeamsUser): Promise<PendingCommand | undefined> {
+    return this.states.takePending<PendingCommand>(user, context.activity.conversation.id);
   }
 
   /** 401 answer to an `Action.Execute` without a usable token: Teams signs the user in and re-sends. */
@@ -166,6 +164,12 @@ export class SignInFlow {
     return this.tokens.cached(user);
   }
 
+  /** true for the first report of a failed OAuthCard exchange (each of the user's Teams clients sends one). */
+  async firstFailureReport(context: TurnContext): Promise<boolean> {
+    const { conversation, replyToId, id } = context.activity;
+    return this.exchanges.claim(`failure/${conversation.id}/${replyToId ?? id ?? ''}`);
+  }
+
   /** The bot's own sign-in start page for this user: Teams opens it only on a validDomains host. */
   private startUrl(user: TeamsUser, locale: string): string {
     return `${this.settings.publicUrl()}/auth/start?${new URLSearchParams({ ticket: signTicket(this.cards.signer, user, locale) })}`;
@@ -173,7 +177,3 @@ export class SignInFlow {
 }
 
 export const INVALID_AUTH_CODE = 'application/vnd.microsoft.error.invalidAuthCode';
-
-function pendingKey(user: TeamsUser, conversationId: string): string {
-  return `${user.tenantId}/${user.aadObjectId}/${conversationId}`;
-}

@@ -21,8 +21,8 @@ const NEEDS_SECONDS = 60 * 60;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
- * The fallback (interactive) sign-in's records, in the shared store so that any replica may serve
- * each step: what the last failed exchange said the sign-in needs, the PKCE verifier behind each
+ * Sign-in records, in the shared store so that any replica may serve each step: the command that
+ * waits for a sign-in, what the last failed exchange said the interactive sign-in needs, the PKCE verifier behind each
  * `state`, and the one-time code the callback page hands to Teams (`notifySuccess`), which Teams
  * gives back in `signin/verifyState` or `value.state`. States and codes are used once.
  */
@@ -39,6 +39,19 @@ export class SignInStates {
 
   async forgetNeeds(user: TeamsUser): Promise<void> {
     await this.store.delete('sign-in-needs', userKey(user));
+  }
+
+  /** What a user asked for while not signed in, to run once the sign-in completes (on any replica). */
+  async rememberPending<T>(user: TeamsUser, conversationId: string, command: T): Promise<void> {
+    await this.store.put('sign-in-pending', `${userKey(user)}/${conversationId}`, command, { etag: '*', ttlSeconds: FLOW_SECONDS });
+  }
+
+  /** The pending command, once: of several Teams clients completing the same sign-in, one gets it. */
+  async takePending<T>(user: TeamsUser, conversationId: string): Promise<T | undefined> {
+    const key = `${userKey(user)}/${conversationId}`;
+    const found = await this.store.get<T>('sign-in-pending', key);
+    if (!found || !(await this.store.delete('sign-in-pending', key, found.etag))) return undefined;
+    return found.value;
   }
 
   /** A new `state` for the authorize request, bound to the user and the PKCE verifier. */
