@@ -172,6 +172,23 @@ describe('states Teams passes back', () => {
   });
 });
 
+describe('a sign-in that does not succeed', () => {
+  it('a person who declines consent: the page reports notifyFailure, Teams sends nothing, nothing runs as them', async () => {
+    env.twin.entra.interactive.consentAnswer = 'decline';
+    try {
+      const user = newAnalyst();
+      const channel = await channelWith(user);
+      const click = await env.twin.teams.driver.click(user.oid, await signInCard(user, channel, 'alerts'), 'signin.run');
+      expect(windowsOf(user).at(-1)?.result).toEqual({ kind: 'failure', reason: 'access_denied' });
+      expect(click.invokes).toHaveLength(2);
+      expect(click.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest' });
+      expect(env.twin.defender.requests.filter((r) => r.upn === user.upn)).toHaveLength(0);
+    } finally {
+      env.twin.entra.interactive.consentAnswer = 'accept';
+    }
+  });
+});
+
 describe('what Teams refuses', () => {
   it('a sign-in start URL whose host is not in the app package\'s validDomains is never opened', async () => {
     const { driver } = env.twin.teams;
