@@ -24,7 +24,9 @@ function send(message: BotMessage): void {
 
 async function main(): Promise<void> {
   const kind = process.env.BENCH_BOT_KIND as BotKind;
-  const config = JSON.parse(process.env.BENCH_BOT_CONFIG ?? '') as BotConfig;
+  const parsed = JSON.parse(process.env.BENCH_BOT_CONFIG ?? '') as Omit<BotConfig, 'tokenCacheKey'> & { tokenCacheKey: { data: number[] } };
+  // JSON carries the key as Buffer's { type: 'Buffer', data } shape.
+  const config: BotConfig = { ...parsed, tokenCacheKey: Buffer.from(parsed.tokenCacheKey.data) };
   const logger = createLogger(config.logLevel, pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: false }));
   let server: restify.Server;
   let product: { app: BotApp; store: Store } | undefined;

@@ -4,7 +4,7 @@ import type { Conversation } from '../src/twin/teams';
 import type { MemoryFigures } from './ipc';
 import { runConcurrently } from './load';
 import { BotProcess, type StartupFigures } from './spawn-bot';
-import type { BenchUser } from './users';
+import { type BenchUser, installForUsers, signIn } from './users';
 
 export interface BotFootprint {
   startup: StartupFigures;
@@ -51,8 +51,10 @@ export async function measureProductFootprint(
       const said = await driver.say(user.oid, channel, 'subscribe high');
       if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
     };
-    await subscribe(channels[0]); // signs the user in to this process
-    await driver.settled();
+    // Teams has no silent sign-in for bots in channels: the user signs in through their personal chat.
+    await installForUsers(twin, [user]);
+    await signIn(twin, [user]);
+    await subscribe(channels[0]);
     const workers = Array.from({ length: SUBSCRIBING_USERS }, (_, worker) => ({
       worker, items: channels.slice(1).filter((_, index) => index % SUBSCRIBING_USERS === worker),
     }));
