@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Store } from '../store/store';
+import { type Store, StoreUnavailableError } from '../store/store';
 import type { TeamsUser } from './user-tokens';
 
 /** What the interactive sign-in must ask Entra for: a Conditional Access claims challenge, whom to suggest. */
@@ -25,8 +25,12 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * waits for a sign-in, what the last failed exchange said the interactive sign-in needs, the PKCE verifier behind each
  * `state`, and the one-time code the callback page hands to Teams (`notifySuccess`), which Teams
  * gives back in `signin/verifyState` or `value.state`. States and codes are used once.
+ * While the store is unavailable, a command waiting for the silent sign-in waits in this replica's
+ * memory instead (Teams sends the exchange to the replica that asked for it, or the user repeats it).
  */
 export class SignInStates {
+  private readonly pendingDuringOutage = new Map<string, { command: unknown; expiresAt: number }>();
+
   constructor(private readonly store: Store) {}
 
   async rememberNeeds(user: TeamsUser, needs: SignInNeeds): Promise<void> {
@@ -34,7 +38,12 @@ export class SignInStates {
   }
 
   async needs(user: TeamsUser): Promise<SignInNeeds> {
-    return (await this.store.get<SignInNeeds>('sign-in-needs', userKey(user)))?.value ?? {};
+    try {
+      return (await this.store.get<SignInNeeds>('sign-in-needs', userKey(user)))?.value ?? {};
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return {};
+      throw error;
+    }
   }
 
   async forgetNeeds(user: TeamsUser): Promise<void> {
@@ -43,15 +52,32 @@ export class SignInStates {
 
   /** What a user asked for while not signed in, to run once the sign-in completes (on any replica). */
   async rememberPending<T>(user: TeamsUser, conversationId: string, command: T): Promise<void> {
-    await this.store.put('sign-in-pending', `${userKey(user)}/${conversationId}`, command, { etag: '*', ttlSeconds: FLOW_SECONDS });
+    const key = `${userKey(user)}/${conversationId}`;
+    try {
+      await this.store.put('sign-in-pending', key, command, { etag: '*', ttlSeconds: FLOW_SECONDS });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.pendingDuringOutage.set(key, { command, expiresAt: Date.now() + FLOW_SECONDS * 1000 });
+    }
   }
 
   /** The pending command, once: of several Teams clients completing the same sign-in, one gets it. */
   async takePending<T>(user: TeamsUser, conversationId: string): Promise<T | undefined> {
     const key = `${userKey(user)}/${conversationId}`;
-    const found = await this.store.get<T>('sign-in-pending', key);
-    if (!found || !(await this.store.delete('sign-in-pending', key, found.etag))) return undefined;
-    return found.value;
+    const kept = this.pendingDuringOutage.get(key);
+    if (kept) {
+      this.pendingDuringOutage.delete(key);
+      if (kept.expiresAt > Date.now()) return kept.command as T;
+    }
+    try {
+      const found = await this.store.get<T>('sign-in-pending', key);
+      if (!found || !(await this.store.delete('sign-in-pending', key, found.etag))) return undefined;
+      return found.value;
+    } catch (error) {
+      // Nothing waits where nothing can be read: this client's exchange still succeeds, the other one runs the command.
+      if (error instanceof StoreUnavailableError) return undefined;
+      throw error;
+    }
   }
 
   /** A new `state` for the authorize request, bound to the user and the PKCE verifier. */

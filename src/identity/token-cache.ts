@@ -1,19 +1,25 @@
 import crypto from 'node:crypto';
 import { DistributedCachePlugin, type ICacheClient, type IPartitionManager } from '@azure/msal-node';
-import type { Store } from '../store/store';
+import { type Store, StoreUnavailableError } from '../store/store';
 import type { TeamsUser } from './user-tokens';
 
 const COLLECTION = 'token-cache';
 const FORMAT = 'v1';
 /** Refresh tokens live up to 90 days; a partition nobody used for that long holds nothing useful. */
 const PARTITION_TTL_SECONDS = 90 * 24 * 60 * 60;
+/** Partitions this replica remembers for a storage outage (the most recently used). */
+const OUTAGE_MEMORY_PARTITIONS = 5000;
 
 /**
  * msal-node's token cache, shared by every replica through the store, one partition per user,
  * sealed with AES-256-GCM under a configured key (the partition name is authenticated with it, so
  * one user's sealed cache cannot be passed off as another's). The store never sees a readable token.
+ * While the store is unavailable, the replica serves the users it served last from memory (as the
+ * bot's cache lived before it was shared), so signed-in users keep working through an outage.
  */
 export class SealedTokenCache implements ICacheClient {
+  private readonly lastSeen = new Map<string, string>();
+
   constructor(private readonly store: Store, private readonly key: Buffer) {
     if (key.length !== 32) throw new RangeError('the token cache key must be 32 bytes');
   }
@@ -24,20 +30,40 @@ export class SealedTokenCache implements ICacheClient {
   }
 
   async get(partition: string): Promise<string> {
-    const stored = await this.store.get<{ sealed: string }>(COLLECTION, partition);
-    if (!stored) return '';
+    let stored;
+    try {
+      stored = await this.store.get<{ sealed: string }>(COLLECTION, partition);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return this.lastSeen.get(partition) ?? '';
+      throw error;
+    }
     // Sealed with another key (rotated) or tampered with: treated as empty, the user signs in again.
-    return open(this.key, partition, stored.value.sealed) ?? '';
+    return this.remember(partition, stored ? open(this.key, partition, stored.value.sealed) ?? '' : '');
   }
 
   async set(partition: string, value: string): Promise<string> {
-    await this.store.put(COLLECTION, partition, { sealed: seal(this.key, partition, value) }, { etag: '*', ttlSeconds: PARTITION_TTL_SECONDS });
+    this.remember(partition, value);
+    try {
+      await this.store.put(COLLECTION, partition, { sealed: seal(this.key, partition, value) }, { etag: '*', ttlSeconds: PARTITION_TTL_SECONDS });
+    } catch (error) {
+      // Kept in memory; the next write after the outage shares it again.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    }
     return value;
   }
 
   /** Forgets everything cached for the user (sign-out, a token Defender refused). */
   async evict(user: TeamsUser): Promise<void> {
+    this.lastSeen.delete(partitionOf(user));
     await this.store.delete(COLLECTION, partitionOf(user));
+  }
+
+  private remember(partition: string, value: string): string {
+    this.lastSeen.delete(partition);
+    if (value === '') return value;
+    this.lastSeen.set(partition, value);
+    if (this.lastSeen.size > OUTAGE_MEMORY_PARTITIONS) this.lastSeen.delete(this.lastSeen.keys().next().value as string);
+    return value;
   }
 }
 
