@@ -23,7 +23,9 @@ function send(message: BotMessage): void {
 
 async function main(): Promise<void> {
   const kind = process.env.BENCH_BOT_KIND as BotKind;
-  const config = JSON.parse(process.env.BENCH_BOT_CONFIG ?? '') as BotConfig;
+  const parsed = JSON.parse(process.env.BENCH_BOT_CONFIG ?? '') as Omit<BotConfig, 'tokenCacheKey'> & { tokenCacheKey: { data: number[] } };
+  // JSON carries the key as Buffer's { type: 'Buffer', data } shape.
+  const config: BotConfig = { ...parsed, tokenCacheKey: Buffer.from(parsed.tokenCacheKey.data) };
   // Each kind loads only its own modules, so the echo baseline's start-up and memory are its own.
   const { createLogger } = botModule<typeof import('../src/logging')>('logging');
   const build = kind === 'product' ? productFactory() : echoFactory();

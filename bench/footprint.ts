@@ -6,7 +6,7 @@ import type { MemoryFigures } from './ipc';
 import { runConcurrently } from './load';
 import { slope } from './stats';
 import { BotProcess, type StartupFigures } from './spawn-bot';
-import type { BenchUser } from './users';
+import { type BenchUser, installForUsers, signIn } from './users';
 
 export interface BotFootprint {
   startup: StartupFigures;
@@ -100,10 +100,10 @@ async function subscribeUpTo(twin: Twin, bot: BotProcess, user: BenchUser, chann
     const said = await driver.say(user.oid, channel, 'subscribe high');
     if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
   };
-  if (channels.length === 0 && fresh.length > 0) {
-    await subscribe(fresh[0]); // signs the user in to this process
-    await driver.settled();
-    channels.push(fresh.shift() as Conversation);
+  if (channels.length === 0) {
+    // Teams has no silent sign-in for bots in channels: the user signs in through their personal chat.
+    await installForUsers(twin, [user]);
+    await signIn(twin, [user]);
   }
   const workers = Array.from({ length: SUBSCRIBING_USERS }, (_, worker) => ({
     worker, items: fresh.filter((_, index) => index % SUBSCRIBING_USERS === worker),

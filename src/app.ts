@@ -6,10 +6,11 @@ import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { withDeadline } from './deadline';
 import { DefenderClient } from './defender/client';
-import { createMsalClient } from './identity/msal-client';
+import { createMsalClient, userMsalClients } from './identity/msal-client';
+import { SealedTokenCache } from './identity/token-cache';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
 import { ActionTracker } from './bot/action-tracker';
-import { createCloudAdapter } from './bot/adapter';
+import { BOT_FRAMEWORK_CLOUDS, createCloudAdapter } from './bot/adapter';
 import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
@@ -17,6 +18,8 @@ import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
+import { registerSignInPages } from './bot/sign-in-pages';
+import { SignInStates } from './identity/sign-in-states';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
@@ -67,20 +70,24 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const logger = options.logger ?? createLogger();
   const log = lineLogger(logger);
   const authority = `${config.entra.authorityHost}/${config.bot.tenantId}`;
-  const msal = createMsalClient({
+  const msalSettings = {
     clientId: config.bot.appId,
     clientSecret: config.bot.appPassword,
     authority,
     knownAuthorities: config.entra.knownAuthorities,
-  });
+  };
+  // The app's own client (Bot Framework and notifier tokens); users' tokens go through per-user clients.
+  const msal = createMsalClient(msalSettings);
+  const botFramework = BOT_FRAMEWORK_CLOUDS[config.botFrameworkCloud];
   const adapter = inbound === 'botframework'
     ? createCloudAdapter({
       MicrosoftAppId: config.bot.appId,
       MicrosoftAppPassword: config.bot.appPassword,
       MicrosoftAppTenantId: config.bot.tenantId,
-      ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl,
-      ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer,
+      ToBotFromChannelOpenIdMetadataUrl: config.channel?.openIdMetadataUrl ?? botFramework.ToBotFromChannelOpenIdMetadataUrl,
+      ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer ?? botFramework.ToBotFromChannelTokenIssuer,
       ToChannelFromBotLoginUrl: authority,
+      ToChannelFromBotOAuthScope: botFramework.ToChannelFromBotOAuthScope,
     }, msal, options.connectorIdleSocketMs)
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
@@ -106,7 +113,9 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
   const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
-  const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
+  const defenderScope = `${config.defender.tokenResource}/.default`;
+  const tokenCache = new SealedTokenCache(store, config.tokenCacheKey);
+  const tokens = new UserTokenService(userMsalClients(msalSettings, tokenCache), tokenCache, defenderScope);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();
   const screens = new Screens(defender, views, signer, buttonTitles);
@@ -120,21 +129,17 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     }, action.status, action)),
     log,
   });
+  const signInStates = new SignInStates(store);
+  const publicUrl = () => config.publicUrl ?? `http://localhost:${config.port}`;
   const signIn = new SignInFlow(tokens, {
     botAppId: config.bot.appId,
     ssoResourceUri: config.sso.resourceUri,
     connectionName: config.sso.connectionName,
-    consentUrl: (user) => consentUrl(config, user),
-  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS, { rememberLocallyWhenStoreIsDown: true }));
+    publicUrl,
+  }, new OnceLedger<true>(store, 'sso-exchanges', EXCHANGE_MEMORY_SECONDS, { rememberLocallyWhenStoreIsDown: true }), { signer, views }, signInStates);
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
-  const cardActions = new CardActions({
-    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
-    responses: new ResponseActions(
-      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
-    ),
-  });
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const notifier = createNotifier({
     store,
@@ -146,12 +151,21 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
   const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  const cardActions = new CardActions({
+    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
+    responses: new ResponseActions(
+      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
+    ),
+  });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
   const readiness = async (): Promise<ReadinessReport> => {
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
   };
-  const { server, inFlight } = createServer({ adapter, bot, logger, readiness });
+  const { server, inFlight } = createServer({
+    adapter, bot, logger, readiness,
+    routes: (routes) => registerSignInPages(routes, { msal, tokens, states: signInStates, signer, defenderScope, publicUrl, log }),
+  });
 
   return {
     server,
@@ -177,16 +191,4 @@ async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** Entra's consent page for the bot's delegated Defender permissions, back to the bot when done. */
-function consentUrl(config: BotConfig, user: TeamsUser): string {
-  const query = new URLSearchParams({
-    client_id: config.bot.appId,
-    response_type: 'code',
-    scope: `${config.defender.tokenResource}/.default`,
-    prompt: 'consent',
-    ...(config.publicUrl ? { redirect_uri: `${config.publicUrl}/auth/end` } : {}),
-  });
-  return `${config.entra.authorityHost}/${user.tenantId}/oauth2/v2.0/authorize?${query}`;
 }

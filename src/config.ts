@@ -1,3 +1,4 @@
+import type { BotFrameworkCloud } from './bot/adapter';
 import { isMicrosoftLoginHost } from './identity/authorities';
 
 /**
@@ -14,13 +15,17 @@ export interface BotConfig {
     /** Set only for a non-Microsoft authority such as the local twin. */
     knownAuthorities?: string[];
   };
+  /** The Bot Framework channel's cloud: its keys, token issuer and the bot's outbound token audience. */
+  botFrameworkCloud: BotFrameworkCloud;
   /** Overrides of botbuilder's channel settings, only for a non-Microsoft channel (the local twin). */
   channel?: { openIdMetadataUrl: string; tokenIssuer: string };
   defender: { apiUrl: string; tokenResource: string };
   sso: { connectionName: string; resourceUri: string };
   cardSigningSecret: string;
-  /** Public HTTPS base URL of the bot, for the consent page's redirect. */
+  /** Public base URL of the bot: the interactive sign-in's pages (and redirect URI `/auth/end`) live there. */
   publicUrl?: string;
+  /** AES-256-GCM key (32 bytes) that encrypts the users' token cache at rest in the store. */
+  tokenCacheKey: Buffer;
   actionPollIntervalMs: number;
   storage: { databaseUrl?: string; sqlitePath: string };
   notifier: { pollIntervalMs: number };
@@ -36,14 +41,25 @@ const COMMERCIAL_LOGIN = 'https://login.microsoftonline.com';
  * Defender API hosts per region and cloud. Regional hosts only cut latency: their tokens are for
  * the global resource (a token asked for a regional resource is refused with AADSTS500011).
  */
-export const DEFENDER_REGIONS: Record<string, { apiUrl: string; tokenResource: string; authorityHost: string }> = {
-  global: { apiUrl: GLOBAL_RESOURCE, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN },
+export const DEFENDER_REGIONS: Record<string, { apiUrl: string; tokenResource: string; authorityHost: string; botFrameworkCloud: BotFrameworkCloud }> = {
+  global: { apiUrl: GLOBAL_RESOURCE, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN, botFrameworkCloud: 'public' },
   ...Object.fromEntries(['us', 'eu', 'uk', 'au', 'swa', 'ina', 'aea'].map((region) => [region, {
-    apiUrl: `https://${region}.api.security.microsoft.com`, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN,
+    apiUrl: `https://${region}.api.security.microsoft.com`, tokenResource: GLOBAL_RESOURCE, authorityHost: COMMERCIAL_LOGIN, botFrameworkCloud: 'public',
   }])),
-  gcc: { apiUrl: 'https://api-gcc.securitycenter.microsoft.us', tokenResource: 'https://api-gcc.securitycenter.microsoft.us', authorityHost: COMMERCIAL_LOGIN },
-  'gcc-high': { apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us', authorityHost: 'https://login.microsoftonline.us' },
-  dod: { apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us', authorityHost: 'https://login.microsoftonline.us' },
+  // GCC tenants use the commercial Entra ID and the public Bot Framework channel.
+  gcc: {
+    apiUrl: 'https://api-gcc.securitycenter.microsoft.us', tokenResource: 'https://api-gcc.securitycenter.microsoft.us',
+    authorityHost: COMMERCIAL_LOGIN, botFrameworkCloud: 'public',
+  },
+  'gcc-high': {
+    apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us',
+    authorityHost: 'https://login.microsoftonline.us', botFrameworkCloud: 'usGovernment',
+  },
+};
+
+/** Regions Defender has but this bot cannot serve, with the reason given at start-up. */
+const UNSUPPORTED_REGIONS: Record<string, string> = {
+  dod: 'DEFENDER_REGION "dod" is not supported: Microsoft Teams offers no bots in the DoD cloud, so the bot could never receive a message there. Use "gcc-high" for GCC High tenants.',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -83,12 +99,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const actionPollSeconds = numberSetting(read('ACTION_POLL_SECONDS') || '10', 'ACTION_POLL_SECONDS', problems, { min: 1, max: 300 });
   const regionName = (read('DEFENDER_REGION') || 'global').toLowerCase();
   const region = DEFENDER_REGIONS[regionName];
-  if (!region) problems.push(`DEFENDER_REGION "${regionName}" is not known. Valid values: ${Object.keys(DEFENDER_REGIONS).join(', ')}.`);
+  if (UNSUPPORTED_REGIONS[regionName]) problems.push(UNSUPPORTED_REGIONS[regionName]);
+  else if (!region) problems.push(`DEFENDER_REGION "${regionName}" is not known. Valid values: ${Object.keys(DEFENDER_REGIONS).join(', ')}.`);
   const defaults = region ?? DEFENDER_REGIONS.global;
   const authorityHost = urlSetting(read('ENTRA_AUTHORITY_HOST') || defaults.authorityHost, 'ENTRA_AUTHORITY_HOST', problems);
   const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || defaults.apiUrl, 'DEFENDER_API_URL', problems);
   const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || defaults.tokenResource, 'DEFENDER_TOKEN_RESOURCE', problems);
-  const publicUrl = read('BOT_PUBLIC_URL') ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
+  const publicUrl = required('BOT_PUBLIC_URL', 'the bot\'s public HTTPS address, e.g. https://chatops.contoso.com: Teams opens the sign-in page there (its host must be in the app package\'s validDomains) and `<address>/auth/end` is the Entra app\'s redirect URI.')
+    ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
+  const tokenCacheKey = tokenCacheKeySetting(read('TOKEN_CACHE_KEY'), problems);
   const channel = channelSetting(read('BOT_CHANNEL_OPENID_METADATA_URL'), read('BOT_CHANNEL_TOKEN_ISSUER'), problems);
   const databaseUrl = read('DATABASE_URL') || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -110,11 +129,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       port,
       bot: { appId, appPassword, tenantId },
       entra: { authorityHost, ...knownAuthority(authorityHost) },
+      botFrameworkCloud: defaults.botFrameworkCloud,
       ...(channel ? { channel } : {}),
       defender: { apiUrl: defenderApiUrl, tokenResource },
       sso: { connectionName: read('SSO_CONNECTION_NAME') || 'DefenderSso', resourceUri: `api://botid-${appId}` },
       cardSigningSecret,
       publicUrl,
+      tokenCacheKey,
       actionPollIntervalMs: actionPollSeconds * 1000,
       storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
       notifier: { pollIntervalMs: notifySeconds * 1000 },
@@ -122,6 +143,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel,
     },
   };
+}
+
+const TOKEN_CACHE_KEY_BYTES = 32;
+
+/** The token cache's encryption key: 32 bytes, base64 (the same on every replica). */
+function tokenCacheKeySetting(value: string, problems: string[]): Buffer {
+  const hint = 'generate one with `openssl rand -base64 32` and give every replica the same value (changing it signs everyone out once).';
+  if (!value) {
+    problems.push(`TOKEN_CACHE_KEY is missing: the key that encrypts the users' Defender tokens in the store; ${hint}`);
+    return Buffer.alloc(0);
+  }
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : Buffer.alloc(0);
+  if (key.length !== TOKEN_CACHE_KEY_BYTES) {
+    problems.push(`TOKEN_CACHE_KEY must be ${TOKEN_CACHE_KEY_BYTES} random bytes in base64 (44 characters; got ${key.length} bytes): ${hint}`);
+  }
+  return key;
 }
 
 function numberSetting(value: string, name: string, problems: string[], range: { min: number; max: number }): number {

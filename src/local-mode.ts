@@ -12,10 +12,13 @@ export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): B
     port: 3978,
     bot: { appId: SEEDED.botAppId, appPassword: SEEDED.botAppSecret, tenantId: SEEDED.tenantId },
     entra: { authorityHost: twin.entra.baseUrl, knownAuthorities: [twin.entra.knownAuthority] },
+    botFrameworkCloud: twin.teams.cloud,
     channel: { openIdMetadataUrl: twin.teams.openIdMetadataUrl, tokenIssuer: twin.teams.issuer },
     defender: { apiUrl: twin.defender.baseUrl, tokenResource: DEFENDER_API.identifierUris[0] },
     sso: { connectionName: 'DefenderSso', resourceUri: `api://botid-${SEEDED.botAppId}` },
     cardSigningSecret: crypto.randomBytes(32).toString('base64url'),
+    // Local mode only: a fresh key per run (the simulated tenant's tokens need not outlive it).
+    tokenCacheKey: crypto.randomBytes(32),
     actionPollIntervalMs: 2000,
     storage: { sqlitePath: ':memory:' },
     notifier: { pollIntervalMs: 15_000 },

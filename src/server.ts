@@ -3,14 +3,6 @@ import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
 import { type Logger, withCorrelation } from './logging';
 
-/** Where Entra's consent page returns: consent is recorded by then, so the page only says what to do next. */
-const CONSENT_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Defender ChatOps</title></head>
-<body style="font-family: sans-serif; max-width: 36rem; margin: 3rem auto">
-<h1>You can close this window</h1>
-<p>Your sign-in and consent for Defender ChatOps are done. Go back to Microsoft Teams and repeat your command
-or click the button again.</p>
-</body></html>`;
-
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, { ok: boolean; detail?: string }>;
@@ -24,14 +16,16 @@ export interface BotServer {
 
 /**
  * The bot's HTTP face: `POST /api/messages` (Bot Framework activities, authenticated by the
- * adapter), `GET /healthz` (alive), `GET /readyz` (dependencies reachable), and the page Entra's
- * consent flow returns to. Every activity is logged once, under its own correlation id.
+ * adapter), `GET /healthz` (alive), `GET /readyz` (dependencies reachable), and the sign-in pages
+ * (`routes`). Every activity is logged once, under its own correlation id.
  */
 export function createServer(options: {
   adapter: CloudAdapter;
   bot: ActivityHandlerBase;
   logger: Logger;
   readiness: () => Promise<ReadinessReport>;
+  /** More pages on the bot's domain (the interactive sign-in's `/auth/*`). */
+  routes?: (server: restify.Server) => void;
 }): BotServer {
   const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'defender-chatops' });
@@ -70,11 +64,7 @@ export function createServer(options: {
     res.send(report.ready ? 200 : 503, report);
   });
 
-  server.get('/auth/end', (_req, res, next) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
-    res.end(CONSENT_DONE_PAGE);
-    next();
-  });
+  options.routes?.(server);
 
   return { server, inFlight: () => inFlight };
 }

@@ -6,9 +6,12 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import {
+  botMessages, cardText, eventually, isSignInCardFor, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin,
+} from './support/bot-harness';
 
-const { alice, bob, carol, erin } = SEEDED_USERS;
+const { alice, bob, carol, dave, erin } = SEEDED_USERS;
+const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 let env: BotWithTwin;
 
 beforeAll(async () => {
@@ -28,11 +31,10 @@ async function installed(kind: 'channel' | 'group' | 'personal', owner: string =
   return conversation;
 }
 
-/** Says `text` and waits for the bot's card (sign-in, if needed, completes on the way). */
+/** Says `text` and waits for the bot's card (sign-in, if needed, completes on the way: in a channel the user presses Sign in). */
 async function ask(user: string, conversation: Conversation, text: string): Promise<{ id: string; card: unknown; text: string }> {
   const before = botMessages(env.twin, conversation).length;
-  await env.twin.teams.driver.say(user, conversation, text);
-  await env.twin.teams.driver.settled();
+  await sayAndSignIn(env.twin, user, conversation, text);
   return eventually(() => {
     const messages = botMessages(env.twin, conversation);
     const last = lastBotCard(env.twin, conversation);
@@ -140,5 +142,109 @@ describe('sign-in', () => {
     const messages = botMessages(env.twin, conversation);
     expect(messages.some((m) => m.attachments.some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'))).toBe(true);
     expect(env.twin.defender.requests.filter((r) => r.upn === 'erin@contoso.onmicrosoft.com')).toHaveLength(0);
+  });
+});
+
+describe('sign-in in a channel (no OAuthCard SSO there)', () => {
+  let channel: Conversation;
+  beforeAll(async () => {
+    const team = env.twin.teams.driver.createTeam({ name: 'Night shift', members: [alice, bob, dave] });
+    await env.twin.teams.driver.install(team);
+    channel = team.channels[0];
+  });
+
+  it('a new user gets a card with a Sign in button, never an OAuthCard; pressing it signs in through Action.Execute SSO and the command runs by itself', async () => {
+    const { driver } = env.twin.teams;
+    expect(driver.personalInstallPrompts.filter((prompt) => prompt.userOid === dave)).toHaveLength(0);
+    const oboBefore = env.twin.entra.tokenRequests.filter((r) => r.grantType.includes('jwt-bearer')).length;
+    const before = botMessages(env.twin, channel).length;
+    const said = await driver.say(dave, channel, 'alerts high');
+    await driver.settled();
+    const answers = botMessages(env.twin, channel).slice(before);
+    expect(answers).toHaveLength(1);
+    expect(answers[0].attachments.some((a) => a.contentType === OAUTH_CARD)).toBe(false);
+    expect(isSignInCardFor(answers[0], dave)).toBe(true);
+    expect(answers[0].threadRootId).toBe(said.activityId);
+    expect(driver.ssoExchanges.filter((exchange) => exchange.userOid === dave)).toHaveLength(0);
+
+    const click = await driver.click(dave, answers[0].id, 'signin.run');
+    expect(click.invokes).toHaveLength(2);
+    expect(click.invokes[1].value).toMatchObject({ authentication: { token: expect.any(String) } });
+    // SSO on a card action needs the app in Dave's personal scope: Teams asked him to add it, and he did.
+    expect(driver.personalInstallPrompts.filter((prompt) => prompt.userOid === dave)).toMatchObject([{ answer: 'install' }]);
+    expect(cardText((click.body as { value: unknown }).value)).toContain('dave@contoso.onmicrosoft.com');
+    expect(env.twin.entra.tokenRequests.filter((r) => r.grantType.includes('jwt-bearer')).length).toBe(oboBefore + 1);
+    const result = await eventually(() => {
+      const last = lastBotCard(env.twin, channel);
+      if (last.id === answers[0].id) throw new Error('no result yet');
+      return last;
+    });
+    expect(result.entry.threadRootId).toBe(said.activityId);
+    // Dave has no Defender role: Defender itself refuses him, and the card says which role is missing.
+    expect(cardText(result.card)).toMatch(/not allowed|role/i);
+    expect(env.twin.defender.requests.some((r) => r.upn === 'dave@contoso.onmicrosoft.com')).toBe(true);
+  });
+
+  it('someone else pressing that Sign in button is told it is not theirs, and nothing runs as them', async () => {
+    const { driver } = env.twin.teams;
+    await driver.say(bob, channel, 'signout');
+    const before = botMessages(env.twin, channel).length;
+    await driver.say(bob, channel, 'alerts low');
+    await driver.settled();
+    const signIn = botMessages(env.twin, channel).slice(before).find((entry) => isSignInCardFor(entry, bob))!;
+    const oboBefore = env.twin.entra.tokenRequests.length;
+    const click = await driver.click(alice, signIn.id, 'signin.run');
+    expect(click.invokes).toHaveLength(1);
+    expect(cardText((click.body as { value: unknown }).value)).toMatch(/someone else/i);
+    expect(env.twin.entra.tokenRequests.length).toBe(oboBefore);
+    expect(botMessages(env.twin, channel).length).toBe(before + 1);
+  });
+
+  it('a user who dismisses Teams\' "add the app for yourself" prompt is not signed in, and nothing runs', async () => {
+    const { driver } = env.twin.teams;
+    driver.personalInstallAnswer = 'dismiss';
+    try {
+      const frank = env.twin.directory.addUser({
+        oid: 'f4a2c0de-0000-4000-8000-00000000000f', upn: 'frank@contoso.onmicrosoft.com', displayName: 'Frank Weekend',
+        tenantId: env.twin.directory.requireUser(alice).tenantId, consented: true, defenderRole: 'viewer', deviceGroups: 'all',
+      }).oid;
+      const team = driver.createTeam({ name: 'Weekend', members: [frank] });
+      await driver.install(team);
+      const [general] = team.channels;
+      const before = botMessages(env.twin, general).length;
+      await driver.say(frank, general, 'alerts');
+      await driver.settled();
+      const signIn = botMessages(env.twin, general).slice(before).find((entry) => isSignInCardFor(entry, frank))!;
+      const click = await driver.click(frank, signIn.id, 'signin.run');
+      expect(click.invokes).toHaveLength(1);
+      expect(click.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest' });
+      expect(driver.personalInstallPrompts.filter((prompt) => prompt.userOid === frank)).toMatchObject([{ answer: 'dismiss' }]);
+      expect(env.twin.defender.requests.filter((r) => r.upn === 'frank@contoso.onmicrosoft.com')).toHaveLength(0);
+    } finally {
+      driver.personalInstallAnswer = 'install';
+    }
+  });
+});
+
+describe('sign-in in a group chat where Teams has no OAuthCard SSO (older clients)', () => {
+  it('the exchange fails with resourcematchfailed; the command waits behind a sign-in button, which signs in and runs it', async () => {
+    const { driver } = env.twin.teams;
+    driver.oauthCardSso.groupChat = 'resourcematchfailed';
+    try {
+      const chat = driver.groupChat([bob, carol]);
+      await driver.install(chat);
+      await driver.say(bob, chat, 'signout');
+      await driver.say(bob, chat, 'alerts');
+      await driver.settled();
+      const exchanges = driver.ssoExchanges.filter((exchange) => exchange.conversationId === chat.id);
+      expect(exchanges.map((exchange) => exchange.invoke.name)).toEqual(['signin/failure', 'signin/failure']);
+      const signInCards = botMessages(env.twin, chat).filter((entry) => isSignInCardFor(entry, bob));
+      expect(signInCards).toHaveLength(1); // two clients reported the failure; one card
+      const click = await driver.click(bob, signInCards[0].id, 'signin.run');
+      expect(click.invokes[1].value).toHaveProperty('authentication.token');
+      await eventually(() => expect(verbsOf(lastBotCard(env.twin, chat).card)).toContain('alert.open'));
+    } finally {
+      driver.oauthCardSso.groupChat = 'exchange';
+    }
   });
 });

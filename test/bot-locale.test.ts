@@ -7,7 +7,7 @@ import { SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Machine } from '../src/defender/model';
 import type { Conversation, TranscriptEntry } from '../src/twin/teams';
-import { botMessages, cardText, eventually, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, isSignInCardFor, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 const { alice, carol } = SEEDED_USERS;
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
@@ -61,7 +61,8 @@ function messageText(entry: TranscriptEntry): string {
   return oauth ? cardText(oauth.content) : entry.text ?? '';
 }
 
-const isSignInCard = (entry: TranscriptEntry) => entry.attachments.some((attachment) => attachment.contentType === OAUTH_CARD);
+const isSignInCard = (entry: TranscriptEntry) =>
+  isSignInCardFor(entry) || entry.attachments.some((attachment) => attachment.contentType === OAUTH_CARD);
 
 describe.each([
   { locale: 'sv-SE', language: 'sv' as const },
@@ -79,11 +80,10 @@ describe.each([
     channel = team.channels[0];
   });
 
-  /** Says `text` and returns the bot's answer (after any sign-in, which completes on its own). */
+  /** Says `text` and returns the bot's answer (after any sign-in: in a channel the user presses Sign in). */
   async function ask(user: string, text: string): Promise<{ id: string; text: string; entry: TranscriptEntry }> {
     const before = botMessages(env.twin, channel).length;
-    await env.twin.teams.driver.say(user, channel, text);
-    await env.twin.teams.driver.settled();
+    await sayAndSignIn(env.twin, user, channel, text);
     return eventually(() => {
       const answers = botMessages(env.twin, channel).slice(before).filter((entry) => !isSignInCard(entry));
       const answer = answers[answers.length - 1];

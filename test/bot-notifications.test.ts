@@ -5,7 +5,7 @@
  */
 import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol, dave } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -23,8 +23,7 @@ afterAll(() => env.close());
 
 async function ask(user: string, text: string): Promise<string> {
   const before = botMessages(env.twin, channel).length;
-  await env.twin.teams.driver.say(user, channel, text);
-  await env.twin.teams.driver.settled();
+  await sayAndSignIn(env.twin, user, channel, text);
   return eventually(() => {
     const messages = botMessages(env.twin, channel);
     if (messages.length <= before) throw new Error('no answer yet');

@@ -6,7 +6,7 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/defender/model';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
@@ -31,8 +31,7 @@ function freshWorkstation(exclude: string[] = []): Machine {
 }
 
 async function deviceCard(user: string, machine: Machine): Promise<{ id: string; card: unknown }> {
-  await env.twin.teams.driver.say(user, channel, `device ${machine.computerDnsName}`);
-  await env.twin.teams.driver.settled();
+  await sayAndSignIn(env.twin, user, channel, `device ${machine.computerDnsName}`);
   return eventually(() => {
     const last = lastBotCard(env.twin, channel);
     if (!cardText(last.card).includes(machine.computerDnsName)) throw new Error('no device card yet');

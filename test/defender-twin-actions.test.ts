@@ -1,4 +1,4 @@
-import { SEEDED_USERS } from '../src/twin/directory';
+import { DEFENDER_API, SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/twin/defender/model';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import {
@@ -7,13 +7,24 @@ import {
 
 let twin: DefenderHarness;
 
+/**
+ * A client consented for every delegated action permission (the bot is consented only for what it
+ * uses), so that each response action of the Defender twin can be exercised as a user.
+ */
+const CONSOLE_APP_ID = '0c0501e0-0000-4000-8000-00000000c0de';
+
 beforeEach(async () => {
   twin = await DefenderHarness.start();
   twin.defender.actionTiming = { pendingMs: 5_000, inProgressMs: 10_000, offlineTimeoutMs: 60 * 60_000 };
+  twin.entra.directory.addApp({
+    clientId: CONSOLE_APP_ID, displayName: 'Responder console', tenantId: SEEDED.tenantId, secrets: [], identifierUris: [],
+    exposedScopes: [], preAuthorizedClientIds: [], applicationPermissions: {},
+    delegatedPermissions: { [DEFENDER_API.appId]: DEFENDER_API.delegatedScopes },
+  });
 });
 afterEach(() => twin.close());
 
-const alice = () => twin.userToken(SEEDED_USERS.alice);
+const alice = () => twin.userToken(SEEDED_USERS.alice, CONSOLE_APP_ID);
 
 function act(machine: Machine, segment: string, body: unknown, token = alice()) {
   return twin.call('POST', `/api/machines/${machine.id}/${segment}`, { token, body });
@@ -270,7 +281,7 @@ describe('the other response actions', () => {
     const malformed = await twin.call('POST', '/api/machineactions/42/cancel', { token: alice() });
     expect(malformed.status).toBe(400);
 
-    const viewer = await twin.call('POST', `/api/machineactions/${scan.body.id}/cancel`, { token: twin.userToken(SEEDED_USERS.carol) });
+    const viewer = await twin.call('POST', `/api/machineactions/${scan.body.id}/cancel`, { token: twin.userToken(SEEDED_USERS.carol, CONSOLE_APP_ID) });
     expect(viewer.status).toBe(403);
   });
 });
@@ -289,7 +300,7 @@ describe('machine tags', () => {
     expect(removed.body.machineTags).not.toContain('Quarantined');
     expect((await act(machine, 'tags', { Value: 'x', Action: 'add' })).body.error.code).toBe('InvalidRequestBody');
     expect((await act(machine, 'tags', { Value: 'x' })).body.error.code).toBe('MissingRequiredParameter');
-    expect((await act(machine, 'tags', { Value: 'x', Action: 'Add' }, twin.userToken(SEEDED_USERS.carol))).status).toBe(403);
+    expect((await act(machine, 'tags', { Value: 'x', Action: 'Add' }, twin.userToken(SEEDED_USERS.carol, CONSOLE_APP_ID))).status).toBe(403);
   });
 });
 

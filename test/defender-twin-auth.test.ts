@@ -158,9 +158,7 @@ describe('delegated permissions: scopes, Defender role and device groups', () =>
   it('lets the responder act on a device in his group, with his UPN as requestor', async () => {
     const token = twin.userToken(SEEDED_USERS.bob);
     const workstation = twin.machineByName(WELL_KNOWN_DEVICES.apostrophe);
-    const reply = await twin.call('POST', `/api/machines/${workstation.id}/runAntiVirusScan`, {
-      token, body: { Comment: 'Check after phishing click', ScanType: 'Quick' },
-    });
+    const reply = await twin.call('POST', `/api/machines/${workstation.id}/isolate`, { token, body: isolateBody });
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ requestor: 'bob@contoso.onmicrosoft.com', machineId: workstation.id, status: 'Pending' });
   });
@@ -189,7 +187,7 @@ describe('delegated permissions: scopes, Defender role and device groups', () =>
     const machine = twin.machineByName(WELL_KNOWN_DEVICES.server);
     twin.entra.directory.updateUser(SEEDED_USERS.carol, { defenderRole: 'responder' });
     try {
-      const reply = await twin.call('POST', `/api/machines/${machine.id}/restrictCodeExecution`, { token, body: { Comment: 'Contain' } });
+      const reply = await twin.call('POST', `/api/machines/${machine.id}/isolate`, { token, body: isolateBody });
       expect(reply.status).toBe(201);
     } finally {
       twin.entra.directory.updateUser(SEEDED_USERS.carol, { defenderRole: 'viewer' });

@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import { ConfidentialClientApplication, InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
 import jwt from 'jsonwebtoken';
 import { TwinClock } from '../src/twin/clock';
-import { SEEDED, SEEDED_USERS, seedDirectory } from '../src/twin/directory';
+import { DEFENDER_API, SEEDED, SEEDED_USERS, seedDirectory } from '../src/twin/directory';
 import { EntraTwin, TokenRejectedError } from '../src/twin/entra';
 import { foreignSigningKeys } from '../src/twin/signing-keys';
 import { fetchJson } from './support/fetch-json';
@@ -113,16 +114,41 @@ describe('on-behalf-of with msal-node', () => {
       aud: DEFENDER, idtyp: 'user', oid: SEEDED_USERS.bob, tid: SEEDED.tenantId,
       upn: 'bob@contoso.onmicrosoft.com', name: 'Bob Responder', appid: SEEDED.botAppId,
     });
-    expect(claims.scp!.split(' ')).toEqual(expect.arrayContaining(['Alert.ReadWrite', 'Machine.Isolate', 'Machine.ReadWrite']));
+    // Exactly the delegated permissions docs/deployment.md (1.4) tells the admin to consent to.
+    expect(claims.scp!.split(' ').sort()).toEqual(['Alert.Read', 'Machine.Isolate', 'Machine.Read']);
     expect(claims.roles).toBeUndefined();
+    // The answer names the granted scopes, as Entra does, not an echo of `/.default`.
+    expect([...result!.scopes].sort()).toEqual([`${DEFENDER}/Alert.Read`, `${DEFENDER}/Machine.Isolate`, `${DEFENDER}/Machine.Read`]);
   });
 
-  it('serves a second OBO for the same assertion from msal cache: no new token request reaches the twin', async () => {
+  it.each([['mfa', 50076], ['mfaRegistration', 50079]] as const)(
+    'a user under a Conditional Access policy (%s) gets interaction_required AADSTS%s with the claims challenge',
+    async (requirement, code) => {
+      const policy = { id: `policy-${requirement}`, resourceAppId: DEFENDER_API.appId, requirement };
+      entra.directory.updateUser(SEEDED_USERS.carol, { conditionalAccess: [policy] });
+      try {
+        const assertion = entra.issueSsoToken(SEEDED_USERS.carol);
+        const error = await confidentialClient().acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [DEFENDER_DEFAULT] })
+          .then(() => undefined, (caught: unknown) => caught as InteractionRequiredAuthError);
+        expect(error).toBeInstanceOf(InteractionRequiredAuthError);
+        expect(error!.errorCode).toBe('interaction_required');
+        expect(error!.errorMessage).toContain(`AADSTS${code}`);
+        expect(JSON.parse(error!.claims)).toEqual({
+          access_token: { polids: { essential: true, values: [policy.id] } },
+        });
+      } finally {
+        entra.directory.updateUser(SEEDED_USERS.carol, { conditionalAccess: [] });
+      }
+    },
+  );
+
+  it('serves a second OBO for the same assertion and the granted scopes from msal cache: no new token request reaches the twin', async () => {
     const client = confidentialClient();
     const assertion = entra.issueSsoToken(SEEDED_USERS.alice);
     const first = await client.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [DEFENDER_DEFAULT] });
     const requestsAfterFirst = entra.tokenRequests.length;
-    const second = await client.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [DEFENDER_DEFAULT] });
+    // Entra answers with the granted scopes, not `/.default`: msal's cache matches a request for those.
+    const second = await client.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [...first!.scopes] });
     expect(entra.tokenRequests.length).toBe(requestsAfterFirst);
     expect(second!.fromCache).toBe(true);
     expect(second!.accessToken).toBe(first!.accessToken);
@@ -191,5 +217,68 @@ describe('access token verification used by the other twins', () => {
     expect(reason(() => entra.verifyAccessToken(entra.keys.sign({ ...decoded(good), iss: 'https://evil.example/' }), [DEFENDER]))).toBe('issuer');
     const expired = entra.issueAccessToken({ clientId: SEEDED.botAppId, resource: DEFENDER, lifetimeSeconds: -400 });
     expect(reason(() => entra.verifyAccessToken(expired, [DEFENDER]))).toBe('expired');
+  });
+});
+
+describe('interactive sign-in: /authorize and the authorization-code grant with PKCE', () => {
+  const redirectUri = 'https://chatops.contoso.example/auth/end';
+  const verifier = 'a-verifier-of-at-least-forty-three-characters-xyz';
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+
+  beforeAll(() => {
+    entra.directory.apps.get(SEEDED.botAppId)!.redirectUris = [redirectUri];
+  });
+
+  /** The browser of `oid` visits /authorize; where Entra sends it back (or the error page's status). */
+  async function authorize(oid: string, params: Record<string, string>): Promise<{ status: number; location?: URL }> {
+    const query = new URLSearchParams({
+      client_id: SEEDED.botAppId, response_type: 'code', redirect_uri: redirectUri, scope: `openid ${DEFENDER_DEFAULT}`,
+      state: 's-1', code_challenge: challenge, code_challenge_method: 'S256', ...params,
+    });
+    const response = await fetch(`${entra.authority(SEEDED.tenantId)}/oauth2/v2.0/authorize?${query}`, {
+      redirect: 'manual', headers: { Cookie: `twin-entra-session=${oid}` },
+    });
+    const location = response.headers.get('location');
+    return { status: response.status, ...(location ? { location: new URL(location) } : {}) };
+  }
+
+  const redeem = (code: string, codeVerifier = verifier) => confidentialClient().acquireTokenByCode({
+    code, codeVerifier, redirectUri, scopes: [DEFENDER_DEFAULT],
+  });
+
+  it('signs the person in, returns a code with the state, and the code with its verifier gives their token once', async () => {
+    const { status, location } = await authorize(SEEDED_USERS.bob, { login_hint: 'bob@contoso.onmicrosoft.com' });
+    expect(status).toBe(302);
+    expect(location!.origin + location!.pathname).toBe(redirectUri);
+    expect(location!.searchParams.get('state')).toBe('s-1');
+    const code = location!.searchParams.get('code')!;
+    const result = await redeem(code);
+    expect(entra.verifyAccessToken(result.accessToken, [DEFENDER])).toMatchObject({ oid: SEEDED_USERS.bob, idtyp: 'user' });
+    const replay = await redeem(code).then(() => undefined, (caught: { errorMessage: string }) => caught);
+    expect(replay!.errorMessage).toContain('AADSTS54005');
+  });
+
+  it('refuses a verifier that does not match the challenge (AADSTS501481)', async () => {
+    const { location } = await authorize(SEEDED_USERS.bob, {});
+    const error = await redeem(location!.searchParams.get('code')!, 'another-verifier-of-at-least-forty-three-chars').then(() => undefined, (caught: { errorMessage: string }) => caught);
+    expect(error!.errorMessage).toContain('AADSTS501481');
+  });
+
+  it('shows an error page, never a redirect, for an unregistered redirect URI (AADSTS50011)', async () => {
+    const { status, location } = await authorize(SEEDED_USERS.bob, { redirect_uri: 'https://evil.example/auth/end' });
+    expect(status).toBe(400);
+    expect(location).toBeUndefined();
+  });
+
+  it('sends a person who declines consent back with access_denied (AADSTS65004)', async () => {
+    entra.interactive.consentAnswer = 'decline';
+    try {
+      const { location } = await authorize(SEEDED_USERS.erin, {});
+      expect(location!.searchParams.get('error')).toBe('access_denied');
+      expect(location!.searchParams.get('error_description')).toContain('AADSTS65004');
+      expect(entra.directory.requireUser(SEEDED_USERS.erin).consented).toBe(false);
+    } finally {
+      entra.interactive.consentAnswer = 'accept';
+    }
   });
 });

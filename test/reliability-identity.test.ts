@@ -13,7 +13,7 @@ import type { Alert } from '../src/defender/model';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { EntraFault } from '../src/twin/entra';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol, erin } = SEEDED_USERS;
 const TEAMS_ANSWER_WINDOW_MS = 15_000;
@@ -36,8 +36,7 @@ afterAll(async () => {
 
 async function say(user: string, conversation: Conversation, text: string): Promise<{ ms: number; status: number }> {
   const started = performance.now();
-  const said = await env.twin.teams.driver.say(user, conversation, text);
-  await env.twin.teams.driver.settled();
+  const said = await sayAndSignIn(env.twin, user, conversation, text);
   return { ms: performance.now() - started, status: said.status };
 }
 

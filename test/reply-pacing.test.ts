@@ -6,7 +6,7 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, installedTeam, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, installedTeam, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 jest.setTimeout(60_000);
 
@@ -18,7 +18,7 @@ let channel: Conversation;
 beforeAll(async () => {
   env = await startBotWithTwin();
   [channel] = await installedTeam(env, [alice, bob, carol]);
-  await env.twin.teams.driver.say(alice, channel, 'subscribe informational');
+  await sayAndSignIn(env.twin, alice, channel, 'subscribe informational');
   await env.app.notifier.poller.pollOnce(); // the seeded history sets the watermark
 });
 afterAll(() => env.close());
@@ -35,7 +35,7 @@ it('answers commands typed in a channel during a notification backlog there, and
 
   const asked = await Promise.all([
     env.twin.teams.driver.say(alice, channel, 'help'),
-    env.twin.teams.driver.say(bob, channel, 'subscriptions'),
+    sayAndSignIn(env.twin, bob, channel, 'subscriptions'),
     env.twin.teams.driver.say(carol, channel, 'help'),
     env.twin.teams.driver.say(alice, channel, 'subscriptions'),
   ]);

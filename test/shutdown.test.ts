@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SEEDED_USERS } from '../src/twin/directory';
 import { startTwin, type Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually } from './support/bot-harness';
+import { botMessages, cardText, eventually, sayAndSignIn } from './support/bot-harness';
 import { startEntryPoint, waitUntilServing } from './support/entry-point';
 
 jest.setTimeout(120_000);
@@ -53,8 +53,7 @@ it('SIGTERM during a burst exits within 10 s, and the rest is delivered once aft
   const team = twin.teams.driver.createTeam({ name: 'SOC', members: [SEEDED_USERS.alice] });
   await twin.teams.driver.install(team);
   channel = team.channels[0];
-  await twin.teams.driver.say(SEEDED_USERS.alice, channel, 'subscribe informational');
-  await twin.teams.driver.settled();
+  await sayAndSignIn(twin, SEEDED_USERS.alice, channel, 'subscribe informational');
   await eventually(() => {
     if (!botMessages(twin, channel).some((message) => /Subscribed/.test(cardText(message.cards[0])))) throw new Error('not subscribed yet');
   }, 15_000);

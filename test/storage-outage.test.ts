@@ -15,7 +15,7 @@
 import { PostgresStore } from '../src/store/postgres-store';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, installedTeam, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, installedTeam, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 import { alertIdOf, dropSchema, POSTGRES_URL, uniqueSchema } from './support/notify-harness';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
   const store = await PostgresStore.open(database.toString(), { schema, log: (line) => storeLog.push(line) });
   env = await startBotWithTwin({}, { store });
   channels = await installedTeam(env, [alice, bob, carol], ['Triage', 'Servers']);
-  for (const channel of channels) await env.twin.teams.driver.say(alice, channel, 'subscribe informational');
+  for (const channel of channels) await sayAndSignIn(env.twin, alice, channel, 'subscribe informational');
   chat = env.twin.teams.driver.personalChat(bob);
   await env.twin.teams.driver.install(chat);
   await env.app.notifier.poller.pollOnce(); // the seeded history sets the watermark
@@ -58,7 +58,7 @@ const answerTimesMs: number[] = [];
 
 async function ask(user: string, conversation: Conversation, text: string): Promise<string> {
   const askedAt = Date.now();
-  const said = await env.twin.teams.driver.say(user, conversation, text);
+  const said = await sayAndSignIn(env.twin, user, conversation, text);
   answerTimesMs.push(Date.now() - askedAt);
   expect(said.status).toBe(200);
   await env.twin.teams.driver.settled();

@@ -395,6 +395,43 @@ describe('the driver playing Teams users against the bot', () => {
     expect(clicked.body).toMatchObject({ statusCode: 200, value: card('Secured for Erin NewStarter') });
   });
 
+  it('has no OAuthCard SSO in a channel: each client answers signin/failure resourcematchfailed (or, switched, nothing)', async () => {
+    const [general] = (await installedTeam('SSO-less')).channels;
+    await env.teams.driver.say(alice, general, 'login');
+    await env.teams.driver.settled();
+    const failures = env.teams.driver.ssoExchanges.filter((exchange) => exchange.conversationId.startsWith(general.id));
+    expect(failures).toHaveLength(2);
+    for (const failure of failures) {
+      expect(failure.invoke).toMatchObject({ name: 'signin/failure', value: { code: 'resourcematchfailed' } });
+    }
+
+    env.teams.driver.oauthCardSso.channel = 'nothing';
+    try {
+      const turns = env.bot.turns.length;
+      await env.teams.driver.say(alice, general, 'login');
+      await env.teams.driver.settled();
+      expect(env.bot.turns.length).toBe(turns + 1); // the message only
+    } finally {
+      env.teams.driver.oauthCardSso.channel = 'resourcematchfailed';
+    }
+  });
+
+  it('does Action.Execute SSO in a channel, after asking the user to add the app personally', async () => {
+    const [general] = (await installedTeam('Universal actions')).channels;
+    await env.teams.driver.say(carol, general, 'card');
+    const cardMessageId = env.teams.driver.transcript(general).at(-1)!.id;
+    const turns = env.bot.turns.length;
+
+    const clicked = await env.teams.driver.click(carol, cardMessageId, 'secure');
+
+    expect(env.teams.driver.personalInstallPrompts).toContainEqual(expect.objectContaining({ userOid: carol, answer: 'install' }));
+    const installs = env.bot.turns.slice(turns).filter((turn) => turn.type === 'installationUpdate');
+    expect(installs).toMatchObject([{ conversation: { conversationType: 'personal' }, from: { aadObjectId: carol } }]);
+    expect(clicked.invokes).toHaveLength(2);
+    expect(clicked.invokes[1].value).toMatchObject({ authentication: { id: SSO_RESOURCE.id, token: expect.any(String) } });
+    expect(clicked.body).toMatchObject({ statusCode: 200, value: card('Secured for Carol Viewer') });
+  });
+
   it('refuses to deliver to a conversation the bot is not installed in, as Teams would', async () => {
     const chat = env.teams.driver.groupChat([alice, carol], 'not installed');
     await expect(env.teams.driver.say(alice, chat, 'hello')).rejects.toThrow(/not installed/);

@@ -26,12 +26,29 @@ export interface BotAuthSettings {
   ToChannelFromBotOAuthScope?: string;
 }
 
-export const AZURE_PUBLIC_CHANNEL = {
-  ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
-  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
-  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-  loginHost: 'https://login.microsoftonline.com',
+/**
+ * The Bot Framework channel of each cloud a Teams bot can live in (botframework-connector's
+ * AuthenticationConstants and GovernmentConstants): where the channel's signing keys are, who
+ * issues its tokens, and the audience of the bot's own tokens for the connector.
+ */
+export const BOT_FRAMEWORK_CLOUDS = {
+  public: {
+    ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+    ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+    ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+    loginHost: 'https://login.microsoftonline.com',
+  },
+  usGovernment: {
+    ToBotFromChannelOpenIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+    ToBotFromChannelTokenIssuer: 'https://api.botframework.us',
+    ToChannelFromBotOAuthScope: 'https://api.botframework.us',
+    loginHost: 'https://login.microsoftonline.us',
+  },
 } as const;
+
+export type BotFrameworkCloud = keyof typeof BOT_FRAMEWORK_CLOUDS;
+
+const AZURE_PUBLIC_CHANNEL = BOT_FRAMEWORK_CLOUDS.public;
 
 /**
  * A CloudAdapter that validates every inbound activity with botbuilder's channel validation and

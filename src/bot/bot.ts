@@ -1,13 +1,13 @@
 import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
-import type { Acting, UserIdentification } from './acting';
+import type { UserIdentification } from './acting';
 import { type CardActions, localeOf } from './card-actions';
 import { type Command, parseCommand, type ParseResult } from './commands/parse';
-import { type CommandDeps, runCommand } from './commands/run';
-import { problemView } from './problems';
+import type { CommandDeps } from './commands/run';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
+import { isRefusedToken, postTypedCommand } from './typed-command';
 import type { Views } from './views';
 
 export interface BotDeps extends UserIdentification {
@@ -48,7 +48,7 @@ export class DefenderBot extends TeamsActivityHandler {
       case 'signin/tokenExchange':
         return this.deps.signIn.handleTokenExchange(context, (token) => this.completePending(context, token));
       case 'signin/verifyState':
-        return this.resendSignIn(context);
+        return this.deps.signIn.handleVerifyState(context, (token) => this.completePending(context, token));
       case 'signin/failure':
         return this.reportSignInFailure(context);
       default:
@@ -76,50 +76,65 @@ export class DefenderBot extends TeamsActivityHandler {
       return;
     }
     if (command.name === 'signout') {
-      this.deps.tokens.forget(user);
+      await this.deps.tokens.forget(user);
       await context.sendActivity(strings.signedOut);
       return;
     }
-    const token = this.deps.tokens.cached(user) ?? (await this.localToken(user));
+    const token = (await this.deps.tokens.cached(user)) ?? (await this.localToken(user));
     if (!token) {
-      this.deps.signIn.rememberPending(context, user, { text, locale });
-      await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
+      await this.askToSignIn(context, user, text, locale);
       return;
     }
     await this.runCommand(context, text, token, locale);
   }
 
+  /** In a channel a card with a sign-in button; in chats the OAuthCard Teams exchanges silently. */
+  private async askToSignIn(context: TurnContext, user: TeamsUser, text: string, locale: string): Promise<void> {
+    if (context.activity.conversation.conversationType === 'channel') {
+      await context.sendActivity({ attachments: [this.deps.signIn.signInButtonCard(context, user, text, locale)] });
+      return;
+    }
+    await this.deps.signIn.rememberPending(context, user, { text, locale });
+    await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
+  }
+
+  /** Runs the command; when Defender refuses the token itself, it is forgotten and the user signs in again. */
   private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
-    const parsed = parseCommand(text);
-    if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
-    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale };
+    if (!user) return;
     try {
-      const card = await runCommand(parsed.command, acting, context, this.deps.commands);
-      await context.sendActivity({ attachments: [card] });
+      await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
     } catch (error) {
-      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error, acting.locale))] });
+      if (!isRefusedToken(error)) throw error;
+      await this.deps.tokens.forget(user);
+      await this.askToSignIn(context, user, text, locale);
     }
   }
 
-  /** After the SSO exchange, the command that asked for sign-in runs without being typed again, in the language it was typed in. */
+  /** After the SSO exchange (or the interactive sign-in), the command that asked for sign-in runs without being typed again, in the language it was typed in. */
   private async completePending(context: TurnContext, token: UserDefenderToken): Promise<void> {
     const user = this.deps.userOf(context);
-    const pending = user && this.deps.signIn.takePending(context, user);
+    const pending = user && (await this.deps.signIn.takePending(context, user));
     if (pending) await this.runCommand(context, pending.text, token, pending.locale ?? localeOf(context));
   }
 
-  private async resendSignIn(context: TurnContext): Promise<InvokeResponse> {
-    const user = this.deps.userOf(context);
-    if (user) await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, localeOf(context))] });
-    return { status: 200 };
-  }
-
-  /** Teams could not get the SSO token (e.g. `resourcematchfailed`: the app's SSO settings are wrong). */
+  /**
+   * Teams could not get the SSO token for an OAuthCard (`resourcematchfailed`: where Teams has no
+   * OAuthCard SSO, or the app's SSO settings are wrong). The command waits behind a sign-in button
+   * instead (card-action SSO, with the interactive sign-in as its fallback). Every Teams client of
+   * the user reports the failure: one takes the command, and without one the user is told once.
+   */
   private async reportSignInFailure(context: TurnContext): Promise<InvokeResponse> {
     const { code, message } = (context.activity.value ?? {}) as { code?: unknown; message?: unknown };
     this.deps.log(`Teams single sign-on failed: ${String(code)} ${String(message ?? '')}`.trim());
-    await context.sendActivity(fill(stringsForLocale(localeOf(context)).bot.signInFailed, { code: String(code) }));
+    const user = this.deps.userOf(context);
+    const pending = user && (await this.deps.signIn.takePending(context, user));
+    if (user && pending) {
+      const locale = pending.locale ?? localeOf(context);
+      await context.sendActivity({ attachments: [this.deps.signIn.signInButtonCard(context, user, pending.text, locale)] });
+    } else if (await this.deps.signIn.firstFailureReport(context)) {
+      await context.sendActivity(fill(stringsForLocale(localeOf(context)).bot.signInFailed, { code: String(code) }));
+    }
     return { status: 200 };
   }
 

@@ -8,15 +8,16 @@ import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from
 import { isPassingOutage, problemView } from './problems';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
-import type { SignInFlow } from './sign-in';
+import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
+import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseKind, Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 const ERROR = 'application/vnd.microsoft.error';
 
-export interface CardActionDeps extends UserIdentification {
+export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   defender: DefenderClient;
   tokens: UserTokenService;
   signIn: SignInFlow;
@@ -38,7 +39,9 @@ export class CardActions {
   constructor(private readonly deps: CardActionDeps) {}
 
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
-    const value = (context.activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown } };
+    const value = (context.activity.value ?? {}) as {
+      action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; state?: unknown;
+    };
     const locale = localeOf(context);
     const strings = stringsForLocale(locale).bot.cardActions;
     const user = this.deps.userOf(context);
@@ -46,7 +49,8 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const maxAge = typeof verb === 'string' && CONFIRM_VERBS[verb] ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
+      const shortLived = typeof verb === 'string' && (Boolean(CONFIRM_VERBS[verb]) || verb === SIGN_IN_VERB);
+      const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
     } catch (error) {
       if (error instanceof ActionRejectedError && error.reason === 'expired') {
@@ -55,12 +59,22 @@ export class CardActions {
       return errorResponse(400, 'BadRequest', strings.invalidAction);
     }
 
-    const token = await this.tokenFor(user, value.authentication?.token);
+    if (verified.verb === SIGN_IN_VERB && verified.params.oid !== user.aadObjectId) {
+      const signIn = stringsForLocale(locale).bot.signIn;
+      return this.card(this.deps.views.message(locale, { kind: 'warning', title: signIn.notYoursTitle, text: signIn.notYoursText }));
+    }
+    const token = await this.tokenFor(user, value.authentication?.token, value.state);
+    if (token.ok === 'bad_state') return { statusCode: 401, type: INVALID_AUTH_CODE, value: null } as unknown as AdaptiveCardInvokeResponse;
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
     const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
     try {
       return await this.dispatch(context, acting, verified);
     } catch (error) {
+      if (isRefusedToken(error)) {
+        // Defender refused the token (revoked): forget it, and Teams signs the user in and re-sends.
+        await this.deps.tokens.forget(user);
+        return this.deps.signIn.loginRequest(user, true, locale);
+      }
       const problem = problemView(error, locale);
       // The card keeps its buttons (Teams shows the text and leaves the card as it was), so the same click can be repeated.
       if (isPassingOutage(error)) return messageResponse(problem.text);
@@ -84,6 +98,8 @@ export class CardActions {
         return this.card(screens.actionStatus(acting, await this.deps.defender.getMachineAction(tokenSource(acting), params.actionId ?? '')));
       case VERBS.cancel:
         return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
+      case SIGN_IN_VERB:
+        return this.card(await this.runAfterSignIn(context, acting, params.text ?? ''));
     }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
@@ -93,6 +109,15 @@ export class CardActions {
     const confirm = CONFIRM_VERBS[action.verb];
     if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
+  }
+
+  /** The channel sign-in button: the person is signed in now, so the command they typed runs (posted below). */
+  private async runAfterSignIn(context: TurnContext, acting: Acting, text: string): Promise<Attachment> {
+    await postTypedCommand(context, text, acting, this.deps);
+    const strings = stringsForLocale(acting.locale).bot.signIn;
+    return this.deps.views.message(acting.locale, {
+      kind: 'info', title: strings.signedInTitle, text: fill(strings.signedInText, { upn: acting.token.upn, command: text }),
+    });
   }
 
   private async confirm(
@@ -122,14 +147,22 @@ export class CardActions {
     return this.card(statusCard);
   }
 
+  /**
+   * The clicking user's token: held already; from the sign-in Teams just completed (`state`, after
+   * the interactive sign-in; a bad or used one is refused); or from the SSO token Teams re-sent.
+   */
   private async tokenFor(
-    user: TeamsUser, resentToken: unknown,
-  ): Promise<{ ok: true; token: UserDefenderToken } | { ok: false; silentPossible: boolean }> {
-    const cached = this.deps.tokens.cached(user);
+    user: TeamsUser, resentToken: unknown, state: unknown,
+  ): Promise<{ ok: true; token: UserDefenderToken } | { ok: false; silentPossible: boolean } | { ok: 'bad_state' }> {
+    if (state !== undefined) {
+      const signedIn = await this.deps.signIn.tokenFromState(user, state);
+      return signedIn ? { ok: true, token: signedIn } : { ok: 'bad_state' };
+    }
+    const cached = await this.deps.tokens.cached(user);
     if (cached) return { ok: true, token: cached };
     const ssoToken = typeof resentToken === 'string' ? resentToken : this.deps.localSsoToken?.(user);
     if (!ssoToken) return { ok: false, silentPossible: true };
-    const outcome = await this.deps.tokens.exchange(user, ssoToken);
+    const outcome = await this.deps.signIn.exchange(user, ssoToken);
     return outcome.ok ? { ok: true, token: outcome.token } : { ok: false, silentPossible: false };
   }
 

@@ -1,5 +1,7 @@
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import { ConfidentialClientApplication, type ICachePlugin } from '@azure/msal-node';
 import { withDeadline } from '../deadline';
+import type { SealedTokenCache } from './token-cache';
+import type { TeamsUser } from './user-tokens';
 
 export interface MsalClientSettings {
   clientId: string;
@@ -8,6 +10,9 @@ export interface MsalClientSettings {
   authority: string;
   /** Set only for a non-Microsoft authority (the local twin): msal then trusts it without instance discovery. */
   knownAuthorities?: string[];
+  cachePlugin?: ICachePlugin;
+  /** The authority's OpenID configuration (JSON), so that a new client does not fetch it again. */
+  authorityMetadata?: string;
 }
 
 /** A token request that takes longer fails: the turn waiting for it must still answer Teams in time. */
@@ -26,13 +31,47 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
       clientSecret: settings.clientSecret,
       authority: settings.authority,
       ...(settings.knownAuthorities ? { knownAuthorities: settings.knownAuthorities } : {}),
+      ...(settings.authorityMetadata ? { authorityMetadata: settings.authorityMetadata } : {}),
     },
+    ...(settings.cachePlugin ? { cache: { cachePlugin: settings.cachePlugin } } : {}),
   });
   const onBehalfOf = msal.acquireTokenOnBehalfOf.bind(msal);
   const clientCredential = msal.acquireTokenByClientCredential.bind(msal);
+  const byCode = msal.acquireTokenByCode.bind(msal);
   msal.acquireTokenOnBehalfOf = (request) => guarded(msal, onBehalfOf(request));
   msal.acquireTokenByClientCredential = (request) => guarded(msal, clientCredential(request));
+  msal.acquireTokenByCode = (request, payload) => guarded(msal, byCode(request, payload));
   return msal;
+}
+
+/**
+ * A fresh msal client per user operation, whose cache is that user's partition of the shared sealed
+ * cache: what it holds is exactly what the store holds (another replica's sign-out or eviction
+ * shows at once). The authority's metadata is fetched once and handed to every client, and the
+ * authority is declared known, so creating a client makes no request.
+ */
+export function userMsalClients(settings: MsalClientSettings, cache: SealedTokenCache): (user: TeamsUser) => Promise<ConfidentialClientApplication> {
+  let metadata: Promise<string> | undefined;
+  const authorityMetadata = () => {
+    metadata ??= fetchAuthorityMetadata(settings.authority).catch((error: unknown) => {
+      metadata = undefined;
+      throw error;
+    });
+    return metadata;
+  };
+  return async (user) => createMsalClient({
+    ...settings,
+    knownAuthorities: settings.knownAuthorities ?? [new URL(settings.authority).host],
+    authorityMetadata: await authorityMetadata(),
+    cachePlugin: cache.pluginFor(user),
+  });
+}
+
+async function fetchAuthorityMetadata(authority: string): Promise<string> {
+  const url = `${authority}/v2.0/.well-known/openid-configuration`;
+  const response = await withDeadline(fetch(url), TOKEN_REQUEST_DEADLINE_MS, `Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`);
+  if (!response.ok) throw new Error(`Entra ID answered ${response.status} for ${url}`);
+  return response.text();
 }
 
 async function guarded<T>(msal: ConfidentialClientApplication, request: Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
-import { type AuthenticationResult, type ConfidentialClientApplication, InteractionRequiredAuthError } from '@azure/msal-node';
+import { type AuthenticationResult, type ConfidentialClientApplication, InteractionRequiredAuthError, type JsonCache } from '@azure/msal-node';
 import jwt from 'jsonwebtoken';
+import type { SealedTokenCache } from './token-cache';
 
 /** The Teams user a turn comes from: Entra object id and tenant, as Teams puts them on the activity. */
 export interface TeamsUser {
@@ -18,35 +19,49 @@ export interface UserDefenderToken {
 
 export type ExchangeOutcome =
   | { ok: true; token: UserDefenderToken }
-  | { ok: false; reason: 'consent_required' | 'invalid_token' | 'wrong_user' | 'unavailable'; detail: string };
+  | { ok: false; reason: 'consent_required' | 'invalid_token' | 'wrong_user' | 'unavailable'; detail: string }
+  /** Conditional Access wants more (e.g. MFA): only an interactive sign-in with these claims helps. */
+  | { ok: false; reason: 'interaction_required'; detail: string; claims: string };
 
-/** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token. */
+/** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token (msal renews them). */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
-/** Past this many users, expired tokens are swept out whenever a new one is kept. */
-const SWEEP_ABOVE = 5000;
+
+/** One user's msal client, whose token cache is that user's partition of the shared, sealed cache. */
+export type UserMsalClients = (user: TeamsUser) => Promise<ConfidentialClientApplication>;
 
 /**
- * Exchanges a user's Teams SSO token for a delegated Defender token (on-behalf-of) and keeps the
- * result per user for the token's life, so later commands make no token request at all.
- * Tokens live in memory only; they are never persisted or logged.
+ * Exchanges a user's Teams SSO token for a delegated Defender token (on-behalf-of), or redeems their
+ * interactive sign-in's code, and keeps the result in msal's own token cache, shared by every
+ * replica (see token-cache.ts), so later commands on any replica make no token request at all.
  */
 export class UserTokenService {
-  private readonly tokens = new Map<string, UserDefenderToken>();
   /** Exchanges under way, per user: Teams sends the same sign-in from each of a user's clients at once. */
   private readonly exchanging = new Map<string, Promise<ExchangeOutcome>>();
 
   constructor(
-    private readonly msal: ConfidentialClientApplication,
+    private readonly clientFor: UserMsalClients,
+    private readonly cache: Pick<SealedTokenCache, 'evict'>,
     private readonly defenderScope: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A cached token still good for a while, or undefined when the user must (silently) sign in again. */
-  cached(user: TeamsUser): UserDefenderToken | undefined {
-    const token = this.tokens.get(keyOf(user));
-    if (token && token.expiresOnMs - EXPIRY_MARGIN_MS > this.now()) return token;
-    this.tokens.delete(keyOf(user));
-    return undefined;
+  /**
+   * The user's cached Defender token, still good for a while (msal renews it with the refresh
+   * token when it is close to expiry), or undefined when the user must sign in again.
+   */
+  async cached(user: TeamsUser): Promise<UserDefenderToken | undefined> {
+    try {
+      const msal = await this.clientFor(user);
+      const tokenCache = msal.getTokenCache();
+      const account = await tokenCache.getAccountByHomeId(homeAccountId(user));
+      const scopes = account && grantedScopes(tokenCache.serialize(), account.homeAccountId, this.defenderScope);
+      if (!account || !scopes) return undefined;
+      const result = await msal.acquireTokenSilent({ account, scopes });
+      const outcome = this.toToken(user, result);
+      return outcome.ok && outcome.token.expiresOnMs - EXPIRY_MARGIN_MS > this.now() ? outcome.token : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -54,49 +69,91 @@ export class UserTokenService {
    * Teams clients is obtaining right now, or a new on-behalf-of exchange of `ssoToken`.
    */
   async exchange(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
-    const held = this.cached(user);
-    if (held) return { ok: true, token: held };
     const key = keyOf(user);
     const running = this.exchanging.get(key);
     if (running) return running;
-    const attempt = this.onBehalfOf(user, ssoToken).finally(() => this.exchanging.delete(key));
+    const attempt = this.exchangeOnce(user, ssoToken).finally(() => this.exchanging.delete(key));
     this.exchanging.set(key, attempt);
     return attempt;
   }
 
-  private async onBehalfOf(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
+  /**
+   * Redeems the authorization code of the user's interactive sign-in (with its PKCE verifier) for
+   * their Defender token, and keeps it like one obtained on their behalf.
+   */
+  async redeemCode(user: TeamsUser, request: { code: string; codeVerifier: string; redirectUri: string }): Promise<ExchangeOutcome> {
+    let msal: ConfidentialClientApplication;
     let result: AuthenticationResult | null;
     try {
-      result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: ssoToken, scopes: [this.defenderScope] });
+      msal = await this.clientFor(user);
+      result = await msal.acquireTokenByCode({ ...request, scopes: [this.defenderScope] });
     } catch (error) {
       return failure(error);
     }
+    return this.kept(user, msal, result);
+  }
+
+  /** Forgets the user's tokens on every replica (sign-out, or a token Defender refused). */
+  async forget(user: TeamsUser): Promise<void> {
+    await this.cache.evict(user);
+  }
+
+  private async exchangeOnce(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {
+    const held = await this.cached(user);
+    if (held) return { ok: true, token: held };
+    let msal: ConfidentialClientApplication;
+    let result: AuthenticationResult | null;
+    try {
+      msal = await this.clientFor(user);
+      result = await msal.acquireTokenOnBehalfOf({ oboAssertion: ssoToken, scopes: [this.defenderScope] });
+    } catch (error) {
+      return failure(error);
+    }
+    return this.kept(user, msal, result);
+  }
+
+  /** A token of someone else is never used for this user, nor left in their cache. */
+  private async kept(user: TeamsUser, msal: ConfidentialClientApplication, result: AuthenticationResult | null): Promise<ExchangeOutcome> {
+    const outcome = this.toToken(user, result);
+    if (!outcome.ok && outcome.reason === 'wrong_user' && result?.account) await msal.getTokenCache().removeAccount(result.account);
+    return outcome;
+  }
+
+  private toToken(user: TeamsUser, result: AuthenticationResult | null): ExchangeOutcome {
     if (!result?.accessToken) return { ok: false, reason: 'unavailable', detail: 'Entra ID returned no token.' };
     const claims = (jwt.decode(result.accessToken) ?? {}) as jwt.JwtPayload;
     // Bind the token to the Teams user who sent it: a token of someone else is never used for this user.
     if (claims.oid !== user.aadObjectId || claims.tid !== user.tenantId) {
       return { ok: false, reason: 'wrong_user', detail: 'The sign-in token belongs to another user.' };
     }
-    const token: UserDefenderToken = {
-      accessToken: result.accessToken,
-      expiresOnMs: result.expiresOn?.getTime() ?? this.now(),
-      oid: String(claims.oid),
-      upn: String(claims.upn ?? claims.unique_name ?? result.account?.username ?? ''),
-      name: String(claims.name ?? result.account?.name ?? ''),
+    return {
+      ok: true,
+      token: {
+        accessToken: result.accessToken,
+        expiresOnMs: result.expiresOn?.getTime() ?? this.now(),
+        oid: String(claims.oid),
+        upn: String(claims.upn ?? claims.unique_name ?? result.account?.username ?? ''),
+        name: String(claims.name ?? result.account?.name ?? ''),
+      },
     };
-    this.tokens.set(keyOf(user), token);
-    if (this.tokens.size > SWEEP_ABOVE) this.sweep();
-    return { ok: true, token };
   }
+}
 
-  forget(user: TeamsUser): void {
-    this.tokens.delete(keyOf(user));
-  }
+/** msal's account id: `<object id>.<tenant id>`. */
+function homeAccountId(user: TeamsUser): string {
+  return `${user.aadObjectId}.${user.tenantId}`;
+}
 
-  private sweep(): void {
-    const now = this.now();
-    for (const [key, token] of this.tokens) if (token.expiresOnMs <= now) this.tokens.delete(key);
-  }
+/**
+ * The scopes Entra granted with the user's cached Defender token. Entra answers a `/.default`
+ * request with the granted scopes, and msal matches cached tokens by those, not by `/.default`.
+ */
+function grantedScopes(serialized: string, accountId: string, defenderScope: string): string[] | undefined {
+  const resource = defenderScope.replace(/\/\.default$/, '').toLowerCase();
+  const { AccessToken: tokens = {} } = JSON.parse(serialized) as JsonCache;
+  const entry = Object.values(tokens).find((token) =>
+    token.home_account_id === accountId && token.target.toLowerCase().split(' ').some((scope) => scope.startsWith(`${resource}/`)));
+  return entry?.target.split(' ');
 }
 
 function keyOf(user: TeamsUser): string {
@@ -105,6 +162,9 @@ function keyOf(user: TeamsUser): string {
 
 function failure(error: unknown): ExchangeOutcome {
   if (error instanceof InteractionRequiredAuthError) {
+    if (error.claims) {
+      return { ok: false, reason: 'interaction_required', detail: 'Conditional Access requires an interactive sign-in.', claims: error.claims };
+    }
     return { ok: false, reason: 'consent_required', detail: 'Consent or interactive sign-in is required.' };
   }
   const code = (error as { errorCode?: string }).errorCode;

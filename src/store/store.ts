@@ -1,7 +1,8 @@
 /**
  * The bot's storage: one small interface, two implementations (SQLite embedded, PostgreSQL for
  * several replicas). Documents with optimistic concurrency, an append-only audit log, leases, and
- * a durable outbox of deliveries. No tokens are ever stored.
+ * a durable outbox of deliveries. Tokens are stored only sealed (the users' token cache, see
+ * identity/token-cache.ts).
  */
 
 export interface StoredDocument<T> {

@@ -9,6 +9,17 @@ export type DefenderRole = 'none' | 'viewer' | 'responder' | 'admin';
 /** Device group scope of a user: the names of Defender device groups, or 'all'. */
 export type DeviceGroupScope = readonly string[] | 'all';
 
+/**
+ * A Conditional Access policy that applies to one user on one resource: MFA required (AADSTS50076)
+ * or MFA registration required (AADSTS50079), satisfied only by an interactive sign-in.
+ */
+export interface ConditionalAccessPolicy {
+  id: string;
+  /** The resource's app id (e.g. the Defender API's). */
+  resourceAppId: string;
+  requirement: 'mfa' | 'mfaRegistration';
+}
+
 export interface DirectoryUser {
   oid: string;
   upn: string;
@@ -18,6 +29,7 @@ export interface DirectoryUser {
   consented: boolean;
   defenderRole: DefenderRole;
   deviceGroups: DeviceGroupScope;
+  conditionalAccess?: ConditionalAccessPolicy[];
 }
 
 /** Permissions granted to an app, per resource (keyed by the resource's appId). */
@@ -34,6 +46,8 @@ export interface AppRegistration {
   exposedScopes: string[];
   /** Client apps allowed to get tokens for this app's API without consent (Teams clients). */
   preAuthorizedClientIds: string[];
+  /** Web redirect URIs the authorization-code flow may return to (exact match). */
+  redirectUris?: string[];
   applicationPermissions: PermissionGrants;
   delegatedPermissions: PermissionGrants;
 }
@@ -82,17 +96,15 @@ export const DEFENDER_API: ResourceApi = {
 export const BOT_FRAMEWORK_API: ResourceApi = {
   appId: '00000000-0000-0000-0000-000000000bf0', // stand-in id; on the wire only the URI is used
   displayName: 'Bot Framework',
-  identifierUris: ['https://api.botframework.com'],
+  // Public cloud and US Government (GCC High) channels.
+  identifierUris: ['https://api.botframework.com', 'https://api.botframework.us'],
   tokenVersion: '1.0',
   applicationRoles: [],
   delegatedScopes: [],
 };
 
-/** The bot's delegated permissions on Defender: everything the chat commands and buttons need. */
-export const BOT_DELEGATED_DEFENDER_SCOPES = [
-  'Alert.ReadWrite', 'Machine.ReadWrite', 'Machine.Isolate', 'Machine.Scan', 'Machine.RestrictExecution',
-  'Machine.CollectForensics', 'Machine.StopAndQuarantine',
-];
+/** The bot's delegated permissions on Defender: exactly what docs/deployment.md (1.4) tells an admin to grant. */
+export const BOT_DELEGATED_DEFENDER_SCOPES = ['Alert.Read', 'Machine.Read', 'Machine.Isolate'];
 /** The notifier's read-only application permissions. */
 export const BOT_APPLICATION_DEFENDER_ROLES = ['Alert.Read.All', 'Machine.Read.All'];
 
@@ -180,6 +192,7 @@ export function seedDirectory(): Directory {
     identifierUris: [`api://botid-${SEEDED.botAppId}`],
     exposedScopes: ['access_as_user'],
     preAuthorizedClientIds: [TEAMS_CLIENT_IDS.desktopAndMobile, TEAMS_CLIENT_IDS.web],
+    redirectUris: [],
     applicationPermissions: { [DEFENDER_API.appId]: BOT_APPLICATION_DEFENDER_ROLES },
     delegatedPermissions: { [DEFENDER_API.appId]: BOT_DELEGATED_DEFENDER_SCOPES },
   });
@@ -191,6 +204,7 @@ export function seedDirectory(): Directory {
     identifierUris: [],
     exposedScopes: [],
     preAuthorizedClientIds: [],
+    redirectUris: [],
     applicationPermissions: {
       [DEFENDER_API.appId]: ['Alert.ReadWrite.All', 'Machine.ReadWrite.All', 'Machine.Isolate', 'Machine.Scan',
         'Machine.RestrictExecution', 'Machine.CollectForensics', 'Machine.StopAndQuarantine'],

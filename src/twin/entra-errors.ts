@@ -8,6 +8,8 @@ export class EntraError extends Error {
     readonly aadsts: number,
     readonly description: string,
     readonly suberror?: string,
+    /** More fields of the error body, e.g. a Conditional Access `claims` challenge. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(`AADSTS${aadsts}: ${description}`);
   }
@@ -27,6 +29,7 @@ export class EntraError extends Error {
       correlation_id: correlationId,
       error_uri: `https://login.microsoftonline.com/error?code=${this.aadsts}`,
       ...(this.suberror ? { suberror: this.suberror } : {}),
+      ...this.extra,
     };
   }
 }
@@ -64,6 +67,38 @@ export const entraErrors = {
     new EntraError(400, 'invalid_grant', 7000114, `Application '${clientId}' is not allowed to make application on-behalf-of calls.`),
   userNotFound: () =>
     new EntraError(400, 'invalid_grant', 50034, 'The user account does not exist in this directory.'),
+  /**
+   * A Conditional Access policy on the resource wants more than the assertion proves; the client
+   * must send the user through an interactive sign-in with these `claims` (entra-docs
+   * v2-oauth2-on-behalf-of-flow.md, "Error response example").
+   */
+  conditionalAccess: (code: 50076 | 50079, resource: string, claims: string) =>
+    new EntraError(400, 'interaction_required', code, code === 50076
+      ? `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`
+      : `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resource}'.`,
+    undefined, { claims }),
+  redirectUriMismatch: (redirectUri: string, clientId: string) =>
+    new EntraError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
+  unsupportedResponseType: (responseType: string) =>
+    new EntraError(400, 'unsupported_response_type', 700054, `response_type '${responseType}' is not enabled for the application.`),
+  invalidCodeChallengeMethod: (method: string) =>
+    new EntraError(400, 'invalid_request', 501491, `Invalid code_challenge_method '${method}'. Supported values are S256 and plain.`),
+  userNotInTenant: (upn: string, tenant: string) =>
+    new EntraError(400, 'invalid_request', 50020, `User account '${upn}' from identity provider does not exist in tenant '${tenant}' and cannot access the application in that tenant.`),
+  consentDeclined: () =>
+    new EntraError(400, 'access_denied', 65004, 'User declined to consent to access the app.'),
+  invalidCode: () =>
+    new EntraError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid. - The issue here is because there was something wrong with the request to a certain endpoint.'),
+  codeRedeemed: () =>
+    new EntraError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
+  codeExpired: () =>
+    new EntraError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  invalidRefreshToken: () =>
+    new EntraError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid. - The refresh token is not valid.'),
+  refreshTokenRevoked: () =>
+    new EntraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.'),
+  pkceMismatch: () =>
+    new EntraError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   consentRequired: (clientId: string, appName: string) =>
     new EntraError(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive authorization request for this user and resource.`, 'consent_required'),
 };

@@ -3,13 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from 'find-my-way';
 import jwt from 'jsonwebtoken';
 import type { TwinClock } from './clock';
-import { type AppRegistration, type Directory, type DirectoryUser, SEEDED, TEAMS_CLIENT_IDS, type Tenant } from './directory';
+import {
+  type AppRegistration, type ConditionalAccessPolicy, type Directory, type DirectoryUser, SEEDED, TEAMS_CLIENT_IDS, type Tenant,
+} from './directory';
 import { type Fault, FaultInjector } from './defender/faults';
 import { EntraError, entraErrors } from './entra-errors';
 import {
-  authenticateClient, grantedApplicationRoles, grantedDelegatedScopes, resolveScope, resolveTenant,
+  authenticateClient, grantedApplicationRoles, grantedDelegatedScopes, resourceAppId, resolveScope, resolveTenant,
   type ResolvedScope, validateUserAssertion,
 } from './entra-grants';
+import { InteractiveSignIn } from './entra-authorize';
 import { readBody, sendJson, startTwinServer, type TwinServer } from './http-server';
 import { SigningKeys } from './signing-keys';
 
@@ -30,7 +33,7 @@ export interface AccessTokenClaims {
   ver: '1.0';
 }
 
-export type TokenRejection = 'malformed' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience';
+export type TokenRejection = 'malformed' | 'signature' | 'expired' | 'not_yet_valid' | 'issuer' | 'audience' | 'revoked';
 
 export class TokenRejectedError extends Error {
   constructor(readonly reason: TokenRejection) {
@@ -45,6 +48,8 @@ export interface RecordedTokenRequest {
   scope: string;
   status: number;
   error?: string;
+  /** Entra's AADSTS codes of a refusal (`error_codes`). */
+  errorCodes?: number[];
 }
 
 /**
@@ -58,6 +63,8 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 const CLOCK_SKEW_SECONDS = 300;
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANT_AUTHORIZATION_CODE = 'authorization_code';
+const GRANT_REFRESH_TOKEN = 'refresh_token';
 
 /**
  * Entra ID twin: per-tenant OpenID metadata, JWKS and the v2 token endpoint with the
@@ -67,12 +74,25 @@ export class EntraTwin {
   readonly keys = new SigningKeys('entra');
   readonly tokenRequests: RecordedTokenRequest[] = [];
   readonly faults = new FaultInjector<EntraFault>();
+  /** Conditional Access policies each user has satisfied in an interactive sign-in (by policy id). */
+  private readonly satisfiedPolicies = new Map<string, Set<string>>();
+  readonly interactive: InteractiveSignIn;
+  /** Refresh tokens issued, with the client and user they belong to. */
+  private readonly refreshTokens = new Map<string, { clientId: string; userOid: string; issuedAtSeconds: number }>();
+  /** When each user's sessions were last revoked (epoch seconds): older tokens and refresh tokens stop working. */
+  private readonly revokedAt = new Map<string, number>();
 
   private constructor(
     private readonly server: TwinServer,
     readonly directory: Directory,
     readonly clock: TwinClock,
-  ) {}
+  ) {
+    this.interactive = new InteractiveSignIn(directory, clock, (oid, policyIds) => {
+      const satisfied = this.satisfiedPolicies.get(oid) ?? new Set<string>();
+      for (const id of policyIds) satisfied.add(id);
+      this.satisfiedPolicies.set(oid, satisfied);
+    });
+  }
 
   static async start(options: { directory: Directory; clock: TwinClock; port?: number }): Promise<EntraTwin> {
     const router = Router({
@@ -84,6 +104,7 @@ export class EntraTwin {
       twin.handle(res, () => sendJson(res, 200, twin.openIdConfiguration(params.tenant ?? ''))));
     router.get('/:tenant/discovery/v2.0/keys', (_req, res) => sendJson(res, 200, twin.keys.jwks()));
     router.post('/:tenant/oauth2/v2.0/token', (req, res, params) => void twin.token(req, res, params.tenant ?? ''));
+    router.get('/:tenant/oauth2/v2.0/authorize', (req, res, params) => twin.interactive.authorize(req, res, params.tenant ?? ''));
     return twin;
   }
 
@@ -146,6 +167,14 @@ export class EntraTwin {
     return this.delegatedToken(app, user, scope, grantedDelegatedScopes(app, user, scope), request.lifetimeSeconds);
   }
 
+  /**
+   * "Revoke sessions" for a user (an admin, or a password reset): their access tokens issued until
+   * now are refused by resources (Defender answers 401) and their refresh tokens are dead.
+   */
+  revokeSessions(userOid: string): void {
+    this.revokedAt.set(userOid, this.clock.nowSeconds());
+  }
+
   verifyAccessToken(token: string, acceptedAudiences: string[]): AccessTokenClaims {
     if (!jwt.decode(token)) throw new TokenRejectedError('malformed');
     let claims: jwt.JwtPayload;
@@ -162,6 +191,8 @@ export class EntraTwin {
     if (!acceptedAudiences.some((accepted) => normaliseUri(accepted) === audience)) {
       throw new TokenRejectedError('audience');
     }
+    // The twin signs without `iat` (jsonwebtoken noTimestamp); `nbf` is the issue time.
+    if (this.isRevoked(String(claims.oid), Number(claims.nbf))) throw new TokenRejectedError('revoked');
     return claims as unknown as AccessTokenClaims;
   }
 
@@ -241,6 +272,7 @@ export class EntraTwin {
     } catch (error) {
       record.status = error instanceof EntraError ? error.status : 500;
       record.error = error instanceof EntraError ? error.error : 'server_error';
+      if (error instanceof EntraError) record.errorCodes = [error.aadsts];
       this.sendError(res, error);
     }
   }
@@ -263,17 +295,56 @@ export class EntraTwin {
         nowSeconds: this.clock.nowSeconds(),
       });
       const scope = resolveScope(this.directory, tenant, requestedScope);
-      const scopes = grantedDelegatedScopes(app, user, scope);
-      return {
-        ...tokenResponse(this.delegatedToken(app, user, scope, scopes)),
-        // Echo the requested resource scope so clients' caches match the next identical request.
-        scope: scope.requested === 'default' ? `${scope.resourceUri}/.default` : scopes.map((s) => `${scope.resourceUri}/${s}`).join(' '),
-        refresh_token: `twin-rt.${crypto.randomBytes(24).toString('base64url')}`,
-        id_token: this.idToken(app, user),
-        client_info: Buffer.from(JSON.stringify({ uid: user.oid, utid: user.tenantId })).toString('base64url'),
-      };
+      return this.userTokenResponse(app, user, scope, grantedDelegatedScopes(app, user, scope));
+    }
+    if (grantType === GRANT_AUTHORIZATION_CODE) {
+      const { user, scope, scopes } = this.interactive.redeem(form, app);
+      return this.userTokenResponse(app, user, scope, scopes);
+    }
+    if (grantType === GRANT_REFRESH_TOKEN) {
+      const issued = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!issued || issued.clientId !== app.clientId) throw entraErrors.invalidRefreshToken();
+      if (this.isRevoked(issued.userOid, issued.issuedAtSeconds)) throw entraErrors.refreshTokenRevoked();
+      const user = this.directory.requireUser(issued.userOid);
+      const scope = resolveScope(this.directory, tenant, requestedScope);
+      return this.userTokenResponse(app, user, scope, grantedDelegatedScopes(app, user, scope));
     }
     throw entraErrors.unsupportedGrant(grantType ?? '');
+  }
+
+  private userTokenResponse(app: AppRegistration, user: DirectoryUser, scope: ResolvedScope, scopes: string[]): Record<string, unknown> {
+    this.requireConditionalAccess(user, scope);
+    return {
+      ...tokenResponse(this.delegatedToken(app, user, scope, scopes)),
+      // What was granted, as Entra answers (a `/.default` request is not echoed back).
+      scope: scopes.map((s) => `${scope.resourceUri}/${s}`).join(' '),
+      refresh_token: this.refreshToken(app, user),
+      id_token: this.idToken(app, user),
+      client_info: Buffer.from(JSON.stringify({ uid: user.oid, utid: user.tenantId })).toString('base64url'),
+    };
+  }
+
+  private refreshToken(app: AppRegistration, user: DirectoryUser): string {
+    const token = `twin-rt.${crypto.randomBytes(24).toString('base64url')}`;
+    this.refreshTokens.set(token, { clientId: app.clientId, userOid: user.oid, issuedAtSeconds: this.clock.nowSeconds() });
+    return token;
+  }
+
+  private isRevoked(userOid: string, issuedAtSeconds: number): boolean {
+    const revokedAt = this.revokedAt.get(userOid);
+    return revokedAt !== undefined && issuedAtSeconds <= revokedAt;
+  }
+
+  /**
+   * Conditional Access on the resource: a user under a policy they have not satisfied in an
+   * interactive sign-in gets `interaction_required` with the policy's claims challenge.
+   */
+  private requireConditionalAccess(user: DirectoryUser, scope: ResolvedScope): void {
+    const resourceId = resourceAppId(scope.resource);
+    const satisfied = this.satisfiedPolicies.get(user.oid);
+    const policy = (user.conditionalAccess ?? []).find((p) => p.resourceAppId === resourceId && !satisfied?.has(p.id));
+    if (!policy) return;
+    throw entraErrors.conditionalAccess(policy.requirement === 'mfa' ? 50076 : 50079, resourceId, claimsChallenge(policy));
   }
 
   private appToken(app: AppRegistration, scope: ResolvedScope, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): string {
@@ -342,6 +413,11 @@ export class EntraTwin {
       ver: '2.0',
     });
   }
+}
+
+/** The claims challenge Entra sends for a policy: the access token must show the policy was satisfied. */
+export function claimsChallenge(policy: ConditionalAccessPolicy): string {
+  return JSON.stringify({ access_token: { polids: { essential: true, values: [policy.id] } } });
 }
 
 /** The name faults target: `<grant>.<scope>`, the grant being 'client_credentials', 'on_behalf_of' or the raw grant type. */

@@ -2,7 +2,7 @@ import { TwinClock } from './clock';
 import { type Directory, SEEDED, seedDirectory } from './directory';
 import { DefenderTwin } from './defender/server';
 import { EntraTwin } from './entra';
-import { TeamsTwin } from './teams';
+import { type TeamsCloud, TeamsTwin } from './teams';
 import { ensureTwinCertificates } from './tls';
 
 export interface TwinOptions {
@@ -11,6 +11,8 @@ export interface TwinOptions {
   /** Where the Teams twin posts activities (the bot's /api/messages). */
   botEndpoint?: string;
   ports?: { entra?: number; teams?: number; defender?: number };
+  /** The Teams channel's cloud (`usGovernment`: GCC High). */
+  teamsCloud?: TeamsCloud;
 }
 
 /** The whole simulated tenant: Entra ID, the Teams channel and the Defender API, on loopback HTTPS. */
@@ -30,7 +32,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const directory = seedDirectory();
   const entra = await EntraTwin.start({ directory, clock, port: options.ports?.entra });
   const teams = await TeamsTwin.start({
-    entra, clock, botAppId: SEEDED.botAppId, botEndpoint: options.botEndpoint, port: options.ports?.teams,
+    entra, clock, botAppId: SEEDED.botAppId, botEndpoint: options.botEndpoint, port: options.ports?.teams, cloud: options.teamsCloud,
   });
   const defender = await DefenderTwin.start({ entra, clock, seed: options.seed, port: options.ports?.defender });
   return {

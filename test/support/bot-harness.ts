@@ -1,12 +1,16 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { type BotApp, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
-import { startTwin, type Twin } from '../../src/twin';
-import type { Conversation, TranscriptEntry } from '../../src/twin/teams';
+import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
+import { SEEDED } from '../../src/twin/directory';
+import { SIGN_IN_VERB } from '../../src/bot/sign-in';
+import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
 
 export interface BotWithTwin {
   twin: Twin;
@@ -22,15 +26,18 @@ export interface BotWithTwin {
  * listening on loopback, wired to a fresh twin the way production is wired to Microsoft; on an
  * in-memory SQLite store unless given one (closed with the rest).
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: { store?: Store } = {}): Promise<BotWithTwin> {
-  const twin = await startTwin();
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: { store?: Store } & TwinOptions = {}): Promise<BotWithTwin> {
+  const { store: givenStore, ...twinOptions } = options;
+  const twin = await startTwin(twinOptions);
   const logs: string[] = [];
-  const store = options.store ?? await SqliteStore.open(':memory:');
+  const store = givenStore ?? await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides });
+  const app = createBotApp(config, store, { logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
+  deployOnTwin(twin, config, `http://localhost:${port}`);
   return {
     twin, app, store, logs,
     close: async () => {
@@ -39,6 +46,60 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, optio
       await twin.close();
     },
   };
+}
+
+/**
+ * What an admin does in a real tenant, on the twin: the bot's public address (a host other than
+ * the twin's 127.0.0.1, so a sign-in URL on Entra's host is not mistaken for the bot's), the
+ * redirect URI `<public URL>/auth/end` on the Entra app, and the Teams app package (validDomains).
+ */
+export function deployOnTwin(twin: Twin, config: BotConfig, publicUrl: string): void {
+  config.publicUrl = publicUrl;
+  const app = twin.directory.apps.get(SEEDED.botAppId)!;
+  app.redirectUris = [...(app.redirectUris ?? []), `${publicUrl}/auth/end`];
+  twin.teams.driver.appPackage = appPackageFor(publicUrl);
+}
+
+export interface Replica {
+  app: BotApp;
+  store: Store;
+  endpoint: string;
+}
+
+/**
+ * Several replicas of the product bot on one twin, each with its own store connection (from
+ * `openStore`, e.g. PostgreSQL on one schema) and the same secrets, as a scaled-out deployment
+ * runs them. The Teams twin posts to whichever replica `twin.teams.setBotEndpoint` names.
+ */
+export async function startReplicas(twin: Twin, count: number, openStore: () => Promise<Store>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
+  const shared = twinBotConfig(twin, { actionPollIntervalMs: 50 });
+  const replicas: Replica[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const store = await openStore();
+    const config = { ...shared };
+    const app = createBotApp(config, store, { logger: createLogger('silent') });
+    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+    const { port } = app.server.address() as AddressInfo;
+    deployOnTwin(twin, config, `http://localhost:${port}`);
+    replicas.push({ app, store, endpoint: `http://127.0.0.1:${port}/api/messages` });
+  }
+  return {
+    replicas,
+    close: async () => {
+      for (const replica of replicas) {
+        await replica.app.close();
+        await replica.store.close();
+      }
+    },
+  };
+}
+
+/** The app package's validDomains as `npm run package` fills them from the manifest template. */
+export function appPackageFor(publicUrl: string): AppPackage {
+  const template = fs.readFileSync(path.resolve(__dirname, '..', '..', 'manifest', 'manifest.template.json'), 'utf8');
+  const filled = template.replace(/\$\{\{\s*([A-Z0-9_]+)\s*\}\}/g, (_placeholder, name: string) =>
+    (name === 'BOT_DOMAIN' ? new URL(publicUrl).hostname : 'placeholder'));
+  return { validDomains: (JSON.parse(filled) as { validDomains: string[] }).validDomains };
 }
 
 export { eventually } from './eventually';
@@ -107,4 +168,30 @@ export function buttonData(card: unknown, verb: string): Record<string, unknown>
   walk(card);
   if (!found) throw new Error(`no ${verb} button`);
   return found;
+}
+
+/** A bot message that is the channel sign-in card for `userOid` (its Sign in button is theirs). */
+export function isSignInCardFor(entry: TranscriptEntry, userOid?: string): boolean {
+  return entry.cards.some((card) => {
+    if (!verbsOf(card).includes(SIGN_IN_VERB)) return false;
+    const data = buttonData(card, SIGN_IN_VERB) as { p?: { oid?: string } };
+    return userOid === undefined || data.p?.oid === userOid;
+  });
+}
+
+/**
+ * A user types `text`. In a channel Teams cannot sign anyone in silently, so a user without a token
+ * gets a card with a Sign in button (Action.Execute SSO): the user presses it, as a person would.
+ * Elsewhere the silent OAuthCard exchange runs on its own. Returns the message and the click, if any.
+ */
+export async function sayAndSignIn(
+  twin: Twin, userOid: string, conversation: Conversation, text: string, options: { inThread?: string } = {},
+): Promise<SayResult & { signIn?: ClickResult }> {
+  const before = botMessages(twin, conversation).length;
+  const said = await twin.teams.driver.say(userOid, conversation, text, options);
+  await twin.teams.driver.settled();
+  const signInCard = botMessages(twin, conversation).slice(before).find((entry) => isSignInCardFor(entry, userOid));
+  if (!signInCard) return said;
+  const signIn = await twin.teams.driver.click(userOid, signInCard.id, SIGN_IN_VERB);
+  return { ...said, signIn };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { SEEDED } from '../../src/twin/directory';
@@ -22,6 +23,8 @@ export function startEntryPoint(twin: Twin, port: number, settings: Record<strin
       MICROSOFT_APP_ID: SEEDED.botAppId,
       MICROSOFT_APP_PASSWORD: SEEDED.botAppSecret,
       MICROSOFT_APP_TENANT_ID: SEEDED.tenantId,
+      BOT_PUBLIC_URL: `https://localhost:${port}`,
+      TOKEN_CACHE_KEY: crypto.randomBytes(32).toString('base64'),
       ENTRA_AUTHORITY_HOST: twin.entra.baseUrl,
       BOT_CHANNEL_OPENID_METADATA_URL: twin.teams.openIdMetadataUrl,
       BOT_CHANNEL_TOKEN_ISSUER: twin.teams.issuer,

@@ -195,6 +195,16 @@ export const enUS = {
       title: 'Sign in to Microsoft Defender',
       text: 'Defender ChatOps acts in Defender as you. Sign in once to continue.',
       button: 'Sign in',
+      channelText: 'Defender ChatOps acts in Defender as you. Press Sign in and `{command}` runs by itself.',
+      signedInTitle: 'Signed in',
+      signedInText: 'You are signed in to Defender as {upn}. `{command}` ran below.',
+      notYoursTitle: 'This sign-in button is someone else\'s',
+      notYoursText: 'It runs the command another person typed. Type your own command to sign in.',
+    },
+    signInPage: {
+      done: 'You are signed in. This window closes by itself; if it stays open, close it and go back to Teams.',
+      invalid: 'This sign-in link is not valid (any more). Go back to Teams and press Sign in again.',
+      failed: 'The sign-in did not complete. Close this window, go back to Teams and press Sign in again.',
     },
     input: {
       tooLongTitle: 'That message is too long',

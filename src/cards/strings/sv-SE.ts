@@ -188,6 +188,16 @@ export const svSE: CardStrings = {
       title: 'Logga in i Microsoft Defender',
       text: 'Defender ChatOps agerar i Defender som du. Logga in en gång för att fortsätta.',
       button: 'Logga in',
+      channelText: 'Defender ChatOps agerar i Defender som du. Tryck på Logga in så körs `{command}` av sig självt.',
+      signedInTitle: 'Inloggad',
+      signedInText: 'Du är inloggad i Defender som {upn}. `{command}` kördes nedan.',
+      notYoursTitle: 'Den här inloggningsknappen är någon annans',
+      notYoursText: 'Den kör kommandot som en annan person skrev. Skriv ett eget kommando för att logga in.',
+    },
+    signInPage: {
+      done: 'Du är inloggad. Fönstret stängs av sig självt; om det är kvar, stäng det och gå tillbaka till Teams.',
+      invalid: 'Inloggningslänken är inte giltig (längre). Gå tillbaka till Teams och tryck på Logga in igen.',
+      failed: 'Inloggningen blev inte klar. Stäng fönstret, gå tillbaka till Teams och tryck på Logga in igen.',
     },
     input: {
       tooLongTitle: 'Meddelandet är för långt',

@@ -6,7 +6,9 @@ import type { Conversation, Message, TeamsState, WireActivity } from './conversa
 import { channelThreadId, parseConversationId } from './ids';
 import type { MessageSizeLimit, OperationKind, TeamsRateLimits } from './limits';
 
-export const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+/** The audience of the bot's tokens for the connector, per cloud (public, US Government / GCC High). */
+export const BOT_FRAMEWORK_AUDIENCES = { public: 'https://api.botframework.com', usGovernment: 'https://api.botframework.us' } as const;
+export type TeamsCloud = keyof typeof BOT_FRAMEWORK_AUDIENCES;
 const DEFAULT_PAGE_SIZE = 200;
 const MAX_PAGE_SIZE = 500;
 
@@ -65,6 +67,7 @@ export class Connector {
     private readonly sizeLimit: MessageSizeLimit,
     /** Told about every message the bot posts (the Teams clients react to some, e.g. OAuthCards). */
     private readonly onBotMessage: (conversation: Conversation, message: Message) => void,
+    private readonly cloud: TeamsCloud = 'public',
   ) {}
 
   registerRoutes(router: TwinRouter, prefix: string): void {
@@ -132,7 +135,7 @@ export class Connector {
     const token = bearerToken(req);
     if (!token) throw unauthorized();
     try {
-      const claims = this.entra.verifyAccessToken(token, [BOT_FRAMEWORK_AUDIENCE]);
+      const claims = this.entra.verifyAccessToken(token, [BOT_FRAMEWORK_AUDIENCES[this.cloud]]);
       if (claims.appid !== this.state.botAppId) {
         throw new ConnectorError(401, 'BotNotRegistered', 'The token does not belong to the bot of this conversation.');
       }

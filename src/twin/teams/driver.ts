@@ -5,6 +5,7 @@ import {
   type WireActivity,
 } from './conversations';
 import { channelThreadId } from './ids';
+import { type AppPackage, openSignInWindow, type SignInWindow } from './sign-in-popup';
 
 const OAUTH_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.oauth';
 const LOGIN_REQUEST_TYPE = 'application/vnd.microsoft.activity.loginRequest';
@@ -37,6 +38,21 @@ export interface ClickResult extends BotResponse {
   invokes: WireActivity[];
 }
 
+/**
+ * How Teams answers an OAuthCard's `tokenExchangeResource` in a conversation type. Bot SSO through
+ * an OAuthCard is not supported in channels: Teams answers `signin/failure` `resourcematchfailed`
+ * (microsoft/teams.py PR #510) or sends nothing; group chats are supported, older docs say 1:1 only.
+ * https://learn.microsoft.com/microsoftteams/platform/messaging-extensions/how-to/enable-sso-auth-me
+ */
+export type OAuthCardSso = 'exchange' | 'resourcematchfailed' | 'nothing';
+
+/** A time Teams asked a user to add the app for themselves before SSO on a card action (and what they chose). */
+export interface PersonalInstallPrompt {
+  userOid: string;
+  conversationId: string;
+  answer: 'install' | 'dismiss';
+}
+
 /** One `signin/tokenExchange` (or `signin/failure`) a Teams client sent after the bot showed an OAuthCard. */
 export interface SsoExchange {
   conversationId: string;
@@ -53,6 +69,22 @@ export interface SsoExchange {
  */
 export class TeamsDriver {
   readonly ssoExchanges: SsoExchange[] = [];
+  /** What Teams does with an OAuthCard's silent exchange, per conversation type. */
+  readonly oauthCardSso: Record<Conversation['type'], OAuthCardSso> = {
+    personal: 'exchange', groupChat: 'exchange', channel: 'resourcematchfailed',
+  };
+  /** SSO on a card action needs the app in the user's personal scope: Teams asks them to add it first. */
+  readonly personalInstallPrompts: PersonalInstallPrompt[] = [];
+  /** What the simulated people answer to that prompt. */
+  personalInstallAnswer: PersonalInstallPrompt['answer'] = 'install';
+  /** What the simulated people do when Teams shows them a sign-in button because SSO could not sign them in. */
+  whenAskedToSignIn: 'press' | 'ignore' = 'ignore';
+  /** The installed app package (its validDomains decide which sign-in pages Teams opens). */
+  appPackage: AppPackage | undefined;
+  /** Every sign-in window Teams opened, with what it reported. */
+  readonly signInWindows: SignInWindow[] = [];
+  /** The `signin/verifyState` invokes Teams sent after a sign-in window reported success. */
+  readonly verifyStates: { invoke: WireActivity; response: BotResponse }[] = [];
   /** Who sent each user activity (messages and invokes), so an OAuthCard replying to it goes to them. */
   private readonly senders = new Map<string, string>();
   private readonly background = new Set<Promise<unknown>>();
@@ -147,7 +179,8 @@ export class TeamsDriver {
     const invokes = [first.invoke];
     let response = first.response;
     const loginRequest = asLoginRequest(response.body);
-    if (loginRequest?.tokenExchangeResource && this.resourceMatches(loginRequest.tokenExchangeResource)) {
+    if (loginRequest?.tokenExchangeResource && this.resourceMatches(loginRequest.tokenExchangeResource)
+      && (await this.appInstalledPersonally(userOid, message.conversationId))) {
       const authentication = {
         id: loginRequest.tokenExchangeResource.id,
         connectionName: loginRequest.connectionName ?? '',
@@ -159,9 +192,62 @@ export class TeamsDriver {
       invokes.push(resent.invoke);
       response = resent.response;
     }
+    const fallback = asLoginRequest(response.body);
+    if (fallback && !fallback.tokenExchangeResource && this.whenAskedToSignIn === 'press') {
+      // SSO could not sign the user in: Teams shows the sign-in button, the user presses it, and a
+      // success re-sends the same action with the code the page reported (`value.state`).
+      const state = await this.pressSignInButton(userOid, fallback.buttons?.[0]?.value);
+      if (state !== undefined) {
+        const resent = await this.invoke(userOid, conversation, 'adaptiveCard/action', { ...value, state }, {
+          conversationId: message.conversationId, replyToId: messageId,
+        });
+        invokes.push(resent.invoke);
+        response = resent.response;
+      }
+    }
     const outcome = asInvokeResponse(response.body);
     if (outcome?.statusCode === 200 && outcome.type === ADAPTIVE_CARD_CONTENT_TYPE) message.userViews.set(userOid, outcome.value);
     return { ...response, invokes };
+  }
+
+  /**
+   * A user presses the sign-in button of a bot message's OAuthCard (shown when its silent exchange
+   * failed). When the sign-in window reports success, Teams sends `signin/verifyState` with it.
+   */
+  async pressOAuthCardSignIn(userOid: string, messageId: string): Promise<BotResponse | undefined> {
+    const found = this.state.findMessage(messageId);
+    const card = found?.message.versions.at(-1)?.attachments?.find((attachment) => attachment.contentType === OAUTH_CARD_CONTENT_TYPE);
+    if (!found || !card) throw new Error(`message ${messageId} has no OAuthCard`);
+    const { buttons } = card.content as { buttons?: { value?: string }[] };
+    const state = await this.pressSignInButton(userOid, buttons?.[0]?.value);
+    if (state === undefined) return undefined;
+    const { invoke, response } = await this.invoke(userOid, found.conversation, 'signin/verifyState', { state }, {
+      conversationId: found.message.conversationId, replyToId: messageId,
+    });
+    this.verifyStates.push({ invoke, response });
+    return response;
+  }
+
+  /** Opens the sign-in window for a button's URL; the value the page passed to notifySuccess, if it did. */
+  private async pressSignInButton(userOid: string, url: string | undefined): Promise<string | undefined> {
+    const window = await openSignInWindow(userOid, url ?? '', this.appPackage, this.entra.baseUrl);
+    this.signInWindows.push(window);
+    return window.result?.kind === 'success' ? window.result.value : undefined;
+  }
+
+  /**
+   * SSO for `Action.Execute` works in every scope, but only with the app installed in the user's
+   * personal scope; Teams asks the user to add it when it is not (msteams-docs,
+   * sso-adaptive-cards-universal-action.md). Added: Teams installs it (the bot gets the events).
+   */
+  private async appInstalledPersonally(userOid: string, conversationId: string): Promise<boolean> {
+    const chat = this.state.personalChat(userOid);
+    if (this.state.isBotInstalled(chat)) return true;
+    const answer = this.personalInstallAnswer;
+    this.personalInstallPrompts.push({ userOid, conversationId, answer });
+    if (answer === 'dismiss') return false;
+    await this.install(chat, userOid);
+    return true;
   }
 
   /** Any invoke from a user, e.g. a crafted `adaptiveCard/action` that matches no button. */
@@ -207,18 +293,21 @@ export class TeamsDriver {
 
   /**
    * Each open Teams client of the user sends its own exchange, at about the same time (the bot
-   * must de-duplicate). A resource that is not the bot's Application ID URI gets `signin/failure`.
+   * must de-duplicate). A resource that is not the bot's Application ID URI, or a conversation type
+   * where Teams has no OAuthCard SSO (channels), gets `signin/failure` `resourcematchfailed`.
    */
   private async exchangeFromEveryClient(
     conversation: Conversation, message: Message, userOid: string, resource: TokenExchangeResource, connectionName: string,
   ): Promise<void> {
+    const policy = this.oauthCardSso[conversation.type];
+    if (policy === 'nothing') return;
     const invokes = SSO_CLIENTS.map((client) => {
-      const [name, value] = this.resourceMatches(resource)
+      const [name, value] = policy === 'exchange' && this.resourceMatches(resource)
         ? ['signin/tokenExchange', { id: resource.id, connectionName, token: this.entra.issueSsoToken(userOid) }]
         : ['signin/failure', { code: 'resourcematchfailed', message: 'The resource does not match the app\'s Application ID URI.' }];
       return { client, invoke: this.clients.invoke(userOid, conversation, message.conversationId, name, value, message.id) };
     });
-    await Promise.all(invokes.map(async ({ client, invoke }) => {
+    const exchanges = await Promise.all(invokes.map(async ({ client, invoke }) => {
       const exchange: SsoExchange = { conversationId: message.conversationId, userOid, client, invoke };
       this.ssoExchanges.push(exchange);
       try {
@@ -226,7 +315,11 @@ export class TeamsDriver {
       } catch (error) {
         exchange.error = error instanceof Error ? error.message : String(error);
       }
+      return exchange;
     }));
+    // Teams shows the card's sign-in button when no exchange succeeded; the person may press it.
+    const signedIn = exchanges.some((exchange) => exchange.invoke.name === 'signin/tokenExchange' && exchange.response?.status === 200);
+    if (!signedIn && this.whenAskedToSignIn === 'press') await this.pressOAuthCardSignIn(userOid, message.id);
   }
 
   private recipientOf(conversation: Conversation, message: Message): string | undefined {
@@ -295,8 +388,14 @@ function asInvokeResponse(body: unknown): InvokeResponseBody | undefined {
     : undefined;
 }
 
-function asLoginRequest(body: unknown): { connectionName?: string; tokenExchangeResource?: TokenExchangeResource } | undefined {
+interface LoginRequest {
+  connectionName?: string;
+  tokenExchangeResource?: TokenExchangeResource;
+  buttons?: { type?: string; value?: string }[];
+}
+
+function asLoginRequest(body: unknown): LoginRequest | undefined {
   const response = asInvokeResponse(body);
   if (response?.statusCode !== 401 || response.type !== LOGIN_REQUEST_TYPE) return undefined;
-  return (response.value ?? {}) as { connectionName?: string; tokenExchangeResource?: TokenExchangeResource };
+  return (response.value ?? {}) as LoginRequest;
 }

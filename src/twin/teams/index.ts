@@ -1,9 +1,12 @@
 export { TeamsTwin, type TeamsTwinOptions } from './teams-twin';
 export { TEAMS_CHANNEL_ID } from './channel-auth';
 export type { BotResponse, PostOptions } from './clients';
-export type { ConnectorCall } from './connector';
+export type { ConnectorCall, TeamsCloud } from './connector';
 export type {
   Conversation, ConversationType, Team, TeamsChannelAccount, TranscriptEntry, WireActivity, WireAttachment,
 } from './conversations';
-export type { ClickResult, InvokeResponseBody, SayResult, SsoExchange, TeamsClientKind } from './driver';
+export type {
+  ClickResult, InvokeResponseBody, OAuthCardSso, PersonalInstallPrompt, SayResult, SsoExchange, TeamsClientKind,
+} from './driver';
 export { teamsUserId, botAccountId } from './ids';
+export type { AppPackage, SignInWindow } from './sign-in-popup';

@@ -4,7 +4,7 @@ import type { EntraTwin } from '../entra';
 import { sendJson, startTwinServer, type TwinRouter, type TwinServer } from '../http-server';
 import { ChannelAuth } from './channel-auth';
 import { TeamsClients } from './clients';
-import { Connector, type ConnectorCall } from './connector';
+import { Connector, type ConnectorCall, type TeamsCloud } from './connector';
 import { TeamsState } from './conversations';
 import { TeamsDriver } from './driver';
 import { MessageSizeLimit, TeamsRateLimits } from './limits';
@@ -18,9 +18,15 @@ export interface TeamsTwinOptions {
   port?: number;
   /** Shrinks every rate-limit window by this factor (benchmarks; say so when used). */
   rateLimitTimeScale?: number;
+  /**
+   * The cloud the channel stands for: `usGovernment` is Teams in GCC High (service URL
+   * `.../gcch/`, the bot's tokens for `https://api.botframework.us`; reference §2 and botbuilder's
+   * GovernmentConstants). Its issuer and metadata are the twin's own in either cloud.
+   */
+  cloud?: TeamsCloud;
 }
 
-const SERVICE_PATH = '/teams';
+const SERVICE_PATHS: Record<TeamsCloud, string> = { public: '/teams', usGovernment: '/gcch' };
 
 /**
  * The Teams channel twin: the Bot Framework channel that signs what it posts to the bot, the
@@ -32,12 +38,15 @@ export class TeamsTwin {
   readonly rateLimits: TeamsRateLimits;
   readonly messageSizeLimit = new MessageSizeLimit();
   readonly driver: TeamsDriver;
+  readonly cloud: TeamsCloud;
   private readonly clients: TeamsClients;
   private readonly connector: Connector;
 
   private constructor(private readonly server: TwinServer, router: TwinRouter, options: TeamsTwinOptions) {
     const { entra, clock, botAppId } = options;
-    this.serviceUrl = `${server.baseUrl}${SERVICE_PATH}/`;
+    this.cloud = options.cloud ?? 'public';
+    const servicePath = SERVICE_PATHS[this.cloud];
+    this.serviceUrl = `${server.baseUrl}${servicePath}/`;
     this.channelAuth = new ChannelAuth(server.baseUrl, botAppId, clock);
     this.rateLimits = new TeamsRateLimits(clock, options.rateLimitTimeScale);
     const botName = entra.directory.apps.get(botAppId)?.displayName ?? 'Bot';
@@ -46,9 +55,9 @@ export class TeamsTwin {
     this.clients.botEndpoint = options.botEndpoint;
     this.driver = new TeamsDriver(state, this.clients, entra);
     this.connector = new Connector(entra, state, this.rateLimits, this.messageSizeLimit,
-      (conversation, message) => this.driver.onBotMessage(conversation, message));
+      (conversation, message) => this.driver.onBotMessage(conversation, message), this.cloud);
     this.channelAuth.registerRoutes(router);
-    this.connector.registerRoutes(router, SERVICE_PATH);
+    this.connector.registerRoutes(router, servicePath);
   }
 
   static async start(options: TeamsTwinOptions): Promise<TeamsTwin> {
