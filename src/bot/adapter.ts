@@ -7,7 +7,7 @@ import {
 import { JsonWebTokenError } from 'jsonwebtoken';
 import { isMicrosoftLoginHost } from '../identity/authorities';
 import { createMsalClient } from '../identity/msal-client';
-import { CONNECTOR_IDLE_SOCKET_MS, connectorClientOptions } from './connector-connections';
+import { CONNECTOR_IDLE_SOCKET_MS, ConnectorConnections } from './connector-connections';
 
 /**
  * The bot's Bot Framework settings, under botbuilder's own configuration keys. The channel
@@ -88,11 +88,8 @@ export function createCloudAdapter(
       settings.MicrosoftAppId,
       client as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1],
     ),
-    undefined,
-    undefined,
-    connectorClientOptions(connectorIdleSocketMs),
   );
-  return new CloudAdapter(authentication);
+  return new CloudAdapter(authentication).use(new ConnectorConnections(connectorIdleSocketMs));
 }
 
 /**

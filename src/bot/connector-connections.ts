@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { ConnectorClientOptions } from 'botframework-connector';
+import type { Middleware, TurnContext } from 'botbuilder';
 
 /**
  * How long a connection to the Bot Connector service may sit idle before the bot closes it. Node's
@@ -12,21 +12,44 @@ import type { ConnectorClientOptions } from 'botframework-connector';
  */
 export const CONNECTOR_IDLE_SOCKET_MS = 30_000;
 
-type RequestPolicyFactory = Extract<NonNullable<ConnectorClientOptions['requestPolicyFactories']>, unknown[]>[number];
+const POLICY_NAME = 'connectorConnections';
 
-/** Options for the adapter's connector clients: connections kept alive, and closed before anyone else closes them. */
-export function connectorClientOptions(idleSocketMs = CONNECTOR_IDLE_SOCKET_MS): ConnectorClientOptions {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, timeout: idleSocketMs }),
-    'https:': new https.Agent({ keepAlive: true, timeout: idleSocketMs }),
-  };
-  const useAgents: RequestPolicyFactory = {
-    create: (next) => ({
-      sendRequest: (request) => {
-        request.agent ??= agents[new URL(request.url).protocol as keyof typeof agents];
-        return next.sendRequest(request);
-      },
-    }),
-  };
-  return { requestPolicyFactories: [useAgents] };
+/** The part of a turn's connector client (botframework-connector over @azure/core-rest-pipeline) this touches. */
+interface ConnectorPipeline {
+  getOrderedPolicies(): { name: string }[];
+  addPolicy(policy: {
+    name: string;
+    sendRequest(request: { url: string; agent?: http.Agent }, next: (request: { url: string; agent?: http.Agent }) => Promise<unknown>): Promise<unknown>;
+  }): void;
+}
+
+/**
+ * Every connector call of a turn (replies, updates, proactive messages) goes through agents whose
+ * idle connections close after `idleSocketMs`. The connector factory builds a new client per turn
+ * and drops request policies passed in its options, so the turn's client gets the policy here.
+ */
+export class ConnectorConnections implements Middleware {
+  private readonly agents: Record<string, http.Agent>;
+
+  constructor(idleSocketMs = CONNECTOR_IDLE_SOCKET_MS) {
+    this.agents = {
+      'http:': new http.Agent({ keepAlive: true, timeout: idleSocketMs }),
+      'https:': new https.Agent({ keepAlive: true, timeout: idleSocketMs }),
+    };
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const client = context.turnState.get(context.adapter.ConnectorClientKey) as { client?: { pipeline?: ConnectorPipeline } } | undefined;
+    const pipeline = client?.client?.pipeline;
+    if (pipeline && !pipeline.getOrderedPolicies().some((policy) => policy.name === POLICY_NAME)) {
+      pipeline.addPolicy({
+        name: POLICY_NAME,
+        sendRequest: (request, send) => {
+          request.agent ??= this.agents[new URL(request.url).protocol];
+          return send(request);
+        },
+      });
+    }
+    await next();
+  }
 }

@@ -26,14 +26,16 @@ export interface BotWithTwin {
  * listening on loopback, wired to a fresh twin the way production is wired to Microsoft; on an
  * in-memory SQLite store unless given one (closed with the rest).
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: { store?: Store } & TwinOptions = {}): Promise<BotWithTwin> {
-  const { store: givenStore, ...twinOptions } = options;
+export async function startBotWithTwin(
+  overrides: Partial<BotConfig> = {}, options: { store?: Store; connectorIdleSocketMs?: number } & TwinOptions = {},
+): Promise<BotWithTwin> {
+  const { store: givenStore, connectorIdleSocketMs, ...twinOptions } = options;
   const twin = await startTwin(twinOptions);
   const logs: string[] = [];
   const store = givenStore ?? await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides });
-  const app = createBotApp(config, store, { logger });
+  const app = createBotApp(config, store, { logger, connectorIdleSocketMs });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
