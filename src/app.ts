@@ -23,6 +23,7 @@ import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer, type ReadinessReport } from './server';
 import type { Store } from './store/store';
+import { defenderRequestDone, observedStore } from './telemetry';
 
 export interface BotApp {
   server: restify.Server;
@@ -55,6 +56,7 @@ const EXCHANGE_MEMORY_SECONDS = 10 * 60;
 const MAX_TRACKING_MS = 30 * 60 * 1000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
+  store = observedStore(store);
   const inbound = options.inbound ?? 'botframework';
   const logger = options.logger ?? createLogger();
   const log = lineLogger(logger);
@@ -83,7 +85,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   };
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
-  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
+  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 }, onRequest: defenderRequestDone });
   const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();

@@ -3,6 +3,8 @@ import { createBotApp, type BotApp } from './app';
 import { hasRealCredentials, loadConfig, type BotConfig } from './config';
 import { createLogger, type Logger } from './logging';
 import { openStore } from './store/open-store';
+import { readTelemetrySettings } from './telemetry/settings';
+import { type RunningTelemetry, startTelemetry } from './telemetry/start';
 import type { Store } from './store/store';
 
 /** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
   let port: number;
   let store: Store;
   let stopTwin: (() => Promise<void>) | undefined;
+  let telemetry: RunningTelemetry | undefined;
 
   if (hasRealCredentials(env)) {
     const result = loadConfig(env);
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     const logger = productionLogger(result.config.logLevel);
+    telemetry = await startTelemetry(result.config.telemetry ?? { enabled: false });
     store = await openConfiguredStore(result.config);
     app = createBotApp(result.config, store, { logger });
     port = result.config.port;
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
     // The twin is loaded only here, when local mode is chosen; production never imports it.
     const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
     if (relaunchTrustingTwinCa()) return;
+    telemetry = await startTelemetry(localTelemetrySettings(env, port));
     const local = await startLocalMode(port);
     store = await openConfiguredStore(local.config);
     app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger(env.LOG_LEVEL ?? 'warn') });
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => app.server.listen(port, resolve));
   app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
+  if (telemetry?.metricsUrl) console.log(`Metrics for Prometheus: ${telemetry.metricsUrl}`);
 
   let stopping = false;
   const shutdown = async () => {
@@ -56,11 +62,21 @@ async function main(): Promise<void> {
     stopping = true;
     await app.close();
     await store.close();
+    await telemetry?.shutdown();
     await stopTwin?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/** Local mode reads no other settings, but the telemetry ones still apply (and stop the start when wrong). */
+function localTelemetrySettings(env: NodeJS.ProcessEnv, port: number) {
+  const problems: string[] = [];
+  const settings = readTelemetrySettings(env, port, problems);
+  if (problems.length === 0) return settings;
+  for (const problem of problems) console.error(`  - ${problem}`);
+  process.exit(1);
 }
 
 /** JSON logs; libraries' console output (botbuilder prints auth failures) goes through the same scrubbing logger. */
