@@ -21,9 +21,11 @@ export async function startSdk(settings: TelemetrySettings, options: TelemetryOp
   const resource = resourceFromAttributes({ 'service.name': SERVICE, 'service.instance.id': `${os.hostname()}/${process.pid}` });
   const readers: MetricReader[] = [];
   const spanProcessors: SpanProcessor[] = [];
-  let prometheus: PrometheusExporter | undefined;
+  let server: http.Server | undefined;
   if (settings.prometheus) {
-    prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    // First, so that a busy port stops the start before anything is registered.
+    server = await listen(prometheus, settings.prometheus);
     readers.push(prometheus);
   }
   if (settings.azureMonitor) {
@@ -42,16 +44,18 @@ export async function startSdk(settings: TelemetrySettings, options: TelemetryOp
   const stopObserving = observeHttpClients(recorder);
   setRecorder(recorder);
 
-  const server = prometheus ? await listen(prometheus, settings.prometheus as { host: string; port: number }) : undefined;
   return {
     metricsUrl: server ? metricsUrlOf(server) : undefined,
     shutdown: async () => {
       setRecorder(undefined);
       stopObserving();
-      if (server) await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      if (server) {
+        const closing = server;
+        await new Promise<void>((resolve) => {
+          closing.close(() => resolve());
+          closing.closeAllConnections();
+        });
+      }
       await Promise.all([meterProvider.shutdown(), tracerProvider?.shutdown()]);
       trace.disable();
       context.disable();
