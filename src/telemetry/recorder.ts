@@ -60,7 +60,6 @@ interface Followed {
 
 /** The instruments and the hooks' implementation over the OpenTelemetry API's meter and tracer. */
 export class OtelRecorder implements Recorder {
-  private readonly tracer: Tracer;
   private readonly turns;
   private readonly turnDuration;
   private readonly outbound;
@@ -78,8 +77,7 @@ export class OtelRecorder implements Recorder {
   private readonly stores: Store[] = [];
   private storeAvailable: number | undefined;
 
-  constructor(private readonly meter: Meter, tracer: Tracer) {
-    this.tracer = tracer;
+  constructor(private readonly meter: Meter, private readonly tracer: Tracer) {
     this.turns = meter.createCounter('chatops.turns', { unit: '{turn}', description: 'Activities from Teams handled, by kind and outcome.' });
     this.turnDuration = meter.createHistogram('chatops.turn.duration', {
       unit: 's', description: 'Time to answer an activity from Teams.', advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
