@@ -141,6 +141,8 @@ describe('the metrics endpoint', () => {
     expect(total(drained, 'chatops_outbox_depth')).toBe(0);
     expect(total(drained, 'chatops_leases_held', { lease: 'notifier-poller' })).toBe(1);
     expect(total(drained, 'chatops_leases_held', { lease: 'notifier-sender' })).toBe(1);
+    expect(total(drained, 'chatops_notify_polls_total', { outcome: 'ok' })).toBeGreaterThanOrEqual(2);
+    expect(total(drained, 'chatops_notify_last_poll')).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 
   it('a response action followed to its end: counted by status while it runs, its age when final', async () => {
@@ -187,7 +189,7 @@ describe('traces', () => {
     expect(new Set(turns.map((span) => span.spanContext().traceId)).size).toBe(turns.length);
   });
 
-  it('one trace per notification, through its Teams call', async () => {
+  it('one trace per notification, through its Teams call; one per poll, through its Defender calls', async () => {
     spans.reset();
     env.twin.defender.addAlert({ machineId: env.twin.defender.data.machines[0].id, severity: 'High', title: 'Traced' });
     env.twin.clock.advance(1000);
@@ -199,6 +201,8 @@ describe('traces', () => {
     expect(notification!.parentSpanContext).toBeUndefined();
     const names = spansOfTrace(notification!.spanContext().traceId).map((span) => span.name);
     expect(names).toContain('teams POST /v3/conversations/{id}/activities');
+    const poll = spans.getFinishedSpans().find((span) => span.name === 'notify poll');
+    expect(spansOfTrace(poll!.spanContext().traceId).map((span) => span.name)).toContain('defender GET /api/alerts');
   });
 });
 

@@ -22,6 +22,7 @@ export type NotificationKind = 'post' | 'update';
 export interface Recorder {
   turn<T>(activity: TurnActivity, correlationId: string, statusCode: () => number, work: () => Promise<T>): Promise<T>;
   notification<T>(kind: NotificationKind, work: () => Promise<T>): Promise<T>;
+  poll<T>(work: () => Promise<T>): Promise<T>;
   notificationShown(kind: NotificationKind, alertLastUpdateTime: string, shownAtMs: number): void;
   tokenRequest(grant: TokenGrant, error: unknown): void;
   defenderRequest(info: RequestInfo): void;
@@ -45,6 +46,11 @@ export function observeTurn<T>(activity: TurnActivity, correlationId: string, st
 /** One outbox delivery being sent: a trace of its Teams calls, under a correlation id of its own. */
 export function observeNotification<T>(kind: NotificationKind, work: () => Promise<T>): Promise<T> {
   return recorder ? recorder.notification(kind, work) : work();
+}
+
+/** One poll of Defender for changed alerts: a trace of its Defender and Entra calls, its outcome, when it last succeeded. */
+export function observePoll<T>(work: () => Promise<T>): Promise<T> {
+  return recorder ? recorder.poll(work) : work();
 }
 
 /** A notification card posted or updated in Teams: how long after Defender's change it showed. */

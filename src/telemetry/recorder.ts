@@ -76,6 +76,8 @@ export class OtelRecorder implements Recorder {
   private readonly followed = new Map<string, Followed>();
   private readonly stores: Store[] = [];
   private storeAvailable: number | undefined;
+  private lastPollSucceededMs: number | undefined;
+  private readonly polls;
 
   constructor(private readonly meter: Meter, private readonly tracer: Tracer) {
     this.turns = meter.createCounter('chatops.turns', { unit: '{turn}', description: 'Activities from Teams handled, by kind and outcome.' });
@@ -96,6 +98,7 @@ export class OtelRecorder implements Recorder {
     this.actionFinalAge = meter.createHistogram('chatops.actions.final_age', {
       unit: 's', description: 'Age of a followed response action when it reached its final status.', advice: { explicitBucketBoundaries: ACTION_AGE_BUCKETS },
     });
+    this.polls = meter.createCounter('chatops.notify.polls', { unit: '{poll}', description: 'Polls of Defender for changed alerts by this replica, by outcome (ok, error).' });
     this.storeOperations = meter.createCounter('chatops.store.operations', { unit: '{operation}', description: 'Storage calls by operation and outcome (ok, conflict, error).' });
     this.storeDuration = meter.createHistogram('chatops.store.duration', {
       unit: 's', description: 'Time of a storage call.', advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
@@ -145,6 +148,23 @@ export class OtelRecorder implements Recorder {
         span.end();
       }
     }));
+  }
+
+  poll<T>(work: () => Promise<T>): Promise<T> {
+    return this.tracer.startActiveSpan('notify poll', { kind: SpanKind.CLIENT, root: true }, async (span) => {
+      try {
+        const result = await work();
+        this.polls.add(1, { outcome: 'ok' });
+        this.lastPollSucceededMs = Date.now();
+        return result;
+      } catch (error) {
+        this.polls.add(1, { outcome: 'error' });
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   notificationShown(kind: NotificationKind, alertLastUpdateTime: string, shownAtMs: number): void {
@@ -248,6 +268,8 @@ export class OtelRecorder implements Recorder {
     const meter = this.meter;
     meter.createObservableGauge('chatops.leases.held', { unit: '{lease}', description: 'Leases this replica holds (1) or not (0), by lease: one replica polls and one sends.' })
       .addCallback((result) => { for (const [lease, held] of this.leases) result.observe(held, { lease }); });
+    meter.createObservableGauge('chatops.notify.last_poll', { unit: 's', description: 'When this replica last polled Defender successfully (Unix time); absent on replicas that have not polled.' })
+      .addCallback((result) => { if (this.lastPollSucceededMs !== undefined) result.observe(this.lastPollSucceededMs / 1000); });
     meter.createObservableGauge('chatops.notify.digest_mode', { unit: '1', description: 'Whether notifications are being grouped into digests (1) or sent one card per alert (0). Always 0: the bot has no digest mode yet.' })
       .addCallback((result) => result.observe(0));
     const followed = meter.createObservableGauge('chatops.actions.followed', { unit: '{action}', description: 'Response actions being followed to their final status, by current status.' });
