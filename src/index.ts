@@ -75,7 +75,9 @@ function localTelemetrySettings(env: NodeJS.ProcessEnv, port: number) {
   const problems: string[] = [];
   const settings = readTelemetrySettings(env, port, problems);
   if (problems.length === 0) return settings;
+  console.error('The bot cannot start: a telemetry setting is wrong.\n');
   for (const problem of problems) console.error(`  - ${problem}`);
+  console.error('\nFix it in .env (see .env.example) or in the environment, or set TELEMETRY=off, then start again.');
   process.exit(1);
 }
 
