@@ -74,7 +74,8 @@ export class OtelRecorder implements Recorder {
   private readonly storeDuration;
   private readonly leases = new Map<string, number>();
   private readonly followed = new Map<string, Followed>();
-  private readonly stores: Store[] = [];
+  /** The store whose outbox the depth gauge reads: the one the bot was composed with. */
+  private outboxStore: Store | undefined;
   private storeAvailable: number | undefined;
   private lastPollSucceededMs: number | undefined;
   private readonly polls;
@@ -225,7 +226,7 @@ export class OtelRecorder implements Recorder {
   }
 
   store(store: Store): Store {
-    this.stores.push(store);
+    this.outboxStore = store;
     return new Proxy(store, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver) as unknown;
@@ -291,7 +292,7 @@ export class OtelRecorder implements Recorder {
     const depth = meter.createObservableGauge('chatops.outbox.depth', { unit: '{delivery}', description: 'Notification deliveries waiting in the outbox (all replicas: the outbox is shared).' });
     const available = meter.createObservableGauge('chatops.store.available', { unit: '1', description: 'Whether the last storage call (or the outbox probe at this scrape) succeeded (1) or failed (0).' });
     meter.addBatchObservableCallback(async (result) => {
-      const store = this.stores[this.stores.length - 1];
+      const store = this.outboxStore;
       if (store) {
         try {
           const pending = await withDeadline(this.timedStoreCall('pendingOutbox', () => store.pendingOutbox()) as Promise<number>, OUTBOX_PROBE_TIMEOUT_MS, `the store did not answer within ${OUTBOX_PROBE_TIMEOUT_MS} ms`);
