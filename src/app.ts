@@ -5,6 +5,7 @@ import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { withDeadline } from './deadline';
+import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { createMsalClient } from './identity/msal-client';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
@@ -23,7 +24,6 @@ import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { createServer, type ReadinessReport } from './server';
 import type { Store } from './store/store';
-import { defenderRequestDone, observedStore } from './telemetry';
 
 export interface BotApp {
   server: restify.Server;
@@ -85,7 +85,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   };
 
   // Reads retry within a budget that keeps a command's answer inside Teams' ~15 s window.
-  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 }, onRequest: defenderRequestDone });
+  const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
   const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
   const signer = new ActionSigner(config.cardSigningSecret);
   const views = createViews();
@@ -120,7 +120,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     store,
     defender,
     appToken,
-    connector: new TeamsConnectorSender(adapter, config.bot.appId),
+    connector: observedConnector(new TeamsConnectorSender(adapter, config.bot.appId)),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });

@@ -1,6 +1,7 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { withDeadline } from '../deadline';
-import { type TokenGrant, tokenRequestDone } from '../telemetry';
+
+import { observeTokenRequests } from '../telemetry';
 
 export interface MsalClientSettings {
   clientId: string;
@@ -29,20 +30,18 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
       ...(settings.knownAuthorities ? { knownAuthorities: settings.knownAuthorities } : {}),
     },
   });
+  observeTokenRequests(msal);
   const onBehalfOf = msal.acquireTokenOnBehalfOf.bind(msal);
   const clientCredential = msal.acquireTokenByClientCredential.bind(msal);
-  msal.acquireTokenOnBehalfOf = (request) => guarded(msal, 'on_behalf_of', onBehalfOf(request));
-  msal.acquireTokenByClientCredential = (request) => guarded(msal, 'client_credentials', clientCredential(request));
+  msal.acquireTokenOnBehalfOf = (request) => guarded(msal, onBehalfOf(request));
+  msal.acquireTokenByClientCredential = (request) => guarded(msal, clientCredential(request));
   return msal;
 }
 
-async function guarded<T>(msal: ConfidentialClientApplication, grant: TokenGrant, request: Promise<T>): Promise<T> {
+async function guarded<T>(msal: ConfidentialClientApplication, request: Promise<T>): Promise<T> {
   try {
-    const result = await withDeadline(request, TOKEN_REQUEST_DEADLINE_MS, `Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`);
-    tokenRequestDone(grant);
-    return result;
+    return await withDeadline(request, TOKEN_REQUEST_DEADLINE_MS, `Entra ID did not answer within ${TOKEN_REQUEST_DEADLINE_MS / 1000} s`);
   } catch (error) {
-    tokenRequestDone(grant, error);
     forgetThrottling(msal);
     throw error;
   }

@@ -3,7 +3,7 @@ import type { Alert } from '../defender/model';
 import type { ClaimedOutboxItem, Store } from '../store/store';
 import { ConnectorFailure, type ConnectorSender } from './connector';
 import { type DeliveryPayload, isDeliveryPayload, POSTS, type PostRecord, cardKey } from './deliveries';
-import { notificationShown, observeNotification } from '../telemetry';
+import { observeNotification } from '../telemetry';
 import { Lease } from './lease';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './pacer';
 import type { SubscriptionRegistry } from './subscriptions';
@@ -131,7 +131,7 @@ export class OutboxSender {
   private async sendConversation(conversationId: string, queue: ClaimedOutboxItem[]): Promise<void> {
     let reference = await this.deps.subscriptions.activeReference(conversationId);
     for (const [index, item] of queue.entries()) {
-      const outcome = await observeNotification(isDeliveryPayload(item.payload) ? item.payload.kind : 'post', () => this.attempt(item, reference)).catch((error): Outcome => {
+      const outcome = await this.attempt(item, reference).catch((error): Outcome => {
         this.deps.log(`notifier: delivery ${item.key} failed unexpectedly: ${describe(error)}`);
         return { done: false, at: this.now() + this.backoffMs(conversationId), holdRest: true };
       });
@@ -153,9 +153,8 @@ export class OutboxSender {
     }
     // Unsubscribed, or disabled (removed from the conversation): nothing more goes there.
     if (!reference) return DONE;
-    return item.payload.kind === 'post'
-      ? this.post(item, item.payload, reference)
-      : this.update(item, item.payload, reference);
+    const payload = item.payload;
+    return observeNotification(payload, () => (payload.kind === 'post' ? this.post(item, payload, reference) : this.update(item, payload, reference)));
   }
 
   private async post(item: ClaimedOutboxItem, payload: DeliveryPayload, reference: Partial<ConversationReference>): Promise<Outcome> {
@@ -172,7 +171,6 @@ export class OutboxSender {
     await this.deps.store.put<PostRecord>(POSTS, key, { state: 'sending', since: new Date(this.now()).toISOString() }, { etag: '*' });
     try {
       const activityId = await this.deps.connector.post(reference, card);
-      notificationShown('post', payload.alert.lastUpdateTime);
       await this.deps.store.put<PostRecord>(POSTS, key, { state: 'posted', activityId, postedAt: new Date(this.now()).toISOString() }, { etag: '*' });
       this.failures.delete(item.conversationId);
       return DONE;
@@ -198,7 +196,6 @@ export class OutboxSender {
     if (wait) return wait;
     try {
       await this.deps.connector.update(reference, record.activityId, card);
-      notificationShown('update', payload.alert.lastUpdateTime);
       this.failures.delete(item.conversationId);
       return DONE;
     } catch (error) {

@@ -4,8 +4,10 @@
  * Every label a hook records is bounded (kinds, operations, status classes, codes): never a user,
  * device, alert, conversation or token.
  */
+import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { RequestInfo } from '../defender/http';
 import type { MachineAction } from '../defender/model';
+import type { ConnectorSender } from '../notify/connector';
 import type { Store } from '../store/store';
 
 /** The activity fields a turn is classified by; the body is untrusted, so every field may be anything. */
@@ -15,15 +17,22 @@ export interface TurnActivity {
   conversation?: { conversationType?: unknown };
 }
 
-export type TokenGrant = 'on_behalf_of' | 'client_credentials';
+export type TokenGrant = 'on_behalf_of' | 'client_credentials' | 'authorization_code';
 export type NotificationKind = 'post' | 'update';
+
+/** What an outbox delivery is, as far as telemetry looks: its kind and when Defender changed the alert. */
+export interface NotificationDelivery {
+  kind: NotificationKind;
+  alert: { lastUpdateTime: string };
+}
 
 /** What the hooks forward to while telemetry runs (./recorder implements it). */
 export interface Recorder {
   turn<T>(activity: TurnActivity, correlationId: string, statusCode: () => number, work: () => Promise<T>): Promise<T>;
-  notification<T>(kind: NotificationKind, work: () => Promise<T>): Promise<T>;
+  notification<T>(delivery: NotificationDelivery, work: () => Promise<T>): Promise<T>;
   poll<T>(work: () => Promise<T>): Promise<T>;
-  notificationShown(kind: NotificationKind, alertLastUpdateTime: string, shownAtMs: number): void;
+  /** The delivery being observed reached Teams. */
+  notificationShown(kind: NotificationKind): void;
   tokenRequest(grant: TokenGrant, error: unknown): void;
   defenderRequest(info: RequestInfo): void;
   leaseHeld(name: string, held: boolean): void;
@@ -44,8 +53,23 @@ export function observeTurn<T>(activity: TurnActivity, correlationId: string, st
 }
 
 /** One outbox delivery being sent: a trace of its Teams calls, under a correlation id of its own. */
-export function observeNotification<T>(kind: NotificationKind, work: () => Promise<T>): Promise<T> {
-  return recorder ? recorder.notification(kind, work) : work();
+export function observeNotification<T>(delivery: NotificationDelivery, work: () => Promise<T>): Promise<T> {
+  return recorder ? recorder.notification(delivery, work) : work();
+}
+
+/** The notifier's connector, reporting each card it posted or updated (and so the delivery's lag). */
+export function observedConnector(connector: ConnectorSender): ConnectorSender {
+  return {
+    post: async (reference, card) => {
+      const activityId = await connector.post(reference, card);
+      recorder?.notificationShown('post');
+      return activityId;
+    },
+    update: async (reference, activityId, card) => {
+      await connector.update(reference, activityId, card);
+      recorder?.notificationShown('update');
+    },
+  };
 }
 
 /** One poll of Defender for changed alerts: a trace of its Defender and Entra calls, its outcome, when it last succeeded. */
@@ -53,14 +77,28 @@ export function observePoll<T>(work: () => Promise<T>): Promise<T> {
   return recorder ? recorder.poll(work) : work();
 }
 
-/** A notification card posted or updated in Teams: how long after Defender's change it showed. */
-export function notificationShown(kind: NotificationKind, alertLastUpdateTime: string, shownAtMs = Date.now()): void {
-  recorder?.notificationShown(kind, alertLastUpdateTime, shownAtMs);
-}
+const GRANTS = {
+  acquireTokenOnBehalfOf: 'on_behalf_of',
+  acquireTokenByClientCredential: 'client_credentials',
+  acquireTokenByCode: 'authorization_code',
+} as const satisfies Record<string, TokenGrant>;
 
-/** A token request to Entra ID finished (`error` undefined when it succeeded). */
-export function tokenRequestDone(grant: TokenGrant, error?: unknown): void {
-  recorder?.tokenRequest(grant, error);
+/** Counts every token request of an msal client by grant, outcome and AADSTS code (called once per client). */
+export function observeTokenRequests(msal: ConfidentialClientApplication): void {
+  const methods = msal as unknown as Record<keyof typeof GRANTS, (...args: unknown[]) => Promise<unknown>>;
+  for (const [method, grant] of Object.entries(GRANTS) as [keyof typeof GRANTS, TokenGrant][]) {
+    const request = methods[method].bind(msal);
+    methods[method] = async (...args) => {
+      try {
+        const result = await request(...args);
+        recorder?.tokenRequest(grant, undefined);
+        return result;
+      } catch (error) {
+        recorder?.tokenRequest(grant, error);
+        throw error;
+      }
+    };
+  }
 }
 
 /** One HTTP attempt to the Defender API (DefenderHttp's `onRequest`). */

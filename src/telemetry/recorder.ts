@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import { type Attributes, type Meter, type Span, SpanKind, SpanStatusCode, type Tracer, context } from '@opentelemetry/api';
 import type { RequestInfo } from '../defender/http';
@@ -5,7 +6,7 @@ import type { MachineAction } from '../defender/model';
 import { withDeadline } from '../deadline';
 import { withCorrelation } from '../logging';
 import { ConflictError, type Store } from '../store/store';
-import type { NotificationKind, Recorder, TokenGrant, TurnActivity } from './index';
+import type { NotificationDelivery, NotificationKind, Recorder, TokenGrant, TurnActivity } from './index';
 import { operationOf, type Service, statusClassOf } from './routes';
 
 const SECONDS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
@@ -48,8 +49,7 @@ export function aadstsOf(error: unknown): string {
 function tokenOutcomeOf(error: unknown): string {
   if (error === undefined) return 'ok';
   const code = (error as { errorCode?: unknown }).errorCode;
-  if (typeof code === 'string' && /^[a-z_]{1,40}$/.test(code)) return code;
-  return /did not answer within/.test(error instanceof Error ? error.message : '') ? 'timeout' : 'other';
+  return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : 'other';
 }
 
 interface Followed {
@@ -78,6 +78,8 @@ export class OtelRecorder implements Recorder {
   private outboxStore: Store | undefined;
   private storeAvailable: number | undefined;
   private lastPollSucceededMs: number | undefined;
+  /** The delivery whose Teams call is under way, for the connector's report. */
+  private readonly delivering = new AsyncLocalStorage<NotificationDelivery>();
   private readonly polls;
 
   constructor(private readonly meter: Meter, private readonly tracer: Tracer) {
@@ -135,11 +137,12 @@ export class OtelRecorder implements Recorder {
     });
   }
 
-  notification<T>(kind: NotificationKind, work: () => Promise<T>): Promise<T> {
+  notification<T>(delivery: NotificationDelivery, work: () => Promise<T>): Promise<T> {
     const correlationId = crypto.randomUUID();
+    const kind: NotificationKind = delivery.kind === 'update' ? 'update' : 'post';
     const attributes = { 'chatops.correlation_id': correlationId, 'chatops.notification.kind': kind };
     // A root span: the sender's loop is not part of any turn.
-    return withCorrelation(correlationId, () => this.tracer.startActiveSpan(`notification ${kind}`, { kind: SpanKind.PRODUCER, attributes, root: true }, async (span) => {
+    return this.delivering.run(delivery, () => withCorrelation(correlationId, () => this.tracer.startActiveSpan(`notification ${kind}`, { kind: SpanKind.PRODUCER, attributes, root: true }, async (span) => {
       try {
         return await work();
       } catch (error) {
@@ -148,7 +151,7 @@ export class OtelRecorder implements Recorder {
       } finally {
         span.end();
       }
-    }));
+    })));
   }
 
   poll<T>(work: () => Promise<T>): Promise<T> {
@@ -168,11 +171,11 @@ export class OtelRecorder implements Recorder {
     });
   }
 
-  notificationShown(kind: NotificationKind, alertLastUpdateTime: string, shownAtMs: number): void {
+  notificationShown(kind: NotificationKind): void {
     this.notificationsShown.add(1, { kind });
-    const changedAt = Date.parse(alertLastUpdateTime);
+    const changedAt = Date.parse(this.delivering.getStore()?.alert.lastUpdateTime ?? '');
     if (Number.isNaN(changedAt)) return;
-    this.notificationLag.record(Math.max(0, shownAtMs - changedAt) / 1000, { kind });
+    this.notificationLag.record(Math.max(0, Date.now() - changedAt) / 1000, { kind });
   }
 
   tokenRequest(grant: TokenGrant, error: unknown): void {
