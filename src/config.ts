@@ -1,5 +1,5 @@
 import { isMicrosoftLoginHost } from './identity/authorities';
-import { readTelemetrySettings, type TelemetrySettings } from './telemetry/settings';
+import { readTelemetrySettings } from './telemetry/settings';
 
 /**
  * Environment -> typed configuration. Every problem is reported at once, each naming the setting,
@@ -28,8 +28,6 @@ export interface BotConfig {
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
   allowedTenants: string[];
   logLevel: string;
-  /** Metrics and traces (TELEMETRY, METRICS_*, APPLICATIONINSIGHTS_CONNECTION_STRING); absent: off. */
-  telemetry?: TelemetrySettings;
 }
 
 const GLOBAL_RESOURCE = 'https://api.securitycenter.microsoft.com';
@@ -105,7 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = read('LOG_LEVEL') || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
-  const telemetry = readTelemetrySettings(env, port, problems);
+  // Checked here to be reported with the rest; the entry point starts telemetry from the same settings.
+  readTelemetrySettings(env, port, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -124,7 +123,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       notifier: { pollIntervalMs: notifySeconds * 1000 },
       allowedTenants,
       logLevel,
-      telemetry,
     },
   };
 }

@@ -3,9 +3,9 @@ import { createBotApp, type BotApp } from './app';
 import { hasRealCredentials, loadConfig, type BotConfig } from './config';
 import { createLogger, type Logger } from './logging';
 import { openStore } from './store/open-store';
-import { readTelemetrySettings } from './telemetry/settings';
-import { type RunningTelemetry, startTelemetry } from './telemetry/start';
 import type { Store } from './store/store';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetry/settings';
+import { startTelemetry } from './telemetry/start';
 
 /** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
 const REAL_ENDPOINT_SETTINGS = ['DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST'];
@@ -17,7 +17,6 @@ async function main(): Promise<void> {
   let port: number;
   let store: Store;
   let stopTwin: (() => Promise<void>) | undefined;
-  let telemetry: RunningTelemetry | undefined;
 
   if (hasRealCredentials(env)) {
     const result = loadConfig(env);
@@ -28,7 +27,6 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     const logger = productionLogger(result.config.logLevel);
-    telemetry = await startTelemetry(result.config.telemetry ?? { enabled: false });
     store = await openConfiguredStore(result.config);
     app = createBotApp(result.config, store, { logger });
     port = result.config.port;
@@ -43,7 +41,6 @@ async function main(): Promise<void> {
     // The twin is loaded only here, when local mode is chosen; production never imports it.
     const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
     if (relaunchTrustingTwinCa()) return;
-    telemetry = await startTelemetry(localTelemetrySettings(env, port));
     const local = await startLocalMode(port);
     store = await openConfiguredStore(local.config);
     app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger(env.LOG_LEVEL ?? 'warn') });
@@ -52,6 +49,7 @@ async function main(): Promise<void> {
   }
 
   await new Promise<void>((resolve) => app.server.listen(port, resolve));
+  const telemetry = await startTelemetry(telemetrySettings(env, port));
   app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
   if (telemetry?.metricsUrl) console.log(`Metrics for Prometheus: ${telemetry.metricsUrl}`);
@@ -70,8 +68,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
 }
 
-/** Local mode reads no other settings, but the telemetry ones still apply (and stop the start when wrong). */
-function localTelemetrySettings(env: NodeJS.ProcessEnv, port: number) {
+/** TELEMETRY, METRICS_*, APPLICATIONINSIGHTS_CONNECTION_STRING (local mode too); a wrong one stops the start. */
+function telemetrySettings(env: NodeJS.ProcessEnv, port: number): TelemetrySettings {
   const problems: string[] = [];
   const settings = readTelemetrySettings(env, port, problems);
   if (problems.length === 0) return settings;

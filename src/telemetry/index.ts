@@ -37,7 +37,8 @@ export interface Recorder {
   defenderRequest(info: RequestInfo): void;
   leaseHeld(name: string, held: boolean): void;
   actionFollowed(action: Pick<MachineAction, 'id' | 'status' | 'creationDateTimeUtc'>): void;
-  store(store: Store): Store;
+  /** One call of a storage method. */
+  storeCall(store: Store, operation: string, call: () => unknown): unknown;
 }
 
 let recorder: Recorder | undefined;
@@ -116,7 +117,17 @@ export function actionFollowed(action: Pick<MachineAction, 'id' | 'status' | 'cr
   recorder?.actionFollowed(action);
 }
 
-/** The store, timed and counted per operation, with its availability and the outbox depth as gauges. */
+/**
+ * The store, each call timed and counted per operation while telemetry runs (and the outbox depth and
+ * availability read at each scrape); while it does not, each call goes straight through.
+ */
 export function observedStore(store: Store): Store {
-  return recorder ? recorder.store(store) : store;
+  return new Proxy(store, {
+    get: (target, property, receiver) => {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function' || typeof property !== 'string' || property === 'close') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => (recorder ? recorder.storeCall(target, property, () => method.apply(target, args)) : method.apply(target, args));
+    },
+  });
 }

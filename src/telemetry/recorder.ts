@@ -74,7 +74,7 @@ export class OtelRecorder implements Recorder {
   private readonly storeDuration;
   private readonly leases = new Map<string, number>();
   private readonly followed = new Map<string, Followed>();
-  /** The store whose outbox the depth gauge reads: the one the bot was composed with. */
+  /** The store whose outbox the depth gauge reads: the one the bot uses. */
   private outboxStore: Store | undefined;
   private storeAvailable: number | undefined;
   private lastPollSucceededMs: number | undefined;
@@ -228,15 +228,9 @@ export class OtelRecorder implements Recorder {
     this.followed.set(action.id, { status, createdMs: Number.isNaN(createdMs) ? now : createdMs, seenMs: now });
   }
 
-  store(store: Store): Store {
+  storeCall(store: Store, operation: string, call: () => unknown): unknown {
     this.outboxStore = store;
-    return new Proxy(store, {
-      get: (target, property, receiver) => {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function' || typeof property !== 'string' || property === 'close') return value;
-        return (...args: unknown[]) => this.timedStoreCall(property, () => (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
+    return this.timedStoreCall(operation, call);
   }
 
   /** Times one storage call, sync or async, without changing what it returns. */
