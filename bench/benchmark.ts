@@ -6,12 +6,14 @@ import { type CallsPerTurn, measureCallsPerTurn } from './calls-per-turn';
 import { type BotFootprint, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
 import { describeMachine, type MachineDescription } from './machine';
 import type { BotProcess } from './spawn-bot';
+import { measureTelemetryCost, type TelemetryCost, type TelemetryCostSettings } from './telemetry-cost';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
 import { addBenchUsers, installForUsers, signIn } from './users';
 
 export interface BenchSettings {
   mode: 'full' | 'quick';
   turnCost: TurnCostSettings;
+  telemetry: TelemetryCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
   footprintSubscriptions: number;
@@ -22,6 +24,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
+  telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
   burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
   footprintSubscriptions: 1_000,
@@ -32,6 +35,7 @@ export const FULL: BenchSettings = {
 export const QUICK: BenchSettings = {
   mode: 'quick',
   turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
+  telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,
   burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
   footprintSubscriptions: 10,
@@ -45,6 +49,8 @@ export interface BenchResults {
   footprint: { product: ProductFootprint; echo: BotFootprint };
   callsPerTurn: CallsPerTurn;
   turnCost: TurnCostCell[];
+  /** The CPU cost of telemetry on a turn, start-up and memory with it. */
+  telemetry: TelemetryCost;
   burst: BurstResult;
   /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
   obo: { requests: number; signIns: number };
@@ -84,6 +90,10 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     progress(`turn cost at ${settings.turnCost.concurrency.join(', ')} concurrent users`);
     const turnCost = await measureTurnCost(twin, { product: productBot, echo: echo.bot }, users, settings.turnCost);
 
+    progress(`telemetry: \`alerts\` on bots with telemetry off, metrics, metrics and traces (${settings.telemetry.rounds} rounds)`);
+    const telemetry = await measureTelemetryCost(twin, config, users, settings.telemetry, settings.idleMs);
+    twin.teams.setBotEndpoint(productBot.endpoint);
+
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
     const burst = await measureBurst(twin, productBot, users[0], settings.burst);
 
@@ -94,11 +104,12 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       footprint: { product, echo: echo.footprint },
       callsPerTurn,
       turnCost,
+      telemetry,
       burst,
       obo: {
         requests: twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length,
-        // footprint bot: 1 user; product bot: the calls user and every load user
-        signIns: 1 + 1 + users.length,
+        // footprint bot: 1 user; product bot: the calls user and every load user; the telemetry bots: their users
+        signIns: 1 + 1 + users.length + telemetry.signIns,
       },
       botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
       durationSeconds: (Date.now() - startedAt) / 1000,

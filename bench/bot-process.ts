@@ -13,8 +13,9 @@ import type { BotConfig } from '../src/config';
 import { createLogger } from '../src/logging';
 import { SqliteStore } from '../src/store/sqlite-store';
 import type { Store } from '../src/store/store';
+import { type RunningTelemetry, startTelemetry } from '../src/telemetry/start';
 import { createEchoServer } from './echo-bot';
-import type { BotKind, BotMessage, BotRequest, CpuTime, MemoryFigures } from './ipc';
+import type { BotKind, BotMessage, BotRequest, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 const loadedMs = performance.now();
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: false }));
   let server: restify.Server;
   let product: { app: BotApp; store: Store } | undefined;
+  const telemetry = await startBenchTelemetry((process.env.BENCH_BOT_TELEMETRY ?? 'off') as BotTelemetry);
   if (kind === 'product') {
     const store = await SqliteStore.open(config.storage.sqlitePath);
     // The twin's Teams limits are off while turns are measured (they would throttle the synthetic load), so are the replies' here.
@@ -75,7 +77,14 @@ async function main(): Promise<void> {
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  send({ kind: 'ready', port: (server.address() as AddressInfo).port, loadedMs, readyMs: performance.now() });
+  send({ kind: 'ready', port: (server.address() as AddressInfo).port, loadedMs, readyMs: performance.now(), metricsUrl: telemetry?.metricsUrl });
+}
+
+/** Telemetry as production runs it (Prometheus on loopback); with `traces`, every span also goes to an exporter that drops it. */
+function startBenchTelemetry(mode: BotTelemetry): Promise<RunningTelemetry | undefined> {
+  if (mode === 'off') return Promise.resolve(undefined);
+  const dropSpans = { export: (_spans: unknown[], done: (result: { code: 0 }) => void) => done({ code: 0 }), shutdown: async () => undefined };
+  return startTelemetry({ enabled: true, prometheus: { host: '127.0.0.1', port: 0 } }, mode === 'traces' ? { spanExporter: dropSpans } : {});
 }
 
 main().catch((error: unknown) => {

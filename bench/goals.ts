@@ -47,6 +47,15 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     met: measuredTokens === 0,
     ...(measuredTokens > 0 ? { missedBy: `${measuredTokens} request(s)` } : {}),
   });
+  for (const variant of results.telemetry.variants.filter((v) => v.telemetry !== 'off')) {
+    const overhead = variant.cpuRatioToOff - 1;
+    checks.push({
+      goal: `telemetry (${variant.telemetry}): \`alerts\` CPU per turn ≤ 1.05× without telemetry`,
+      measured: ratio(variant.cpuRatioToOff),
+      met: overhead <= 0.05,
+      ...(overhead > 0.05 ? { missedBy: `${((overhead - 0.05) * 100).toFixed(1)} points over` } : {}),
+    });
+  }
   const { burst } = results;
   checks.push({
     goal: 'burst: achieved rate ≥ 0.9 × the allowed rate',

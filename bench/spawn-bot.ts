@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../src/config';
-import type { BotKind, BotMessage, BotRequestOp, CpuTime, MemoryFigures } from './ipc';
+import type { BotKind, BotMessage, BotRequestOp, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 const BOT_PROCESS = path.join(__dirname, 'bot-process.ts');
 const READY_TIMEOUT_MS = 60_000;
@@ -32,19 +32,21 @@ export class BotProcess {
     readonly startup: StartupFigures,
     /** The bot's JSON log. */
     readonly logFile: string,
+    /** Its Prometheus endpoint, when it runs with telemetry. */
+    readonly metricsUrl?: string,
   ) {
     child.on('message', (message: BotMessage) => this.receive(message));
   }
 
   /** Starts the bot and resolves once it listens on loopback. */
-  static start(kind: BotKind, config: BotConfig): Promise<BotProcess> {
+  static start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off'): Promise<BotProcess> {
     const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bot-')), `${kind}.log`);
     const spawnedAt = performance.now();
     // BENCH_CPU_PROF_DIR: a V8 CPU profile of each bot process's life, for finding where its time goes.
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
     const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, '--import', 'tsx', BOT_PROCESS], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(config), BENCH_BOT_LOG: logFile },
+      env: { ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(config), BENCH_BOT_LOG: logFile, BENCH_BOT_TELEMETRY: telemetry },
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`the ${kind} bot did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -63,7 +65,7 @@ export class BotProcess {
           spawnToReadyMs: performance.now() - spawnedAt,
           moduleLoadMs: message.loadedMs,
           compositionMs: message.readyMs - message.loadedMs,
-        }, logFile));
+        }, logFile, message.metricsUrl));
       });
     });
   }

@@ -5,6 +5,7 @@ import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { withDeadline } from './deadline';
+import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { createMsalClient, userMsalClients } from './identity/msal-client';
 import { SealedTokenCache } from './identity/token-cache';
@@ -64,6 +65,7 @@ const MAX_TRACKING_MS = 30 * 60 * 1000;
 const REPLY_ANSWER_WINDOW_MS = 10_000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
+  store = observedStore(store);
   const inbound = options.inbound ?? 'botframework';
   const logger = options.logger ?? createLogger();
   const log = lineLogger(logger);
@@ -143,7 +145,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     store,
     defender,
     appToken,
-    connector: new TeamsConnectorSender(adapter, config.bot.appId),
+    connector: observedConnector(new TeamsConnectorSender(adapter, config.bot.appId)),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     pacer,
     log,

@@ -1,5 +1,6 @@
 import type { BotFrameworkCloud } from './bot/adapter';
 import { isMicrosoftLoginHost } from './identity/authorities';
+import { readTelemetrySettings } from './telemetry/settings';
 
 /**
  * Environment -> typed configuration. Every problem is reported at once, each naming the setting,
@@ -121,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = read('LOG_LEVEL') || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
+  // Checked here to be reported with the rest; the entry point starts telemetry from the same settings.
+  readTelemetrySettings(env, port, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -4,6 +4,8 @@ import { hasRealCredentials, loadConfig, type BotConfig } from './config';
 import { createLogger, lineLogger, type Logger } from './logging';
 import { openStoreWhenReachable, type OpeningStore } from './store/open-store';
 import type { Store } from './store/store';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetry/settings';
+import { startTelemetry } from './telemetry/start';
 
 /** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
 const REAL_ENDPOINT_SETTINGS = ['DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST'];
@@ -61,8 +63,10 @@ async function main(): Promise<void> {
   await opening.firstAttempt.catch(refused);
   opening.opened.catch(refused);
   await new Promise<void>((resolve) => app.server.listen(port, resolve));
+  const telemetry = await startTelemetry(telemetrySettings(env, port));
   app.notifier.start();
   console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
+  if (telemetry?.metricsUrl) console.log(`Metrics for Prometheus: ${telemetry.metricsUrl}`);
 
   let stopping = false;
   const shutdown = async () => {
@@ -70,11 +74,23 @@ async function main(): Promise<void> {
     stopping = true;
     await app.close();
     await store.close();
+    await telemetry?.shutdown();
     await stopTwin?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/** TELEMETRY, METRICS_*, APPLICATIONINSIGHTS_CONNECTION_STRING (local mode too); a wrong one stops the start. */
+function telemetrySettings(env: NodeJS.ProcessEnv, port: number): TelemetrySettings {
+  const problems: string[] = [];
+  const settings = readTelemetrySettings(env, port, problems);
+  if (problems.length === 0) return settings;
+  console.error('The bot cannot start: a telemetry setting is wrong.\n');
+  for (const problem of problems) console.error(`  - ${problem}`);
+  console.error('\nFix it in .env (see .env.example) or in the environment, or set TELEMETRY=off, then start again.');
+  process.exit(1);
 }
 
 /** JSON logs; libraries' console output (botbuilder prints auth failures) goes through the same scrubbing logger. */

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
 import { type Logger, withCorrelation } from './logging';
+import { observeTurn } from './telemetry';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -39,7 +40,7 @@ export function createServer(options: {
     inFlight += 1;
     try {
       res.header('x-correlation-id', correlationId);
-      await withCorrelation(correlationId, () => adapter.process(req, res, (context) => bot.run(context)));
+      await withCorrelation(correlationId, () => observeTurn(activity, correlationId, () => res.statusCode, () => adapter.process(req, res, (context) => bot.run(context))));
     } finally {
       inFlight -= 1;
       withCorrelation(correlationId, () => logger.info({

@@ -1,6 +1,7 @@
 import type { Attachment, CloudAdapter, ConversationReference } from 'botbuilder';
 import type { DefenderClient } from '../defender/client';
 import { FINAL_ACTION_STATUSES, type MachineAction } from '../defender/model';
+import { actionFollowed } from '../telemetry';
 import { type Acting, tokenSource } from './acting';
 
 export interface TrackedAction {
@@ -39,9 +40,11 @@ export class ActionTracker {
   track(tracked: TrackedAction): void {
     const startedAt = Date.now();
     let lastStatus = tracked.action.status;
+    actionFollowed(tracked.action);
     const poll = async () => {
       try {
         const action = await this.defender.getMachineAction(tokenSource(tracked.acting), tracked.action.id);
+        actionFollowed(action);
         if (action.status !== lastStatus) {
           lastStatus = action.status;
           await this.updateCard(tracked, action);

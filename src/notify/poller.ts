@@ -5,6 +5,7 @@ import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreU
 import {
   CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
 } from './deliveries';
+import { observePoll } from '../telemetry';
 import { Lease } from './lease';
 import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
 
@@ -88,7 +89,7 @@ export class AlertPoller {
   /** One poll now, if this replica holds (or can take) the lease; undefined otherwise. */
   async pollOnce(): Promise<PollResult | undefined> {
     if (!(await this.lease.hold())) return undefined;
-    return this.poll();
+    return observePoll(() => this.poll());
   }
 
   private schedule(delayMs: number): void {
@@ -105,7 +106,7 @@ export class AlertPoller {
     try {
       if (!(await this.lease.hold()) || this.now() < this.nextPollAt) return;
       this.nextPollAt = this.now() + jittered(this.settings.pollIntervalMs);
-      await this.poll();
+      await observePoll(() => this.poll());
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'throttled') {
         this.nextPollAt = Math.max(this.nextPollAt, this.now() + (error.retryAfterSeconds ?? 60) * 1000);
