@@ -43,6 +43,7 @@ describe('settings', () => {
     const env = {
       MICROSOFT_APP_ID: '4a9d2c71-6e3b-4f05-b8d2-0c7e15a9f3e6', MICROSOFT_APP_PASSWORD: 'secret', MICROSOFT_APP_TENANT_ID: '7f3c1a52-9d4e-4b8a-a1c6-2e5f80d4b913',
       CARD_SIGNING_SECRET: 'x'.repeat(32), PORT: '8080',
+      BOT_PUBLIC_URL: 'https://chatops.contoso.com', TOKEN_CACHE_KEY: Buffer.alloc(32, 7).toString('base64'),
     };
     expect(loadConfig({ ...env, METRICS_PORT: '9100' }).ok).toBe(true);
     const bad = loadConfig({ ...env, METRICS_PORT: '8080' });
