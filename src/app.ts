@@ -121,8 +121,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     connector: new TeamsConnectorSender(adapter, config.bot.appId),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     log,
-  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
-  const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
   const readiness = async (): Promise<ReadinessReport> => {
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);

@@ -23,7 +23,8 @@ export interface BotConfig {
   publicUrl?: string;
   actionPollIntervalMs: number;
   storage: { databaseUrl?: string; sqlitePath: string };
-  notifier: { pollIntervalMs: number };
+  /** `subscriberRecheckMs`: how often at most a subscriber's device groups are re-checked when the bot sees them (default 5 min). */
+  notifier: { pollIntervalMs: number; subscriberRecheckMs?: number };
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
   allowedTenants: string[];
   logLevel: string;

@@ -5,6 +5,8 @@ import type { Store } from '../store/store';
 import type { ConnectorSender } from './connector';
 import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard } from './outbox-sender';
 import { AlertPoller, type AlertPollerSettings } from './poller';
+import { DailyScopeRecheck } from './scope-recheck';
+import { SubscriptionScopes } from './subscription-scope';
 import { SubscriptionRegistry } from './subscriptions';
 
 export interface NotifierDeps {
@@ -21,11 +23,16 @@ export interface NotifierDeps {
 
 export interface NotifierSettings {
   poller?: Partial<AlertPollerSettings>;
+  /** How often at most a subscriber's device groups are re-checked when the bot sees them. */
+  subscriberRecheckMs?: number;
   sender?: Partial<OutboxSenderSettings>;
 }
 
 export interface Notifier {
   subscriptions: SubscriptionRegistry;
+  /** Which device groups a subscription covers, and its re-checks when rights shrink. */
+  scopes: SubscriptionScopes;
+  scopeRecheck: DailyScopeRecheck;
   poller: AlertPoller;
   sender: OutboxSender;
   start(): void;
@@ -36,18 +43,23 @@ export interface Notifier {
 export function createNotifier(deps: NotifierDeps, settings: NotifierSettings = {}): Notifier {
   const replicaId = deps.replicaId ?? `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`;
   const subscriptions = new SubscriptionRegistry(deps.store, deps.log);
+  const scopes = new SubscriptionScopes({ defender: deps.defender, subscriptions, log: deps.log, recheckIntervalMs: settings.subscriberRecheckMs });
+  const scopeRecheck = new DailyScopeRecheck({ store: deps.store, scopes, appToken: deps.appToken, replicaId, log: deps.log });
   const poller = new AlertPoller({ ...deps, subscriptions, replicaId }, settings.poller);
   const sender = new OutboxSender({ ...deps, subscriptions, replicaId }, settings.sender);
   return {
     subscriptions,
+    scopes,
+    scopeRecheck,
     poller,
     sender,
     start: () => {
       poller.start();
       sender.start();
+      scopeRecheck.start();
     },
     stop: async () => {
-      await Promise.all([poller.stop(), sender.stop()]);
+      await Promise.all([poller.stop(), sender.stop(), scopeRecheck.stop(), scopes.settle()]);
     },
   };
 }

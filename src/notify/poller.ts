@@ -7,6 +7,7 @@ import {
 } from './deliveries';
 import { Lease } from './lease';
 import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { vouchedPart } from './vouched-alert';
 
 export interface AlertPollerSettings {
   /** How often the polling replica asks Defender for changed alerts; default 60 s (jittered by ±10 %). */
@@ -173,12 +174,12 @@ export class AlertPoller {
         const locale = localeOf.get(conversationId);
         if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
         if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
-        items.push(updateDelivery(alert, conversationId, locale, notBefore));
+        items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
         cards.push([doc.key, card]);
       }
       for (const conversationId of this.newAudience(alert, subscriptions)) {
         if (posted.has(conversationId)) continue;
-        items.push(postDelivery(alert, conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
+        items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
         cards.push([cardKey(alert.id, conversationId), card]);
       }
     }
