@@ -128,7 +128,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
   };
-  const { server, inFlight } = createServer({ adapter, bot, logger, readiness });
+  const { server, inFlight } = createServer({ adapter, bot, logger, readiness, serviceUrls: inbound === 'botframework' ? 'any' : 'loopback' });
 
   return {
     server,

@@ -53,11 +53,33 @@ export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; proble
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The settings whose presence means "a real tenant is configured" (otherwise: local mode). */
+/** The bot's own credentials: with any of them set, the bot is configured for a real tenant. */
 export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const;
 
-export function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
-  return CREDENTIAL_SETTINGS.some((name) => Boolean(env[name]?.trim()));
+/**
+ * Settings only a real deployment has. Any of them set (not empty) means "this is production": the
+ * bot then starts only with its credentials, never in local mode (a missing secret mount must not
+ * turn into a simulated tenant that trusts unsigned activities).
+ */
+export const PRODUCTION_SETTINGS = [
+  'CARD_SIGNING_SECRET', 'DEFENDER_REGION', 'DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST',
+  'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'DATA_RETENTION_DAYS',
+  'BOT_CHANNEL_OPENID_METADATA_URL', 'BOT_CHANNEL_TOKEN_ISSUER',
+] as const;
+
+/** Settings that local mode honours or ignores, so they do not make a run production-like. */
+export const LOCAL_MODE_SETTINGS = [
+  'PORT', 'LOG_LEVEL', 'ACTION_POLL_SECONDS', 'NOTIFY_INTERVAL_SECONDS', 'ENV_FILE',
+  // Its only valid value is the default, and it means nothing without the credentials.
+  'MICROSOFT_APP_TYPE',
+  // Teams app package (npm run package), not the running bot.
+  'TEAMS_APP_DEVELOPER_NAME', 'TEAMS_APP_WEBSITE_URL', 'TEAMS_APP_PRIVACY_URL', 'TEAMS_APP_TERMS_URL',
+] as const;
+
+/** Why this run is production-like (credentials or production settings set, or NODE_ENV=production); empty: local mode. */
+export function productionSignals(env: NodeJS.ProcessEnv): string[] {
+  const set = [...CREDENTIAL_SETTINGS, ...PRODUCTION_SETTINGS].filter((name) => Boolean(env[name]?.trim()));
+  return env.NODE_ENV?.trim().toLowerCase() === 'production' ? [...set, 'NODE_ENV=production'] : set;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {

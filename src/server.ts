@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
+import { inboundRefusal } from './inbound-filter';
 import { jsonBody } from './json-body';
 import { type Logger, withCorrelation } from './logging';
 
@@ -33,6 +34,8 @@ export function createServer(options: {
   bot: ActivityHandlerBase;
   logger: Logger;
   readiness: () => Promise<ReadinessReport>;
+  /** `loopback` in local mode only: activities are not authenticated there, so answers may go only to this machine. */
+  serviceUrls?: 'any' | 'loopback';
 }): BotServer {
   const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'defender-chatops' });
@@ -42,14 +45,22 @@ export function createServer(options: {
   server.post('/api/messages', async (req, res) => {
     const correlationId = crypto.randomUUID();
     const started = Date.now();
-    const activity = (req.body ?? {}) as { type?: string; name?: string; channelId?: string; conversation?: { conversationType?: string; tenantId?: string } };
+    const activity = (req.body ?? {}) as {
+      type?: string; name?: string; channelId?: string; serviceUrl?: string; conversation?: { conversationType?: string; tenantId?: string };
+    };
+    const refusal = inboundRefusal(activity, options.serviceUrls ?? 'any');
     inFlight += 1;
     try {
       res.header('x-correlation-id', correlationId);
+      if (refusal) {
+        res.send(403, { code: 'Forbidden', message: `Refused: ${refusal}.` });
+        return;
+      }
       await withCorrelation(correlationId, () => adapter.process(req, res, (context) => bot.run(context)));
     } finally {
       inFlight -= 1;
-      withCorrelation(correlationId, () => logger.info({
+      const log = refusal ? logger.warn : logger.info;
+      withCorrelation(correlationId, () => log.call(logger, {
         activityType: activity.type,
         activityName: activity.name,
         channelId: activity.channelId,
@@ -57,7 +68,8 @@ export function createServer(options: {
         tenantId: activity.conversation?.tenantId,
         status: res.statusCode,
         ms: Date.now() - started,
-      }, 'activity'));
+        ...(refusal ? { refused: refusal } : {}),
+      }, refusal ? 'activity refused' : 'activity'));
     }
   });
 

@@ -81,3 +81,20 @@ describe('request bodies are bounded before authentication', () => {
     expect((await env.twin.teams.driver.say(alice, chat, 'help')).status).toBe(200);
   });
 });
+
+describe('only Teams activities reach the bot', () => {
+  it('a validly signed Web Chat activity is refused with 403 and logged; the bot does not answer', async () => {
+    // Bot Framework signs every channel's activities with keys endorsed for all of them, and an
+    // Azure Bot has Web Chat and Direct Line on by default.
+    const { channelAuth, serviceUrl } = env.twin.teams;
+    const kid = channelAuth.addKey(['msteams', 'webchat', 'directline']);
+    const chat = env.twin.teams.driver.personalChat(alice);
+    await env.twin.teams.driver.install(chat);
+    const before = env.twin.teams.driver.transcript(chat).length;
+    const activity = { ...env.twin.teams.driver.messageActivity(alice, chat, 'alerts high'), channelId: 'webchat' };
+    const response = await env.twin.teams.driver.post(activity, { authorization: `Bearer ${channelAuth.sign(channelAuth.activityClaims(serviceUrl), kid)}` });
+    expect(response.status).toBe(403);
+    expect(env.twin.teams.driver.transcript(chat).length).toBe(before);
+    expect(env.logs.some((line) => line.includes('"activity refused"') && line.includes('"channelId":"webchat"'))).toBe(true);
+  });
+});
