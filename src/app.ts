@@ -4,7 +4,6 @@ import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
-import { withDeadline } from './deadline';
 import { DefenderClient } from './defender/client';
 import { createMsalClient } from './identity/msal-client';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
@@ -21,7 +20,8 @@ import { TenantGuard } from './bot/tenant-guard';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
-import { createServer, type ReadinessReport } from './server';
+import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
+import { createServer } from './server';
 import type { Store } from './store/store';
 
 export interface BotApp {
@@ -124,10 +124,12 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
   const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
-  const readiness = async (): Promise<ReadinessReport> => {
-    const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
+  const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
+    const [storage, token] = await Promise.all([
+      check('storage', () => store.ping(), log), check('appToken', async () => void (await appToken()), log),
+    ]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
-  };
+  });
   const { server, inFlight } = createServer({ adapter, bot, logger, readiness, serviceUrls: inbound === 'botframework' ? 'any' : 'loopback' });
 
   return {
@@ -143,17 +145,6 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       await notifier.stop();
     },
   };
-}
-
-const CHECK_TIMEOUT_MS = 3000;
-
-async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await withDeadline(probe(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 /** Entra's consent page for the bot's delegated Defender permissions, back to the bot when done. */

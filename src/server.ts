@@ -4,6 +4,7 @@ import restify from 'restify';
 import { inboundRefusal } from './inbound-filter';
 import { jsonBody } from './json-body';
 import { type Logger, withCorrelation } from './logging';
+import type { ReadinessReport } from './readiness';
 
 /** Where Entra's consent page returns: consent is recorded by then, so the page only says what to do next. */
 const CONSENT_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Defender ChatOps</title></head>
@@ -13,10 +14,6 @@ const CONSENT_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="u
 or click the button again.</p>
 </body></html>`;
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; detail?: string }>;
-}
 
 export interface BotServer {
   server: restify.Server;
