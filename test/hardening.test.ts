@@ -6,7 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SEEDED_USERS } from '../src/twin/directory';
-import { startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { scrub } from '../src/logging';
+import { botMessages, cardText, eventually, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 const { alice } = SEEDED_USERS;
 
@@ -96,5 +97,30 @@ describe('only Teams activities reach the bot', () => {
     expect(response.status).toBe(403);
     expect(env.twin.teams.driver.transcript(chat).length).toBe(before);
     expect(env.logs.some((line) => line.includes('"activity refused"') && line.includes('"channelId":"webchat"'))).toBe(true);
+  });
+});
+
+describe('hostile input costs time linear in its size', () => {
+  it('60 KB of "<" gets the "too long" answer', async () => {
+    const chat = env.twin.teams.driver.personalChat(alice);
+    await env.twin.teams.driver.install(chat);
+    const before = botMessages(env.twin, chat).length;
+    expect((await env.twin.teams.driver.say(alice, chat, '<'.repeat(60 * 1024))).status).toBe(200);
+    const answer = await eventually(() => {
+      const messages = botMessages(env.twin, chat);
+      if (messages.length <= before) throw new Error('no answer yet');
+      return cardText(messages[messages.length - 1].cards[0]);
+    });
+    expect(answer).toMatch(/too long/i);
+  });
+
+  it('the log scrubber finds tokens in 60 KB of token-like text, and leaves the rest as it was', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJl';
+    const noise = 'eyJ'.repeat(20 * 1024);
+    const shortHeaders = 'eyJaa.'.repeat(10 * 1024);
+    expect(scrub(noise) === noise).toBe(true);
+    expect(scrub(`${noise} ${jwt} ${shortHeaders}`) === `${noise} [redacted-jwt] ${shortHeaders}`).toBe(true);
+    expect(scrub(`x${jwt}.tail, eyJab.${jwt}`)).toBe('x[redacted-jwt].tail, eyJab.[redacted-jwt]');
+    expect(scrub(`Authorization: Bearer abcdefgh12345 and password=hunter2&x=1`)).toBe('Authorization: Bearer [redacted] and password=[redacted]&x=1');
   });
 });
