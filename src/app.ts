@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
@@ -17,6 +19,7 @@ import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
+import { DailyJob } from './notify/daily-job';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
@@ -29,6 +32,8 @@ export interface BotApp {
   adapter: CloudAdapter;
   /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
   notifier: Notifier;
+  /** The daily retention sweep of the audit log and sent notification payloads: started by the caller, stopped by close(). */
+  retention: DailyJob;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -122,6 +127,17 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
+  const retention = new DailyJob({
+    store, name: 'retention', replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`, log,
+    run: async () => {
+      const day = 24 * 60 * 60 * 1000;
+      const pruned = await store.prune({
+        auditBefore: new Date(Date.now() - config.retention.auditDays * day),
+        sentOutboxBefore: new Date(Date.now() - config.retention.notificationDays * day),
+      });
+      return `deleted ${pruned.audit} audit entries older than ${config.retention.auditDays} days and ${pruned.outbox} sent notification payloads older than ${config.retention.notificationDays} days`;
+    },
+  });
   const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
@@ -136,13 +152,14 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     server,
     adapter,
     notifier,
+    retention,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       tracker.stop();
-      await notifier.stop();
+      await Promise.all([notifier.stop(), retention.stop()]);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface BotConfig {
   storage: { databaseUrl?: string; sqlitePath: string };
   /** `subscriberRecheckMs`: how often at most a subscriber's device groups are re-checked when the bot sees them (default 5 min). */
   notifier: { pollIntervalMs: number; subscriberRecheckMs?: number };
+  /** How long the audit log and the sent notifications' alert payloads are kept, in days. */
+  retention: { auditDays: number; notificationDays: number };
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
   allowedTenants: string[];
   logLevel: string;
@@ -47,6 +49,9 @@ export const DEFENDER_REGIONS: Record<string, { apiUrl: string; tokenResource: s
   dod: { apiUrl: 'https://api-gov.securitycenter.microsoft.us', tokenResource: 'https://api-gov.securitycenter.microsoft.us', authorityHost: 'https://login.microsoftonline.us' },
 };
 
+/** Audit entries for a year; a sent notification's alert payload for 30 days (the card in Teams stays). */
+export const DEFAULT_RETENTION = { auditDays: 365, notificationDays: 30 };
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
@@ -63,7 +68,8 @@ export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'
  */
 export const PRODUCTION_SETTINGS = [
   'CARD_SIGNING_SECRET', 'DEFENDER_REGION', 'DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST',
-  'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'DATA_RETENTION_DAYS',
+  'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'AUDIT_RETENTION_DAYS',
+  'NOTIFICATION_RETENTION_DAYS',
   'BOT_CHANNEL_OPENID_METADATA_URL', 'BOT_CHANNEL_TOKEN_ISSUER',
 ] as const;
 
@@ -125,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = read('LOG_LEVEL') || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
+  const auditDays = numberSetting(read('AUDIT_RETENTION_DAYS') || String(DEFAULT_RETENTION.auditDays), 'AUDIT_RETENTION_DAYS', problems, { min: 1, max: 3650 });
+  const notificationDays = numberSetting(
+    read('NOTIFICATION_RETENTION_DAYS') || String(DEFAULT_RETENTION.notificationDays), 'NOTIFICATION_RETENTION_DAYS', problems, { min: 1, max: 3650 },
+  );
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -141,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       actionPollIntervalMs: actionPollSeconds * 1000,
       storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
       notifier: { pollIntervalMs: notifySeconds * 1000 },
+      retention: { auditDays, notificationDays },
       allowedTenants,
       logLevel,
     },

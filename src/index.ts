@@ -47,6 +47,7 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => (host ? app.server.listen(port, host, resolve) : app.server.listen(port, resolve)));
   app.notifier.start();
+  app.retention.start();
   console.log(`Bot listening on http://${host ?? 'localhost'}:${port}/api/messages (health: /healthz)`);
 
   let stopping = false;

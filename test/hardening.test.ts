@@ -124,3 +124,17 @@ describe('hostile input costs time linear in its size', () => {
     expect(scrub(`Authorization: Bearer abcdefgh12345 and password=hunter2&x=1`)).toBe('Authorization: Bearer [redacted] and password=[redacted]&x=1');
   });
 });
+
+describe('retention', () => {
+  it('the daily sweep deletes audit entries older than AUDIT_RETENTION_DAYS (365 by default) and keeps newer ones', async () => {
+    const entry = {
+      userOid: 'a', upn: 'alice@contoso.onmicrosoft.com', machineId: 'm', computerDnsName: 'ws-1', action: 'Isolate',
+      comment: 'c', result: 'requested', defenderActionId: null, conversationId: 'retention-test',
+    };
+    await env.store.appendAudit({ ...entry, time: new Date(Date.now() - 400 * 24 * 3600 * 1000).toISOString(), comment: 'too old' });
+    await env.store.appendAudit({ ...entry, time: new Date(Date.now() - 300 * 24 * 3600 * 1000).toISOString(), comment: 'kept' });
+    expect(await env.app.retention.run()).toBe(true);
+    const left = (await env.store.listAudit({ limit: 100 })).filter((line) => line.conversationId === 'retention-test');
+    expect(left.map((line) => line.comment)).toEqual(['kept']);
+  });
+});

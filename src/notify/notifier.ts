@@ -5,7 +5,7 @@ import type { Store } from '../store/store';
 import type { ConnectorSender } from './connector';
 import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard } from './outbox-sender';
 import { AlertPoller, type AlertPollerSettings } from './poller';
-import { DailyScopeRecheck } from './scope-recheck';
+import { DailyJob } from './daily-job';
 import { SubscriptionScopes } from './subscription-scope';
 import { SubscriptionRegistry } from './subscriptions';
 
@@ -32,7 +32,8 @@ export interface Notifier {
   subscriptions: SubscriptionRegistry;
   /** Which device groups a subscription covers, and its re-checks when rights shrink. */
   scopes: SubscriptionScopes;
-  scopeRecheck: DailyScopeRecheck;
+  /** Once a day: every subscription's device groups checked with the app's read-only view. */
+  scopeRecheck: DailyJob;
   poller: AlertPoller;
   sender: OutboxSender;
   start(): void;
@@ -44,7 +45,13 @@ export function createNotifier(deps: NotifierDeps, settings: NotifierSettings = 
   const replicaId = deps.replicaId ?? `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`;
   const subscriptions = new SubscriptionRegistry(deps.store, deps.log);
   const scopes = new SubscriptionScopes({ defender: deps.defender, subscriptions, log: deps.log, recheckIntervalMs: settings.subscriberRecheckMs });
-  const scopeRecheck = new DailyScopeRecheck({ store: deps.store, scopes, appToken: deps.appToken, replicaId, log: deps.log });
+  const scopeRecheck = new DailyJob({
+    store: deps.store, name: 'subscription-scopes', replicaId, log: deps.log,
+    run: async () => {
+      const changed = await scopes.recheckWithAppView(deps.appToken);
+      return changed > 0 ? `${changed} subscription(s) narrowed to the device groups that still exist` : undefined;
+    },
+  });
   const poller = new AlertPoller({ ...deps, subscriptions, replicaId }, settings.poller);
   const sender = new OutboxSender({ ...deps, subscriptions, replicaId }, settings.sender);
   return {
