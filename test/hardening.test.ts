@@ -13,10 +13,13 @@ const { alice } = SEEDED_USERS;
 
 let env: BotWithTwin;
 let port: number;
+/** Bot Framework signs every channel's activities with keys endorsed for all of them (added before the SDK first reads the keys). */
+let sharedKid: string;
 
 beforeAll(async () => {
   env = await startBotWithTwin();
   port = (env.app.server.address() as AddressInfo).port;
+  sharedKid = env.twin.teams.channelAuth.addKey(['msteams', 'webchat', 'directline']);
 });
 afterAll(() => env.close());
 
@@ -85,15 +88,13 @@ describe('request bodies are bounded before authentication', () => {
 
 describe('only Teams activities reach the bot', () => {
   it('a validly signed Web Chat activity is refused with 403 and logged; the bot does not answer', async () => {
-    // Bot Framework signs every channel's activities with keys endorsed for all of them, and an
-    // Azure Bot has Web Chat and Direct Line on by default.
+    // An Azure Bot has Web Chat and Direct Line on by default.
     const { channelAuth, serviceUrl } = env.twin.teams;
-    const kid = channelAuth.addKey(['msteams', 'webchat', 'directline']);
     const chat = env.twin.teams.driver.personalChat(alice);
     await env.twin.teams.driver.install(chat);
     const before = env.twin.teams.driver.transcript(chat).length;
     const activity = { ...env.twin.teams.driver.messageActivity(alice, chat, 'alerts high'), channelId: 'webchat' };
-    const response = await env.twin.teams.driver.post(activity, { authorization: `Bearer ${channelAuth.sign(channelAuth.activityClaims(serviceUrl), kid)}` });
+    const response = await env.twin.teams.driver.post(activity, { authorization: `Bearer ${channelAuth.sign(channelAuth.activityClaims(serviceUrl), sharedKid)}` });
     expect(response.status).toBe(403);
     expect(env.twin.teams.driver.transcript(chat).length).toBe(before);
     expect(env.logs.some((line) => line.includes('"activity refused"') && line.includes('"channelId":"webchat"'))).toBe(true);
