@@ -13,7 +13,10 @@ const { alice } = SEEDED_USERS;
 
 let env: BotWithTwin;
 let port: number;
-/** Bot Framework signs every channel's activities with keys endorsed for all of them (added before the SDK first reads the keys). */
+/**
+ * Bot Framework signs Web Chat and Direct Line activities with the same keys as Teams ones (their JWKs
+ * carried endorsements for those channels too: MicrosoftDocs/bot-docs#2300). Added before the SDK first reads the keys.
+ */
 let sharedKid: string;
 
 beforeAll(async () => {
