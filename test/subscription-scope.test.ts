@@ -183,6 +183,24 @@ describe('when rights shrink', () => {
     }
   });
 
+  it('a subscriber who lost one of two groups: the subscription narrows to the other, still active', async () => {
+    const channel = await channelOf('Narrowing');
+    await ask(carol, channel, 'subscribe high');
+    env.twin.entra.directory.updateUser(carol, { deviceGroups: ['Servers'] });
+    try {
+      await ask(carol, channel, 'alerts');
+      await eventually(async () => {
+        const [subscription] = await env.app.notifier.subscriptions.listSubscriptions(channel.id);
+        if (subscription.scope?.length !== 1) throw new Error('not narrowed yet');
+      });
+      const [subscription] = await env.app.notifier.subscriptions.listSubscriptions(channel.id);
+      expect(subscription).toMatchObject({ disabled: null, scope: [{ name: 'Servers' }] });
+      expect(await ask(carol, channel, 'subscriptions')).toMatch(/device groups "Servers" \(by carol@contoso.onmicrosoft.com\): active/);
+    } finally {
+      env.twin.entra.directory.updateUser(carol, { deviceGroups: 'all' });
+    }
+  });
+
   it('the daily check with the app view drops a device group that no longer exists', async () => {
     const channel = await channelOf('Daily');
     await ask(carol, channel, 'subscribe high group Finance');

@@ -1,6 +1,6 @@
 import { type Activity, type ConversationReference, TurnContext } from 'botbuilder';
 import type { Alert, AlertSeverity, DeviceGroup } from '../defender/model';
-import type { Store, StoredDocument } from '../store/store';
+import { ConflictError, type Store, type StoredDocument } from '../store/store';
 
 /** The severities a subscription can ask for, lowest first. */
 export const SUBSCRIBABLE_SEVERITIES = ['Informational', 'Low', 'Medium', 'High'] as const;
@@ -157,14 +157,18 @@ export class SubscriptionRegistry {
       if (subscription.disabled || !which(subscription)) continue;
       const before = subscription.scope ?? [];
       const scope = before.filter(({ id }) => visible.has(id)).map(({ id }) => ({ id, name: visible.get(id)! }));
-      if (scope.length === 0) {
-        const why = subscription.scope ? reason : UNSCOPED_REASON;
-        await this.setDisabled(doc, why);
-        this.log(`notifications to ${subscription.conversationId} disabled: ${why}`);
-      } else if (scope.length < before.length || scope.some((group, index) => group.name !== before[index].name)) {
-        await this.store.put(SUBSCRIPTIONS, doc.key, { ...subscription, scope }, { etag: '*' });
-      } else continue;
-      changed.push({ ...subscription, scope });
+      const why = subscription.scope ? reason : UNSCOPED_REASON;
+      const disabled = scope.length === 0 ? { reason: why, at: this.now().toISOString() } : null;
+      if (!disabled && scope.length === before.length && scope.every((group, index) => group.name === before[index].name)) continue;
+      try {
+        // Only over the version read: a subscription replaced meanwhile (subscribe again) is left as it now is.
+        await this.store.put(SUBSCRIPTIONS, doc.key, { ...subscription, scope, disabled }, { etag: doc.etag });
+      } catch (error) {
+        if (error instanceof ConflictError) continue;
+        throw error;
+      }
+      if (disabled) this.log(`notifications to ${subscription.conversationId} disabled: ${why}`);
+      changed.push({ ...subscription, scope, disabled });
     }
     return changed;
   }
