@@ -186,6 +186,13 @@ describe('when rights shrink', () => {
   it('a subscriber who lost one of two groups: the subscription narrows to the other, still active', async () => {
     const channel = await channelOf('Narrowing');
     await ask(carol, channel, 'subscribe high');
+    let workstationAlert: Alert | undefined;
+    expect(await notifiedAfter(channel, () => {
+      workstationAlert = env.twin.defender.addAlert({ machineId: machineIn('Workstations'), severity: 'High', title: 'Workstation alert before narrowing' });
+      return [workstationAlert];
+    })).toHaveLength(1);
+    const postedCard = () => botMessages(env.twin, channel).find((m) => m.cards.length && cardText(m.cards[0]).includes('Workstation alert before narrowing'))!;
+    const versionBefore = postedCard().version;
     env.twin.entra.directory.updateUser(carol, { deviceGroups: ['Servers'] });
     try {
       await ask(carol, channel, 'alerts');
@@ -196,6 +203,13 @@ describe('when rights shrink', () => {
       const [subscription] = await env.app.notifier.subscriptions.listSubscriptions(channel.id);
       expect(subscription).toMatchObject({ disabled: null, scope: [{ name: 'Servers' }] });
       expect(await ask(carol, channel, 'subscriptions')).toMatch(/device groups "Servers" \(by carol@contoso.onmicrosoft.com\): active/);
+      // The card already posted for a Workstations alert no longer follows it.
+      env.twin.clock.advance(1000);
+      env.twin.defender.updateAlert(workstationAlert!.id, { status: 'Resolved' });
+      env.twin.clock.advance(1000);
+      await env.app.notifier.poller.pollOnce();
+      await env.app.notifier.sender.drainOnce();
+      expect(postedCard().version).toBe(versionBefore);
     } finally {
       env.twin.entra.directory.updateUser(carol, { deviceGroups: 'all' });
     }

@@ -6,7 +6,7 @@ import {
   CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
 } from './deliveries';
 import { Lease } from './lease';
-import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { inScope, matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
 import { vouchedPart } from './vouched-alert';
 
 export interface AlertPollerSettings {
@@ -173,6 +173,8 @@ export class AlertPoller {
         posted.add(conversationId);
         const locale = localeOf.get(conversationId);
         if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
+        // A posted card follows its alert only while a subscription there still vouches for the device's group.
+        if (!subscriptions.some((subscription) => subscription.conversationId === conversationId && inScope(alert, subscription))) continue;
         if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
         items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
         cards.push([doc.key, card]);

@@ -53,6 +53,11 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { UnSpecified: 0, Informati
 export function matches(alert: Alert, subscription: Subscription): boolean {
   if (SEVERITY_RANK[alert.severity] < SEVERITY_RANK[subscription.minSeverity]) return false;
   if (alert.severity === 'UnSpecified' && subscription.minSeverity !== SUBSCRIBABLE_SEVERITIES[0]) return false;
+  return inScope(alert, subscription);
+}
+
+/** Whether the alert's device is in one of the groups the subscription's subscriber vouched for. */
+export function inScope(alert: Alert, subscription: Subscription): boolean {
   const group = alert.rbacGroupName?.toLowerCase();
   return group !== undefined && (subscription.scope ?? []).some((scoped) => scoped.name.toLowerCase() === group);
 }
