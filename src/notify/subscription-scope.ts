@@ -7,9 +7,9 @@ import type { Subscription, SubscriptionRegistry } from './subscriptions';
  * Most device groups one look-up learns. A larger tenant's scope is cut at this many groups, which
  * only ever narrows a subscription; Defender allows 100 list requests a minute (reference §6).
  */
-export const MAX_DEVICE_GROUPS = 40;
+const MAX_DEVICE_GROUPS = 40;
 /** The subscriber is re-checked at most this often when the bot sees them. */
-export const DEFAULT_RECHECK_INTERVAL_MS = 5 * 60 * 1000;
+const DEFAULT_RECHECK_INTERVAL_MS = 5 * 60 * 1000;
 
 export type ScopeDecision =
   | { ok: true; groups: DeviceGroup[] }
@@ -89,7 +89,7 @@ export class SubscriptionScopes {
    * subscribing leaves every scope. Returns how many subscriptions changed.
    */
   async recheckWithAppView(appToken: AccessTokenSource): Promise<number> {
-    const subscriptions = (await this.deps.subscriptions.enabledSubscriptions());
+    const subscriptions = await this.deps.subscriptions.enabledSubscriptions();
     if (subscriptions.length === 0) return 0;
     const ids = [...new Set(subscriptions.flatMap((subscription) => (subscription.scope ?? []).map((group) => group.id)))];
     const existing = await this.visibleGroups(appToken, ids.length > 0 ? ids : undefined);

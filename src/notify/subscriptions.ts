@@ -191,11 +191,6 @@ export class SubscriptionRegistry {
     return docs.length;
   }
 
-  /** Every subscription, disabled ones included. */
-  async allSubscriptions(): Promise<Subscription[]> {
-    return (await this.all()).map((doc) => doc.value);
-  }
-
   /** Every subscription that still notifies. */
   async enabledSubscriptions(): Promise<Subscription[]> {
     return (await this.all()).map((doc) => doc.value).filter((subscription) => !subscription.disabled);
