@@ -91,10 +91,10 @@ export class SubscriptionScopes {
   async recheckWithAppView(appToken: AccessTokenSource): Promise<number> {
     const subscriptions = await this.deps.subscriptions.enabledSubscriptions();
     if (subscriptions.length === 0) return 0;
-    const ids = [...new Set(subscriptions.flatMap((subscription) => (subscription.scope ?? []).map((group) => group.id)))];
-    const existing = await this.visibleGroups(appToken, ids.length > 0 ? ids : undefined);
+    const ids = scopeIds(subscriptions);
+    const existing = ids.length > 0 ? await this.visibleGroups(appToken, ids) : [];
     const changed = await this.deps.subscriptions.narrowScopes(
-      () => true, new Map(existing.map((group) => [group.id, group.name])), REASONS.groupsGone,
+      () => true, new Set(ids), new Map(existing.map((group) => [group.id, group.name])), REASONS.groupsGone,
     );
     return changed.length;
   }
@@ -107,14 +107,15 @@ export class SubscriptionScopes {
   private async recheckSubscriber(oid: string, token: AccessTokenSource): Promise<void> {
     const theirs = (await this.deps.subscriptions.enabledSubscriptions()).filter((subscription) => subscription.createdBy.oid === oid);
     if (theirs.length === 0) return;
-    const ids = [...new Set(theirs.flatMap((subscription) => (subscription.scope ?? []).map((group) => group.id)))];
-    const visible = await this.visibleGroups(token, ids.length > 0 ? ids : undefined).catch((error: unknown) => {
+    const ids = scopeIds(theirs);
+    const visible = ids.length === 0 ? [] : await this.visibleGroups(token, ids).catch((error: unknown) => {
       // 403: the subscriber lost the role (or the permission) to read devices: they see no group.
       if (error instanceof DefenderApiError && error.kind === 'forbidden') return [];
       throw error;
     });
     const changed = await this.deps.subscriptions.narrowScopes(
-      (subscription) => subscription.createdBy.oid === oid, new Map(visible.map((group) => [group.id, group.name])), REASONS.subscriberLostGroups,
+      (subscription) => subscription.createdBy.oid === oid, new Set(ids),
+      new Map(visible.map((group) => [group.id, group.name])), REASONS.subscriberLostGroups,
     );
     if (changed.length > 0) this.deps.log(`subscriptions: ${changed.length} subscription(s) of ${oid} narrowed to the device groups they still see`);
   }
@@ -125,6 +126,11 @@ const REASONS = {
   subscriberLostGroups: 'Its subscriber can no longer see any of its device groups in Defender.',
   groupsGone: 'None of its device groups exists in Defender any more.',
 };
+
+/** Every device group id in these subscriptions' scopes, once. */
+function scopeIds(subscriptions: readonly Subscription[]): number[] {
+  return [...new Set(subscriptions.flatMap((subscription) => (subscription.scope ?? []).map((group) => group.id)))];
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

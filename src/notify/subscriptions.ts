@@ -149,19 +149,22 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Narrows the enabled subscriptions `which` selects to the groups of their scope still in
-   * `visible` (id → current name, so a renamed group keeps matching). One left with no group stops,
-   * listed as disabled with `reason`. Never adds a group. Returns the subscriptions it changed.
+   * Narrows the enabled subscriptions `which` selects: of the groups `checked`, only those in
+   * `visible` (id → current name, so a renamed group keeps matching) stay in their scope. One left
+   * with no group stops, listed as disabled with `reason`. Never adds a group. Returns the
+   * subscriptions it changed.
    */
   async narrowScopes(
-    which: (subscription: Subscription) => boolean, visible: ReadonlyMap<number, string>, reason: string,
+    which: (subscription: Subscription) => boolean, checked: ReadonlySet<number>, visible: ReadonlyMap<number, string>, reason: string,
   ): Promise<Subscription[]> {
     const changed: Subscription[] = [];
     for (const doc of await this.all()) {
       const subscription = doc.value;
       if (subscription.disabled || !which(subscription)) continue;
       const before = subscription.scope ?? [];
-      const scope = before.filter(({ id }) => visible.has(id)).map(({ id }) => ({ id, name: visible.get(id)! }));
+      const scope = before
+        .filter(({ id }) => !checked.has(id) || visible.has(id))
+        .map((group) => ({ id: group.id, name: visible.get(group.id) ?? group.name }));
       const why = subscription.scope ? reason : UNSCOPED_REASON;
       const disabled = scope.length === 0 ? { reason: why, at: this.now().toISOString() } : null;
       if (!disabled && scope.length === before.length && scope.every((group, index) => group.name === before[index].name)) continue;
