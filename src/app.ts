@@ -1,10 +1,11 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
-import { withDeadline } from './deadline';
 import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { createMsalClient, userMsalClients } from './identity/msal-client';
@@ -23,11 +24,13 @@ import { registerSignInPages } from './bot/sign-in-pages';
 import { SignInStates } from './identity/sign-in-states';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
+import { DailyJob } from './notify/daily-job';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
-import { createServer, type ReadinessReport } from './server';
+import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
+import { createServer } from './server';
 import { type Store, StoreUnavailableError } from './store/store';
 
 export interface BotApp {
@@ -35,6 +38,8 @@ export interface BotApp {
   adapter: CloudAdapter;
   /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
   notifier: Notifier;
+  /** The daily retention sweep of the audit log and sent notification payloads: started by the caller, stopped by close(). */
+  retention: DailyJob;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -149,8 +154,19 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     pacer,
     log,
-  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
-  const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
+  const retention = new DailyJob({
+    store, name: 'retention', replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`, log,
+    run: async () => {
+      const day = 24 * 60 * 60 * 1000;
+      const pruned = await store.prune({
+        auditBefore: new Date(Date.now() - config.retention.auditDays * day),
+        sentOutboxBefore: new Date(Date.now() - config.retention.notificationDays * day),
+      });
+      return `deleted ${pruned.audit} audit entries older than ${config.retention.auditDays} days and ${pruned.outbox} sent notification payloads older than ${config.retention.notificationDays} days`;
+    },
+  });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     responses: new ResponseActions(
@@ -158,37 +174,30 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     ),
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
-  const readiness = async (): Promise<ReadinessReport> => {
-    const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
+  const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
+    const [storage, token] = await Promise.all([
+      check('storage', () => store.ping(), log), check('appToken', async () => void (await appToken()), log),
+    ]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
-  };
+  });
   const { server, inFlight } = createServer({
     adapter, bot, logger, readiness,
     routes: (routes) => registerSignInPages(routes, { msal, tokens, states: signInStates, signer, defenderScope, publicUrl, log }),
+    serviceUrls: inbound === 'botframework' ? 'any' : 'loopback',
   });
 
   return {
     server,
     adapter,
     notifier,
+    retention,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       tracker.stop();
-      await notifier.stop();
+      await Promise.all([notifier.stop(), retention.stop()]);
     },
   };
-}
-
-const CHECK_TIMEOUT_MS = 3000;
-
-async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await withDeadline(probe(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-  }
 }

@@ -1,10 +1,12 @@
 import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
+import { oneLine } from '../cards/format';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { isolationStateFrom } from '../defender/isolation';
 import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction } from '../defender/model';
+import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
@@ -194,17 +196,39 @@ export class Screens {
   subscribed(acting: Acting, subscription: Subscription): Attachment {
     const strings = stringsForLocale(acting.locale);
     const texts = strings.bot.subscriptions;
-    const scope = subscription.deviceGroup ? fill(texts.subscribedScope, { group: subscription.deviceGroup }) : '';
     return this.views.message(acting.locale, {
       kind: 'info',
       title: texts.subscribedTitle,
-      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], scope }),
+      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], groups: groupNames(subscription.scope) }),
       suggestions: ['subscriptions', 'unsubscribe'],
     });
   }
 
-  unsubscribed(acting: Acting, removed: number): Attachment {
+  /** Why a subscription was not made: the subscriber sees no device group, or not the one they named. */
+  subscriptionRefused(acting: Acting, refusal: Extract<ScopeDecision, { ok: false }>, requestedGroup = ''): Attachment {
+    const texts = stringsForLocale(acting.locale).bot.subscriptions;
+    const message = refusal.problem === 'no_groups'
+      ? { title: texts.noGroupsTitle, text: texts.noGroupsText }
+      : {
+        title: fill(texts.groupNotVisibleTitle, { group: oneLine(requestedGroup, 80) }),
+        text: fill(texts.groupNotVisibleText, { group: oneLine(requestedGroup, 80), groups: groupNames(refusal.visible) }),
+      };
+    return this.views.message(acting.locale, { kind: 'error', ...message });
+  }
+
+  /** What `unsubscribe` did; `kept` are the subscriptions the user may not remove. */
+  unsubscribed(acting: Acting, removed: number, kept: readonly Subscription[] = []): Attachment {
     const strings = stringsForLocale(acting.locale).bot.subscriptions;
+    const upns = [...new Set(kept.map((subscription) => subscription.createdBy.upn))].join(', ');
+    if (kept.length > 0 && removed === 0) {
+      const groups = groupNames([...new Map(kept.flatMap((s) => s.scope ?? []).map((group) => [group.id, group])).values()]);
+      return this.views.message(acting.locale, { kind: 'warning', title: strings.unsubscribeRefusedTitle, text: fill(strings.unsubscribeRefusedText, { upns, groups }) });
+    }
+    if (kept.length > 0) {
+      return this.views.message(acting.locale, {
+        kind: 'warning', title: strings.unsubscribedTitle, text: fill(strings.unsubscribedPartlyText, { removed, kept: kept.length, upns }),
+      });
+    }
     return this.views.message(acting.locale, removed > 0
       ? { kind: 'info', title: strings.unsubscribedTitle, text: strings.unsubscribedText }
       : { kind: 'info', title: strings.noSubscriptionTitle, text: strings.noSubscriptionText, suggestions: ['subscribe high'] });
@@ -220,7 +244,7 @@ export class Screens {
     }
     const lines = subscriptions.map((subscription) => fill(texts.listLine, {
       severity: strings.severity[subscription.minSeverity],
-      scope: subscription.deviceGroup ? fill(texts.listScope, { group: subscription.deviceGroup }) : '',
+      scope: fill(texts.listScope, { groups: groupNames(subscription.scope) }),
       upn: subscription.createdBy.upn,
       state: subscription.disabled ? fill(texts.disabled, { reason: subscription.disabled.reason }) : texts.active,
     }));
@@ -234,4 +258,9 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
+}
+
+/** `"Workstations", "Servers"`: device group names as a card shows them. */
+function groupNames(groups: readonly { name: string }[] = []): string {
+  return groups.map((group) => `"${oneLine(group.name, 80)}"`).join(', ');
 }

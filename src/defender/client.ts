@@ -3,7 +3,7 @@ import { distance } from 'fastest-levenshtein';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
-import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction, MachineActionType } from './model';
+import type { Alert, AlertSeverity, AlertStatus, DeviceGroup, Machine, MachineAction, MachineActionType } from './model';
 import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
 
 export type { AccessTokenSource, RequestInfo, RetryTimer } from './http';
@@ -141,6 +141,22 @@ export class DefenderClient {
     return rankByCloseness(wanted, candidates.map((machine) => machine.computerDnsName)).slice(0, limit);
   }
 
+  /**
+   * A device group the caller can see that is not among `known` (and, if given, is among `within`),
+   * from one device of it: `rbacGroupId` is filterable (reference §4.1), so each call reveals one
+   * more group for a one-item page. Ungrouped devices (`rbacGroupId` 0) never count.
+   */
+  async deviceGroupBeyond(token: AccessTokenSource, known: readonly number[], within?: readonly number[]): Promise<DeviceGroup | undefined> {
+    if (within?.length === 0) return undefined;
+    const ids = [...known, ...(within ?? [])];
+    if (!ids.every((id) => Number.isSafeInteger(id))) throw DefenderApiError.invalidInput('A device group id must be a whole number.');
+    const conditions = ['rbacGroupId ne 0', ...known.map((id) => `rbacGroupId ne ${id}`)];
+    if (within) conditions.push(`(${within.map((id) => `rbacGroupId eq ${id}`).join(' or ')})`);
+    const options = { $filter: conditions.join(' and '), $top: 1 };
+    const [machine] = await this.searchMachineList(token, `/api/machines${queryString(options)}`);
+    return machine?.rbacGroupName ? { id: machine.rbacGroupId, name: machine.rbacGroupName } : undefined;
+  }
+
   /** Devices seen with this internal IP within ±15 minutes of `at` (reference §3.1 R6). */
   async findMachinesByIp(token: AccessTokenSource, ip: string, at: Date): Promise<Machine[]> {
     if (net.isIP(ip) === 0) throw DefenderApiError.invalidInput(`"${ip}" is not an IP address.`);
@@ -196,6 +212,16 @@ export class DefenderClient {
       body,
     };
     return entity(await this.http.act(token, call), isMachineAction, operation);
+  }
+
+  /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */
+  private async searchMachineList(token: AccessTokenSource, target: string): Promise<Machine[]> {
+    try {
+      return await this.list(token, this.get(target, '/api/machines', 'searchMachines'), isMachine);
+    } catch (error) {
+      if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
+      throw error;
+    }
   }
 
   private get(target: string, route: string, operation: DefenderOperation, subject?: DefenderSubject): DefenderCall {

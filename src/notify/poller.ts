@@ -7,7 +7,8 @@ import {
 } from './deliveries';
 import { observePoll } from '../telemetry';
 import { Lease } from './lease';
-import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { inScope, matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { vouchedPart } from './vouched-alert';
 
 export interface AlertPollerSettings {
   /** How often the polling replica asks Defender for changed alerts; default 60 s (jittered by ±10 %). */
@@ -175,13 +176,15 @@ export class AlertPoller {
         posted.add(conversationId);
         const locale = localeOf.get(conversationId);
         if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
+        // A posted card follows its alert only while a subscription there still vouches for the device's group.
+        if (!subscriptions.some((subscription) => subscription.conversationId === conversationId && inScope(alert, subscription))) continue;
         if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
-        items.push(updateDelivery(alert, conversationId, locale, notBefore));
+        items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
         cards.push([doc.key, card]);
       }
       for (const conversationId of this.newAudience(alert, subscriptions)) {
         if (posted.has(conversationId)) continue;
-        items.push(postDelivery(alert, conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
+        items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
         cards.push([cardKey(alert.id, conversationId), card]);
       }
     }
