@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
@@ -13,7 +15,7 @@ import { createCloudAdapter } from './bot/adapter';
 import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
-import { auditEntry, ResponseActions } from './bot/responses';
+import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { ActionSigner } from './bot/signed-actions';
@@ -29,6 +31,8 @@ export interface BotApp {
   adapter: CloudAdapter;
   /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
   notifier: Notifier;
+  /** Follows submitted response actions from the store (started here; any replica may carry on). */
+  tracker: ActionTracker;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -41,6 +45,8 @@ export interface BotApp {
 export interface BotAppOptions {
   inbound?: InboundMode;
   logger?: Logger;
+  /** Epoch ms for ages on cards and follow-up timing; tests pass the twin's clock. */
+  now?: () => number;
 }
 
 /**
@@ -52,7 +58,6 @@ export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser;
 
 const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
-const MAX_TRACKING_MS = 30 * 60 * 1000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
   const inbound = options.inbound ?? 'botframework';
@@ -86,17 +91,18 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const defender = new DefenderClient({ baseUrl: config.defender.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
   const tokens = new UserTokenService(msal, `${config.defender.tokenResource}/.default`);
   const signer = new ActionSigner(config.cardSigningSecret);
-  const views = createViews();
+  const now = options.now ?? Date.now;
+  const views = createViews(() => new Date(now()));
   const screens = new Screens(defender, views, signer, buttonTitles);
-  const tracker = new ActionTracker(adapter, defender, {
+  const appToken = appTokenSource(msal, config.defender.tokenResource);
+  const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
-    pollIntervalMs: config.actionPollIntervalMs,
-    maxTrackingMs: MAX_TRACKING_MS,
-    render: (acting, action) => screens.actionStatus(acting, action),
-    onFinal: (acting, action) => store.appendAudit(auditEntry({
-      acting, kind: action.type === 'Isolate' ? 'isolate' : 'release', machineId: action.machineId, comment: action.requestorComment,
-    }, action.status, action)),
+    appToken,
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    firstCheckMs: config.actionPollIntervalMs,
+    render: (target, action, shown) => screens.actionStatus(target, action, shown),
     log,
+    now,
   });
   const signIn = new SignInFlow(tokens, {
     botAppId: config.bot.appId,
@@ -113,7 +119,6 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),
   });
-  const appToken = appTokenSource(msal, config.defender.tokenResource);
   const notifier = createNotifier({
     store,
     defender,
@@ -130,17 +135,18 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   };
   const { server, inFlight } = createServer({ adapter, bot, logger, readiness });
 
+  tracker.start();
   return {
     server,
     adapter,
     notifier,
+    tracker,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      tracker.stop();
-      await notifier.stop();
+      await Promise.all([tracker.stop(), notifier.stop()]);
     },
   };
 }

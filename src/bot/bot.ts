@@ -93,7 +93,7 @@ export class DefenderBot extends TeamsActivityHandler {
     const user = this.deps.userOf(context);
     const parsed = parseCommand(text);
     if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
-    const acting: Acting = { user, token, conversationId: context.activity.conversation.id, locale };
+    const acting: Acting = { user, teamsUserId: context.activity.from.id, token, conversationId: context.activity.conversation.id, locale };
     try {
       const card = await runCommand(parsed.command, acting, context, this.deps.commands);
       await context.sendActivity({ attachments: [card] });

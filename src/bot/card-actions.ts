@@ -5,6 +5,7 @@ import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity
 import { type Acting, tokenSource, type UserIdentification } from './acting';
 import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
+import { FINAL_ACTION_STATUSES } from '../defender/model';
 import { problemView } from './problems';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
@@ -38,7 +39,9 @@ export class CardActions {
   constructor(private readonly deps: CardActionDeps) {}
 
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
-    const value = (context.activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown } };
+    const value = (context.activity.value ?? {}) as {
+      action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; trigger?: unknown;
+    };
     const locale = localeOf(context);
     const strings = stringsForLocale(locale).bot.cardActions;
     const user = this.deps.userOf(context);
@@ -56,8 +59,12 @@ export class CardActions {
     }
 
     const token = await this.tokenFor(user, value.authentication?.token);
+    // An automatic refresh from someone not signed in keeps the card everyone sees: no sign-in prompt.
+    if (!token.ok && value.trigger === 'automatic') return { statusCode: 200, type: MESSAGE, value: strings.baseCardKept } as unknown as AdaptiveCardInvokeResponse;
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
-    const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
+    const acting: Acting = {
+      user, teamsUserId: context.activity.from.id, token: token.token, conversationId: context.activity.conversation.id, locale,
+    };
     try {
       return await this.dispatch(context, acting, verified);
     } catch (error) {
@@ -78,9 +85,11 @@ export class CardActions {
       case VERBS.refreshDevice:
         return this.card(await screens.deviceById(acting, params.machineId ?? ''));
       case VERBS.actionStatus:
-        return this.card(screens.actionStatus(acting, await this.deps.defender.getMachineAction(tokenSource(acting), params.actionId ?? '')));
+        return this.card(await screens.currentActionStatus(acting, params.actionId ?? ''));
       case VERBS.cancel:
         return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
+      case VERBS.cancelAction:
+        return this.cancelAction(context, acting, params.actionId ?? '');
     }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
@@ -102,20 +111,43 @@ export class CardActions {
         kind: 'warning', title: strings.cardActions.checkInputTitle, text: inputProblemText(outcome.problem, acting.locale),
       }));
     }
+    if (outcome.done === 'stale') {
+      const machine = await this.deps.defender.getMachine(tokenSource(acting), machineId);
+      return this.card(this.deps.screens.stale(acting, kind, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
+    }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
         kind: 'info', title: strings.cardActions.alreadySubmittedTitle, text: strings.cardActions.alreadySubmittedText,
       }));
     }
-    const statusCard = this.deps.screens.actionStatus(acting, outcome.action);
+    const statusCard = this.deps.screens.actionStatus(acting, outcome.action, { refreshFor: [acting.teamsUserId] });
     const messageId = context.activity.replyToId;
     if (outcome.done === 'created' && messageId) {
       // Everyone in the conversation sees the action, not only the person who clicked.
       await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
-      this.deps.tracker.track({
-        acting, action: outcome.action, messageId, reference: TurnContext.getConversationReference(context.activity),
+      await this.deps.tracker.track(outcome.action, {
+        requester: { oid: acting.token.oid, upn: acting.token.upn, teamsUserId: acting.teamsUserId },
+        conversationId: acting.conversationId,
+        locale: acting.locale,
+        reference: TurnContext.getConversationReference(context.activity),
+        messageId,
       });
     }
+    return this.card(statusCard);
+  }
+
+  /**
+   * Cancel of a pending action, as the clicking user, once it is read to be still pending: the card
+   * becomes its status for everyone; the follow-up of the action writes the audit line's outcome.
+   */
+  private async cancelAction(context: TurnContext, acting: Acting, actionId: string): Promise<AdaptiveCardInvokeResponse> {
+    const current = await this.deps.defender.getMachineAction(tokenSource(acting), actionId);
+    if (FINAL_ACTION_STATUSES.includes(current.status)) return this.card(this.deps.screens.finishedAction(acting, current));
+    const comment = fill(stringsForLocale(acting.locale).bot.stale.cancelComment, { upn: acting.token.upn });
+    const cancelled = await this.deps.responses.cancel(acting, current, comment);
+    const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
+    const messageId = context.activity.replyToId;
+    if (messageId) await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
     return this.card(statusCard);
   }
 

@@ -165,6 +165,14 @@ export class DefenderClient {
     return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
   }
 
+  /** These response actions, as far as the caller can see them: one request for up to 50 ids. */
+  async machineActionsByIds(token: AccessTokenSource, ids: readonly string[]): Promise<MachineAction[]> {
+    if (ids.length === 0) return [];
+    for (const id of ids) if (!GUID.test(id)) throw DefenderApiError.invalidInput(`"${id}" is not a response action id.`);
+    const options = { $filter: anyOf('id', ids), $top: top(ids.length) };
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
+  }
+
   /** Whether the device is isolated, from one request for its isolation history (reference §8). */
   async isolationState(token: AccessTokenSource, machineId: string): Promise<IsolationState> {
     return isolationStateFrom(await this.machineActions(token, machineId, ISOLATION_HISTORY_QUERY));
@@ -184,6 +192,20 @@ export class DefenderClient {
   /** One request, never retried. */
   async unisolate(token: AccessTokenSource, machineId: string, comment: string): Promise<MachineAction> {
     return this.act(token, machineId, 'unisolate', { Comment: requiredComment(comment) });
+  }
+
+  /** Cancels an action that has not finished (reference §3.2 A10): one request, never retried; 200 + the action. */
+  async cancelMachineAction(token: AccessTokenSource, actionId: string, comment: string): Promise<MachineAction> {
+    if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
+    const call: DefenderCall = {
+      method: 'POST',
+      target: `/api/machineactions/${actionId}/cancel`,
+      route: '/api/machineactions/{id}/cancel',
+      operation: 'cancelAction',
+      subject: { kind: 'responseAction', id: actionId },
+      body: { Comment: requiredComment(comment) },
+    };
+    return entity(await this.http.act(token, call), isMachineAction, 'cancelAction');
   }
 
   private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {

@@ -26,7 +26,7 @@ export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Prom
   const logs: string[] = [];
   const store = await SqliteStore.open(':memory:');
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger });
+  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);

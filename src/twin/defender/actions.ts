@@ -159,17 +159,17 @@ export class MachineActionEngine {
   }
 
   /**
-   * Moves every unfinished action to the phase the clock says it has reached; repeated while a
-   * pass lets a held action go, since the action that frees it may come later in the history.
+   * Moves every unfinished action to the phase the clock says it has reached; repeated while held
+   * actions wait and a pass changed something, since the action that frees one may come later.
    */
   settle(): void {
     const now = this.clock.now();
-    for (let pass = 0; pass < this.actions.length + 1 && this.settlePass(now); pass++);
+    for (let pass = 0; pass <= this.actions.length && this.settlePass(now) && this.held.size > 0; pass++);
   }
 
-  /** One pass over the history; true when it let a held action go. */
+  /** One pass over the history; true when it changed anything. */
   private settlePass(now: number): boolean {
-    let released = false;
+    let changed = false;
     for (const action of this.actions) {
       if (isFinal(action)) continue;
       const machine = this.machineById(action.machineId);
@@ -180,27 +180,27 @@ export class MachineActionEngine {
       if (waitingFor) {
         const freedAt = this.freedAt(action, waitingFor);
         if (freedAt === undefined || freedAt > now) {
-          if (now >= timeoutAt) this.transition(action, 'TimeOut', timeoutAt);
+          if (now >= timeoutAt) changed = this.transition(action, 'TimeOut', timeoutAt);
           continue;
         }
         this.held.delete(action.id);
         this.releasedAt.set(action.id, freedAt);
-        released = true;
+        changed = true;
       }
       if (!machine || (needsDevice && isOffline(machine))) {
-        if (now >= timeoutAt) this.transition(action, 'TimeOut', timeoutAt);
+        if (now >= timeoutAt) changed = this.transition(action, 'TimeOut', timeoutAt);
         continue;
       }
       const startedAt = (this.releasedAt.get(action.id) ?? created) + this.timing.pendingMs;
       const endsAt = startedAt + this.timing.inProgressMs;
-      if (now >= startedAt && action.status === 'Pending') this.transition(action, 'InProgress', startedAt);
+      if (now >= startedAt && action.status === 'Pending') changed = this.transition(action, 'InProgress', startedAt);
       if (now >= endsAt) {
         const fails = this.shouldFail(action, machine);
-        this.transition(action, fails ? 'Failed' : 'Succeeded', endsAt);
+        changed = this.transition(action, fails ? 'Failed' : 'Succeeded', endsAt);
         if (fails) action.errorHResult = E_FAIL;
       }
     }
-    return released;
+    return changed;
   }
 
   /** When an action of type `waitingFor`, requested after `held`, succeeded; undefined if none has. */
@@ -217,9 +217,10 @@ export class MachineActionEngine {
     );
   }
 
-  private transition(action: MachineAction, status: MachineAction['status'], atMs: number): void {
+  private transition(action: MachineAction, status: MachineAction['status'], atMs: number): boolean {
     action.status = status;
     action.lastUpdateDateTimeUtc = toDefenderTimestamp(atMs);
+    return true;
   }
 
   /**
