@@ -7,6 +7,7 @@ import { type BotFootprint, measureProductFootprint, type ProductFootprint, star
 import { describeMachine, type MachineDescription } from './machine';
 import type { BotProcess } from './spawn-bot';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
+import { addBenchMachines } from './operations';
 import { addBenchUsers, installForUsers, signIn } from './users';
 
 export interface BenchSettings {
@@ -63,6 +64,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
   const bots: BotProcess[] = [];
   try {
     prepareTwin(twin);
+    addBenchMachines(twin, Math.max(...settings.turnCost.concurrency) + 1);
     const config = benchBotConfig(twin);
     const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
 

@@ -23,21 +23,34 @@ export interface BotWithTwin {
  */
 export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
   const twin = await startTwin();
-  const logs: string[] = [];
   const store = await SqliteStore.open(':memory:');
+  const replica = await startReplica(twin, store, overrides);
+  return {
+    twin, app: replica.app, store, logs: replica.logs,
+    close: async () => {
+      await replica.close();
+      await store.close();
+      await twin.close();
+    },
+  };
+}
+
+export interface Replica {
+  app: BotApp;
+  logs: string[];
+  /** Stops the bot (graceful close); the store and the twin stay. */
+  close(): Promise<void>;
+}
+
+/** One more bot process on the same twin and store (a restart, or a second replica); Teams posts to the newest. */
+export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}): Promise<Replica> {
+  const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
-  return {
-    twin, app, store, logs,
-    close: async () => {
-      await app.close();
-      await store.close();
-      await twin.close();
-    },
-  };
+  return { app, logs, close: () => app.close() };
 }
 
 export { eventually } from './eventually';
