@@ -19,6 +19,13 @@ const RECENT_ACTIONS_SHOWN = 10;
 const DEVICE_MATCHES = 10;
 const AUDIT_ENTRIES = 20;
 
+/**
+ * Alert and device cards refresh only when someone asks (Teams' "Refresh card"): an automatic
+ * refresh costs 2 to 4 Defender reads per viewer per minute, and a stale button is caught anyway,
+ * since every response re-reads the device's state when clicked and again before it is sent.
+ */
+const MANUAL_REFRESH_ONLY: string[] = [];
+
 export type DeviceLookup = { found: true; machine: Machine } | { found: false; card: Attachment };
 
 /** Where a card goes: its conversation (buttons are bound to it) and the language of its readers. */
@@ -76,7 +83,7 @@ export class Screens {
   notificationCard(alert: Alert, target: CardTarget): Attachment {
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
-    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id, []));
+    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -86,7 +93,7 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, [acting.teamsUserId]));
+    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -100,7 +107,7 @@ export class Screens {
     const buttons = this.buttons(acting);
     return this.views.device(
       acting.locale, machine, isolation, history.slice(0, RECENT_ACTIONS_SHOWN), openAlerts,
-      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id, [acting.teamsUserId]),
+      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
     );
   }
 
