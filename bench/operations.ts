@@ -31,15 +31,19 @@ export function isolatableMachines(twin: Twin): Machine[] {
 }
 
 /**
- * Copies of an isolatable device until there are `count`: concurrent users each isolate their own
- * device (a second isolate of one device is refused by the bot, rightly).
+ * `count` copies of an isolatable device, with no history: concurrent users each isolate their
+ * own device (a second isolate of one device is refused by the bot, rightly).
  */
-export function addBenchMachines(twin: Twin, count: number): void {
-  const template = isolatableMachines(twin)[0];
-  for (let index = isolatableMachines(twin).length; index < count; index++) {
-    const id = crypto.createHash('sha1').update(`bench-machine-${index}`).digest('hex');
-    twin.defender.data.machines.push({ ...template, id, computerDnsName: `bench-ws-${String(index).padStart(3, '0')}.contoso.local`, ipAddresses: [] });
-  }
+export function addBenchMachines(twin: Twin, prefix: string, count: number): Machine[] {
+  const { machines } = twin.defender.data;
+  const template = machines.find((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation'));
+  if (!template) throw new Error('the twin has no isolatable device to copy');
+  return Array.from({ length: count }, (_, index) => {
+    const name = `bench-${prefix}-${String(index).padStart(3, '0')}`;
+    const machine = { ...template, id: crypto.createHash('sha1').update(name).digest('hex'), computerDnsName: `${name}.contoso.local`, ipAddresses: [] };
+    machines.push(machine);
+    return machine;
+  });
 }
 
 /**
