@@ -68,8 +68,10 @@ export class DefenderClient {
 
   /**
    * Alerts updated after `since` (a watermark), oldest change first, with evidence, page by page.
-   * Without `pageSize` it follows `@odata.nextLink`; with it, it pages with `$top`/`$skip` and stops
-   * at a short page, because Defender gives no nextLink when `$top` is set (reference §4.3).
+   * With `pageSize` (what the notifier uses) it pages with `$top`/`$skip` and stops at a short page,
+   * because Defender gives no nextLink when `$top` is set (reference §4.3). Without it, it follows
+   * `@odata.nextLink`, refusing a link that lost the query's `$filter`, `$orderby` or `$expand`:
+   * users report real next links without `$filter` that page through everything (issue #8316).
    */
   async *alertsChangedSince(token: AccessTokenSource, since: string, pageSize?: number): AsyncIterable<Alert[]> {
     const base = { $filter: `lastUpdateTime gt ${odataDate(since)}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc' };
@@ -86,6 +88,7 @@ export class DefenderClient {
       for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
         const { items, nextLink }: Page<Alert> = await this.page(token, call(target), isAlert);
         if (items.length > 0) yield items;
+        if (nextLink !== undefined) requireSameQuery(nextLink, base, 'listAlerts');
         target = nextLink;
       }
       if (target === undefined) return;
@@ -241,6 +244,22 @@ export class DefenderClient {
 interface Page<T> {
   items: T[];
   nextLink: string | undefined;
+}
+
+/** A next-page link must carry the query it continues; otherwise it would page through other data. */
+function requireSameQuery(nextLink: string, query: Record<string, string>, operation: DefenderOperation): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(nextLink, 'https://next-link.invalid').searchParams;
+  } catch (error) {
+    throw new DefenderApiError('malformed_response', { operation, detail: 'The next-page link is not a URL.' }, error);
+  }
+  const lost = Object.entries(query).filter(([key, value]) => params.get(key) !== value).map(([key]) => key);
+  if (lost.length > 0) {
+    throw new DefenderApiError('malformed_response', {
+      operation, detail: `The next-page link does not carry the query's ${lost.join(', ')}; paging stopped rather than read unfiltered data.`,
+    });
+  }
 }
 
 function top(value: number): number {

@@ -265,6 +265,7 @@ export class DefenderTwin {
       response = await this.answer(req, url, params, endpoint, record, body);
       if (disruption?.kind === 'malformedJson') response = { ...response, body: response.body.slice(0, Math.ceil(response.body.length / 2)) };
       if (disruption?.kind === 'emptyBody') response = { ...response, body: '' };
+      if (disruption?.kind === 'nextLinkWithoutFilter') response = withoutFilterInNextLink(response);
     }
     record.status = response.status;
     this.write(res, response);
@@ -538,4 +539,19 @@ export class DefenderTwin {
       },
     };
   }
+}
+
+/** The answer with `$filter` taken out of its nextLink (the fault of issue #8316); other answers unchanged. */
+function withoutFilterInNextLink(response: WireResponse): WireResponse {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(response.body) as Record<string, unknown>;
+  } catch {
+    return response;
+  }
+  const nextLink = body['@odata.nextLink'];
+  if (typeof nextLink !== 'string') return response;
+  const url = new URL(nextLink);
+  url.searchParams.delete('$filter');
+  return { ...response, body: JSON.stringify({ ...body, '@odata.nextLink': url.href }) };
 }
