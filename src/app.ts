@@ -93,7 +93,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const signer = new ActionSigner(config.cardSigningSecret);
   const now = options.now ?? Date.now;
   const views = createViews(() => new Date(now()));
-  const screens = new Screens(defender, views, signer, buttonTitles);
+  const screens = new Screens(defender, views, signer, buttonTitles, now);
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,

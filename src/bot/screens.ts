@@ -18,6 +18,11 @@ const DEVICE_HISTORY_DEPTH = 50;
 const RECENT_ACTIONS_SHOWN = 10;
 const DEVICE_MATCHES = 10;
 const AUDIT_ENTRIES = 20;
+/**
+ * `findbyip` looks ±15 minutes around its timestamp (reference §3.1 R6); asking a minute in the
+ * past keeps a clock running ahead of Defender's from sending a time in the future.
+ */
+const FIND_BY_IP_LOOKBACK_MS = 60_000;
 
 /**
  * Alert and device cards refresh only when someone asks (Teams' "Refresh card"): an automatic
@@ -51,6 +56,7 @@ export class Screens {
     private readonly views: Views,
     private readonly signer: ActionSigner,
     private readonly titles: (locale: string) => ButtonTitles,
+    private readonly now: () => number = Date.now,
   ) {}
 
   buttons(acting: Acting): Buttons {
@@ -133,7 +139,7 @@ export class Screens {
       return { found: true, machine: await this.defender.getMachine(token, wanted.toLowerCase()) };
     }
     if (net.isIP(wanted)) {
-      const machines = await this.defender.findMachinesByIp(token, wanted, new Date());
+      const machines = await this.defender.findMachinesByIp(token, wanted, new Date(this.now() - FIND_BY_IP_LOOKBACK_MS));
       if (machines.length === 1) return { found: true, machine: machines[0] };
       if (machines.length > 1) return choices(machines);
       return { found: false, card: this.views.message(acting.locale, {

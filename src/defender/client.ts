@@ -5,6 +5,7 @@ import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderH
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
 import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction, MachineActionType } from './model';
 import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
+import { ALERT, type EntitySchema, MACHINE, MACHINE_ACTION } from './schemas';
 
 export type { AccessTokenSource, RequestInfo, RetryTimer } from './http';
 export type DefenderClientOptions = DefenderHttpOptions;
@@ -63,7 +64,7 @@ export class DefenderClient {
       $orderby: orderBy,
       $top: top(query.top ?? DEFAULT_ALERT_TOP),
     };
-    return this.list(token, { method: 'GET', target: `/api/alerts${queryString(options)}`, route: '/api/alerts', operation: 'listAlerts' }, isAlert);
+    return this.list(token, { method: 'GET', target: `/api/alerts${queryString(options)}`, route: '/api/alerts', operation: 'listAlerts' }, ALERT);
   }
 
   /**
@@ -79,14 +80,14 @@ export class DefenderClient {
     if (pageSize !== undefined) {
       const size = top(pageSize);
       for (let skip = 0, page = 0; page < MAX_PAGES; skip += size, page++) {
-        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), isAlert);
+        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), ALERT);
         if (items.length > 0) yield items;
         if (items.length < size) return;
       }
     } else {
       let target: string | undefined = `/api/alerts${queryString(base)}`;
       for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
-        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), isAlert);
+        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), ALERT);
         if (items.length > 0) yield items;
         if (nextLink !== undefined) requireSameQuery(nextLink, base, 'listAlerts');
         target = nextLink;
@@ -99,13 +100,13 @@ export class DefenderClient {
   /** One alert, with its evidence (a single GET includes it; reference §4.2). */
   async getAlert(token: AccessTokenSource, id: string): Promise<Alert> {
     const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', { kind: 'alert', id });
-    return entity(await this.http.read(token, call), isAlert, call.operation);
+    return entity(await this.http.read(token, call), ALERT, call.operation);
   }
 
   /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */
   async getMachine(token: AccessTokenSource, idOrComputerName: string): Promise<Machine> {
     const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', { kind: 'device', id: idOrComputerName });
-    return entity(await this.http.read(token, call), isMachine, call.operation);
+    return entity(await this.http.read(token, call), MACHINE, call.operation);
   }
 
   /** Which of these devices the caller can see (one request; Defender leaves out the others). */
@@ -113,7 +114,7 @@ export class DefenderClient {
     if (ids.length === 0) return [];
     const options = { $filter: anyOf('id', ids), $top: top(ids.length) };
     try {
-      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), isMachine);
+      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), MACHINE);
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
       throw error;
@@ -124,7 +125,7 @@ export class DefenderClient {
   async searchMachines(token: AccessTokenSource, text: string, count = DEFAULT_SEARCH_TOP): Promise<Machine[]> {
     const options = { $filter: `startswith(computerDnsName,${odataString(text)})`, $top: top(count) };
     try {
-      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), isMachine);
+      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), MACHINE);
     } catch (error) {
       // GET /api/machines answers 404 when nothing matches (a documented oddity, reference §3.1 R4).
       if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
@@ -148,12 +149,12 @@ export class DefenderClient {
   async findMachinesByIp(token: AccessTokenSource, ip: string, at: Date): Promise<Machine[]> {
     if (net.isIP(ip) === 0) throw DefenderApiError.invalidInput(`"${ip}" is not an IP address.`);
     const target = `/api/machines/findbyip(ip=${odataString(ip)},timestamp=${odataDate(at)})`;
-    return this.list(token, this.get(target, '/api/machines/findbyip', 'findMachinesByIp'), isMachine);
+    return this.list(token, this.get(target, '/api/machines/findbyip', 'findMachinesByIp'), MACHINE);
   }
 
   async machineAlerts(token: AccessTokenSource, machineId: string): Promise<Alert[]> {
     const target = `/api/machines/${pathSegment(machineId, 'device id')}/alerts`;
-    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', { kind: 'device', id: machineId }), isAlert);
+    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', { kind: 'device', id: machineId }), ALERT);
   }
 
   /** The device's response actions, newest first. */
@@ -165,7 +166,7 @@ export class DefenderClient {
       $orderby: 'creationDateTimeUtc desc',
       $top: top(query.top ?? DEFAULT_ACTION_TOP),
     };
-    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
   }
 
   /** These response actions, as far as the caller can see them: one request for up to 50 ids. */
@@ -173,7 +174,7 @@ export class DefenderClient {
     if (ids.length === 0) return [];
     for (const id of ids) if (!GUID.test(id)) throw DefenderApiError.invalidInput(`"${id}" is not a response action id.`);
     const options = { $filter: anyOf('id', ids), $top: top(ids.length) };
-    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
   }
 
   /** Whether the device is isolated, from one request for its isolation history (reference §8). */
@@ -184,7 +185,7 @@ export class DefenderClient {
   async getMachineAction(token: AccessTokenSource, actionId: string): Promise<MachineAction> {
     if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
     const call = this.get(`/api/machineactions/${actionId}`, '/api/machineactions/{id}', 'getMachineAction', { kind: 'responseAction', id: actionId });
-    return entity(await this.http.read(token, call), isMachineAction, call.operation);
+    return entity(await this.http.read(token, call), MACHINE_ACTION, call.operation);
   }
 
   /** One request, never retried: a repeated isolate may be refused or return the pending action. */
@@ -208,7 +209,7 @@ export class DefenderClient {
       subject: { kind: 'responseAction', id: actionId },
       body: { Comment: requiredComment(comment) },
     };
-    return entity(await this.http.act(token, call), isMachineAction, 'cancelAction');
+    return entity(await this.http.act(token, call), MACHINE_ACTION, 'cancelAction');
   }
 
   private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {
@@ -220,24 +221,30 @@ export class DefenderClient {
       subject: { kind: 'device', id: machineId },
       body,
     };
-    return entity(await this.http.act(token, call), isMachineAction, operation);
+    return entity(await this.http.act(token, call), MACHINE_ACTION, operation);
   }
 
   private get(target: string, route: string, operation: DefenderOperation, subject?: DefenderSubject): DefenderCall {
     return { method: 'GET', target, route, operation, subject };
   }
 
-  private async list<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<T[]> {
-    return (await this.page(token, call, isItem)).items;
+  private async list<T>(token: AccessTokenSource, call: DefenderCall, schema: EntitySchema<T>): Promise<T[]> {
+    return (await this.page(token, call, schema)).items;
   }
 
-  private async page<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<Page<T>> {
+  private async page<T>(token: AccessTokenSource, call: DefenderCall, schema: EntitySchema<T>): Promise<Page<T>> {
     const body = await this.http.read(token, call);
     const { value, '@odata.nextLink': nextLink } = body;
-    if (!Array.isArray(value) || !value.every(isItem) || (nextLink !== undefined && typeof nextLink !== 'string')) {
+    if (!Array.isArray(value) || (nextLink !== undefined && typeof nextLink !== 'string')) {
       throw new DefenderApiError('malformed_response', { operation: call.operation });
     }
-    return { items: value, nextLink };
+    const items: T[] = [];
+    for (const item of value) {
+      const parsed = schema.parse(item);
+      if (!parsed.ok) throw new DefenderApiError('malformed_response', { operation: call.operation });
+      items.push(parsed.value);
+    }
+    return { items, nextLink };
   }
 }
 
@@ -293,27 +300,9 @@ export function rankByCloseness(wanted: string, names: readonly string[]): strin
     .map(({ name }) => name);
 }
 
-function entity<T>(body: Record<string, unknown>, isEntity: (value: unknown) => value is T, operation: DefenderOperation): T {
+function entity<T>(body: Record<string, unknown>, schema: EntitySchema<T>, operation: DefenderOperation): T {
   const { '@odata.context': _context, ...fields } = body;
-  if (!isEntity(fields)) throw new DefenderApiError('malformed_response', { operation });
-  return fields;
-}
-
-function hasStrings(value: unknown, keys: readonly string[]): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return keys.every((key) => typeof record[key] === 'string');
-}
-
-// Shallow shape checks: enough that the bot never renders `undefined`, lenient to fields Defender adds.
-function isAlert(value: unknown): value is Alert {
-  return hasStrings(value, ['id', 'title', 'severity', 'status', 'lastUpdateTime']);
-}
-
-function isMachine(value: unknown): value is Machine {
-  return hasStrings(value, ['id', 'computerDnsName']);
-}
-
-function isMachineAction(value: unknown): value is MachineAction {
-  return hasStrings(value, ['id', 'type', 'status', 'machineId', 'creationDateTimeUtc']);
+  const parsed = schema.parse(fields);
+  if (!parsed.ok) throw new DefenderApiError('malformed_response', { operation });
+  return parsed.value;
 }

@@ -432,7 +432,7 @@ export class DefenderTwin {
           throw defenderErrors.badRequest('The timestamp must be within the last 30 days.');
         }
         const machines = view.machines().filter((machine) => {
-          const hasIp = machine.lastIpAddress === ip || machine.ipAddresses.some((address) => address.ipAddress === ip);
+          const hasIp = machine.lastIpAddress === ip || (machine.ipAddresses ?? []).some((address) => address.ipAddress === ip);
           const seenFrom = Date.parse(machine.firstSeen) - FIND_BY_IP_WINDOW_MS;
           // A reporting device still holds its address now; a silent one only until it was last seen.
           const seenUntil = isOffline(machine) ? Date.parse(machine.lastSeen) + FIND_BY_IP_WINDOW_MS : Number.POSITIVE_INFINITY;
@@ -457,7 +457,7 @@ export class DefenderTwin {
         const wanted = tag.toLowerCase();
         const matches = (candidate: string) =>
           prefixText === 'true' ? candidate.toLowerCase().startsWith(wanted) : candidate.toLowerCase() === wanted;
-        return odataCollection('Machines', view.machines().filter((machine) => machine.machineTags.some(matches)));
+        return odataCollection('Machines', view.machines().filter((machine) => (machine.machineTags ?? []).some(matches)));
       },
     };
   }
@@ -502,7 +502,7 @@ export class DefenderTwin {
           this.strictBodyCasing ? candidate === operation : candidate.toLowerCase() === operation.toLowerCase());
         if (!normalized) throw defenderErrors.invalidRequestBody(`Invalid Action '${operation}'. Valid values: Add, Remove.`);
         const machine = view.machine(params.id);
-        const others = machine.machineTags.filter((tag) => tag.toLowerCase() !== value.toLowerCase());
+        const others = (machine.machineTags ?? []).filter((tag) => tag.toLowerCase() !== value.toLowerCase());
         machine.machineTags = normalized === 'Add' ? [...others, value] : others;
         return odataEntity('Machines', machine);
       },
