@@ -20,6 +20,7 @@ import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
+import { TURN_BUDGET_MS } from './bot/turn-budget';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { TeamsConnectorSender } from './notify/teams-sender';
@@ -47,6 +48,8 @@ export interface BotAppOptions {
   logger?: Logger;
   /** Epoch ms for ages on cards and follow-up timing; tests pass the twin's clock. */
   now?: () => number;
+  /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
+  turnBudgetMs?: number;
 }
 
 /**
@@ -115,6 +118,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const localSsoToken = local?.ssoToken;
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
+    turn: { adapter, botAppId: config.bot.appId, budgetMs: options.turnBudgetMs ?? TURN_BUDGET_MS, log },
     responses: new ResponseActions(
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),

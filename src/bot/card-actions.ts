@@ -1,4 +1,4 @@
-import { type AdaptiveCardInvokeResponse, type Attachment, TurnContext } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, Attachment, CloudAdapter, TurnContext } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import type { DefenderClient } from '../defender/client';
 import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
@@ -7,6 +7,7 @@ import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
 import { FINAL_ACTION_STATUSES } from '../defender/model';
 import { problemView } from './problems';
+import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
 import type { SignInFlow } from './sign-in';
@@ -18,6 +19,8 @@ const MESSAGE = 'application/vnd.microsoft.activity.message';
 const ERROR = 'application/vnd.microsoft.error';
 
 export interface CardActionDeps extends UserIdentification {
+  /** How the turn answers within its budget and delivers what comes later. */
+  turn: { adapter: CloudAdapter; botAppId: string; budgetMs: number; log(line: string): void };
   defender: DefenderClient;
   tokens: UserTokenService;
   signIn: SignInFlow;
@@ -38,7 +41,22 @@ const ASK_VERBS: Record<string, ResponseKind> = { [VERBS.ask.isolate]: 'isolate'
 export class CardActions {
   constructor(private readonly deps: CardActionDeps) {}
 
+  /**
+   * Answers within the turn budget whatever Entra and Defender do: after it, the clicker is told the
+   * bot carries on, and the work finishes proactively (the card is updated, or the result posted).
+   */
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
+    const { turn } = this.deps;
+    const output = new TurnOutput(context, turn.adapter, turn.botAppId);
+    const stillWorking = stringsForLocale(localeOf(context)).bot.cardActions.stillWorking;
+    return withinBudget(this.answer(context, output), turn.budgetMs, () => {
+      output.markLate();
+      return messageResponse(stillWorking);
+    }, turn.log);
+  }
+
+  /** Everything it needs from the turn's context is read before the first await: after the budget the context is gone. */
+  private async answer(context: TurnContext, output: TurnOutput): Promise<AdaptiveCardInvokeResponse> {
     const value = (context.activity.value ?? {}) as {
       action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; trigger?: unknown;
     };
@@ -50,7 +68,7 @@ export class CardActions {
     let verified: VerifiedAction;
     try {
       const maxAge = typeof verb === 'string' && CONFIRM_VERBS[verb] ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
-      verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
+      verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
       if (error instanceof ActionRejectedError && error.reason === 'expired') {
         return this.card(this.deps.views.message(locale, { kind: 'warning', title: strings.expiredTitle, text: strings.expiredText }));
@@ -60,26 +78,26 @@ export class CardActions {
 
     const token = await this.tokenFor(user, value.authentication?.token);
     // An automatic refresh from someone not signed in keeps the card everyone sees: no sign-in prompt.
-    if (!token.ok && value.trigger === 'automatic') return { statusCode: 200, type: MESSAGE, value: strings.baseCardKept } as unknown as AdaptiveCardInvokeResponse;
+    if (!token.ok && value.trigger === 'automatic') return messageResponse(strings.baseCardKept);
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
     const acting: Acting = {
-      user, teamsUserId: context.activity.from.id, token: token.token, conversationId: context.activity.conversation.id, locale,
+      user, teamsUserId: output.from, token: token.token, conversationId: output.conversationId, locale,
     };
     try {
-      return await this.dispatch(context, acting, verified);
+      return await this.dispatch(output, acting, verified);
     } catch (error) {
       return this.card(this.deps.views.message(locale, problemView(error, locale)));
     }
   }
 
-  private async dispatch(context: TurnContext, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
+  private async dispatch(output: TurnOutput, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
     const { screens } = this.deps;
     const { params } = action;
     switch (action.verb) {
       case VERBS.openAlert:
-        return this.postBelow(context, await screens.alert(acting, params.alertId ?? ''));
+        return this.postBelow(output, acting, await screens.alert(acting, params.alertId ?? ''));
       case VERBS.openDevice:
-        return this.postBelow(context, await screens.deviceById(acting, params.machineId ?? ''));
+        return this.postBelow(output, acting, await screens.deviceById(acting, params.machineId ?? ''));
       case VERBS.refreshAlert:
         return this.card(await screens.alert(acting, params.alertId ?? ''));
       case VERBS.refreshDevice:
@@ -89,7 +107,7 @@ export class CardActions {
       case VERBS.cancel:
         return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
       case VERBS.cancelAction:
-        return this.cancelAction(context, acting, params.actionId ?? '');
+        return this.cancelAction(output, acting, params.actionId ?? '');
     }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
@@ -97,12 +115,12 @@ export class CardActions {
       return this.card(await screens.confirm(acting, ask, machine, backFrom(params)));
     }
     const confirm = CONFIRM_VERBS[action.verb];
-    if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
+    if (confirm && action.nonce) return this.confirm(output, acting, confirm, params.machineId ?? '', action);
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
   private async confirm(
-    context: TurnContext, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
+    output: TurnOutput, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.deps.responses.execute(acting, { kind, machineId, nonce: action.nonce!, inputs: action.inputs });
     const strings = stringsForLocale(acting.locale).bot;
@@ -121,15 +139,15 @@ export class CardActions {
       }));
     }
     const statusCard = this.deps.screens.actionStatus(acting, outcome.action, { refreshFor: [acting.teamsUserId] });
-    const messageId = context.activity.replyToId;
+    const messageId = output.replyToId;
     if (outcome.done === 'created' && messageId) {
       // Everyone in the conversation sees the action, not only the person who clicked.
-      await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
+      await output.update({ type: 'message', id: messageId, attachments: [statusCard] });
       await this.deps.tracker.track(outcome.action, {
         requester: { oid: acting.token.oid, upn: acting.token.upn, teamsUserId: acting.teamsUserId },
         conversationId: acting.conversationId,
         locale: acting.locale,
-        reference: TurnContext.getConversationReference(context.activity),
+        reference: output.reference,
         messageId,
       });
     }
@@ -140,14 +158,13 @@ export class CardActions {
    * Cancel of a pending action, as the clicking user, once it is read to be still pending: the card
    * becomes its status for everyone; the follow-up of the action writes the audit line's outcome.
    */
-  private async cancelAction(context: TurnContext, acting: Acting, actionId: string): Promise<AdaptiveCardInvokeResponse> {
+  private async cancelAction(output: TurnOutput, acting: Acting, actionId: string): Promise<AdaptiveCardInvokeResponse> {
     const current = await this.deps.defender.getMachineAction(tokenSource(acting), actionId);
     if (FINAL_ACTION_STATUSES.includes(current.status)) return this.card(this.deps.screens.finishedAction(acting, current));
     const comment = fill(stringsForLocale(acting.locale).bot.stale.cancelComment, { upn: acting.token.upn });
     const cancelled = await this.deps.responses.cancel(acting, current, comment);
     const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
-    const messageId = context.activity.replyToId;
-    if (messageId) await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
+    if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
   }
 
@@ -162,10 +179,9 @@ export class CardActions {
     return outcome.ok ? { ok: true, token: outcome.token } : { ok: false, silentPossible: false };
   }
 
-  private async postBelow(context: TurnContext, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
-    await context.sendActivity({ attachments: [card] });
-    const value = stringsForLocale(localeOf(context)).bot.cardActions.openedBelow;
-    return { statusCode: 200, type: MESSAGE, value } as unknown as AdaptiveCardInvokeResponse;
+  private async postBelow(output: TurnOutput, acting: Acting, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
+    await output.send({ attachments: [card] });
+    return messageResponse(stringsForLocale(acting.locale).bot.cardActions.openedBelow);
   }
 
   private card(card: Attachment): AdaptiveCardInvokeResponse {
@@ -187,6 +203,10 @@ function inputProblemText(problem: InputProblem, locale: string): string {
     case 'isolation_type':
       return strings.isolationType;
   }
+}
+
+function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: MESSAGE, value: text } as unknown as AdaptiveCardInvokeResponse;
 }
 
 function errorResponse(statusCode: number, code: string, message: string): AdaptiveCardInvokeResponse {

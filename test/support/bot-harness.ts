@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type BotApp, createBotApp } from '../../src/app';
+import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
@@ -21,10 +21,10 @@ export interface BotWithTwin {
  * The product bot (the real composition root, real botbuilder and msal-node, inbound auth on)
  * listening on loopback, wired to a fresh twin the way production is wired to Microsoft.
  */
-export async function startBotWithTwin(overrides: Partial<BotConfig> = {}): Promise<BotWithTwin> {
+export async function startBotWithTwin(overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<BotWithTwin> {
   const twin = await startTwin();
   const store = await SqliteStore.open(':memory:');
-  const replica = await startReplica(twin, store, overrides);
+  const replica = await startReplica(twin, store, overrides, options);
   return {
     twin, app: replica.app, store, logs: replica.logs,
     close: async () => {
@@ -43,10 +43,12 @@ export interface Replica {
 }
 
 /** One more bot process on the same twin and store (a restart, or a second replica); Teams posts to the newest. */
-export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}): Promise<Replica> {
+export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs'>;
+
+export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<Replica> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { logger, now: () => twin.clock.now() });
+  const app = createBotApp(twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides }), store, { ...options, logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);

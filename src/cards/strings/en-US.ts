@@ -256,6 +256,7 @@ export const enUS = {
       expiredText: 'Open the device again to get a fresh card, then repeat the action.',
       openedBelow: 'Opened below.',
       baseCardKept: 'Sign in to the bot to see your own view of this card.',
+      stillWorking: 'Defender or Entra ID is answering slowly. The bot carries on and updates the card (or posts the result) when it is done.',
       checkInputTitle: 'Check your input',
       alreadySubmittedTitle: 'Already submitted',
       alreadySubmittedText: 'This confirmation was already sent to Defender. Type `actions <device>` to see its status.',

@@ -248,6 +248,7 @@ export const svSE: CardStrings = {
       expiredText: 'Öppna enheten igen för att få ett nytt kort och upprepa sedan åtgärden.',
       openedBelow: 'Öppnat nedan.',
       baseCardKept: 'Logga in i boten för att se din egen vy av kortet.',
+      stillWorking: 'Defender eller Entra ID svarar långsamt. Boten fortsätter och uppdaterar kortet (eller skickar resultatet) när det är klart.',
       checkInputTitle: 'Kontrollera det du har angett',
       alreadySubmittedTitle: 'Redan skickad',
       alreadySubmittedText: 'Bekräftelsen har redan skickats till Defender. Skriv `actions <enhet>` för att se dess status.',
