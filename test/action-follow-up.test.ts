@@ -12,7 +12,7 @@ import { SqliteStore } from '../src/store/sqlite-store';
 import type { Store } from '../src/store/store';
 import { startTwin, type Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, type Replica, startReplica, verbsOf } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, type Replica, startReplica, verbsOf, freshWorkstation } from './support/bot-harness';
 
 const { bob, carol } = SEEDED_USERS;
 let twin: Twin;
@@ -34,13 +34,6 @@ afterAll(async () => {
   await twin.close();
 });
 
-function freshWorkstation(): Machine {
-  const { machines, actions } = twin.defender.data;
-  const machine = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
-    && m.osPlatform === 'Windows11' && !actions.some((a) => a.machineId === m.id));
-  if (!machine) throw new Error('the seed has no fresh workstation left');
-  return machine;
-}
 
 /** Bob opens the device and confirms Isolate; returns the message whose card follows the action, and the action id. */
 async function isolateFromCard(machine: Machine, comment: string): Promise<{ messageId: string; actionId: string }> {
@@ -78,7 +71,7 @@ async function finalAuditLines(actionId: string) {
 
 describe('follow-up across restarts and replicas', () => {
   it('a bot restarted while the action is Pending still moves the card to Succeeded and writes the audit line, as the app', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(twin);
     const { messageId, actionId } = await isolateFromCard(machine, 'Restart during isolation');
     expect(cardText(shownCard(messageId).cards[0])).toMatch(/Pending/);
     await replicas.shift()!.close();
@@ -98,7 +91,7 @@ describe('follow-up across restarts and replicas', () => {
 
   it('a second replica carries on when the first stops during a Pending action; the audit line is written once', async () => {
     const second = await startReplica(twin, store);
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(twin);
     const { messageId, actionId } = await isolateFromCard(machine, 'Second replica takes over');
     replicas.push(second);
     await replicas.shift()!.close();

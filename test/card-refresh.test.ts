@@ -8,8 +8,7 @@
 import crypto from 'node:crypto';
 import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { teamsUserId, type Conversation } from '../src/twin/teams';
-import type { Machine } from '../src/defender/model';
-import { cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { bob } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -33,11 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-function freshWorkstation(): Machine {
-  const { machines, actions } = env.twin.defender.data;
-  return machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
-    && m.osPlatform === 'Windows11' && !actions.some((a) => a.machineId === m.id))!;
-}
 
 const members = () => [bob, ...viewers];
 
@@ -47,7 +41,7 @@ async function everyoneViews(messageId: string): Promise<void> {
 }
 
 it('a 60-member channel costs at most one Defender read per card change while an action runs, and viewers none', async () => {
-  const machine = freshWorkstation();
+  const machine = freshWorkstation(env.twin);
   const { driver } = env.twin.teams;
   const clickRequests = new Set<number>();
   const click = async (verb: string, inputs?: Record<string, unknown>) => {
@@ -96,7 +90,7 @@ it('an automatic refresh from a member the bot has no token for keeps the base c
   const stranger = viewers[0];
   const chat = driver.groupChat([bob, stranger]);
   await driver.install(chat);
-  const said = await driver.say(bob, chat, `device ${freshWorkstation().computerDnsName}`);
+  const said = await driver.say(bob, chat, `device ${freshWorkstation(env.twin).computerDnsName}`);
   expect(said.status).toBe(200);
   const card = await eventually(() => lastBotCard(env.twin, chat));
   const before = env.twin.defender.requests.length;
@@ -119,7 +113,7 @@ it('names the requester in refresh.userIds while an action runs, and nobody on l
     return last;
   });
   expect((list.card as { refresh?: { userIds?: string[] } }).refresh?.userIds ?? []).toEqual([]);
-  const machine = freshWorkstation();
+  const machine = freshWorkstation(env.twin);
   await driver.say(bob, channel, `device ${machine.computerDnsName}`);
   const device = await eventually(() => {
     const last = lastBotCard(env.twin, channel);

@@ -9,7 +9,7 @@ import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
 import { DEFENDER_RESOURCE } from './support/defender-twin-harness';
-import { buttonData, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { buttonData, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -27,13 +27,6 @@ function machineNamed(name: string): Machine {
   return env.twin.defender.data.machines.find((m) => m.computerDnsName === name)!;
 }
 
-function freshWorkstation(): Machine {
-  const { machines, actions } = env.twin.defender.data;
-  const machine = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
-    && m.osPlatform === 'Windows11' && !actions.some((a) => a.machineId === m.id));
-  if (!machine) throw new Error('the seed has no fresh workstation left');
-  return machine;
-}
 
 async function ask(user: string, text: string): Promise<{ id: string; card: unknown }> {
   const before = lastBotCardOrNone();
@@ -94,7 +87,7 @@ describe('an isolated device', () => {
 
 describe('a card that went stale', () => {
   it('refuses a confirmation for a device someone isolated meanwhile, before reaching Defender, and says what changed', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     const confirmCard = invokeCard(await env.twin.teams.driver.click(bob, device.id, 'isolate.ask'));
     expect(verbsOf(confirmCard)).toContain('isolate.confirm');
@@ -110,7 +103,7 @@ describe('a card that went stale', () => {
   });
 
   it('a Release clicked on an old card of a device that is not isolated gets the card of its current state', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     await portalAction(alice, machine, 'isolate', 'Isolated for triage');
     env.twin.clock.advance(20_000);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
@@ -125,7 +118,7 @@ describe('a card that went stale', () => {
 
 describe('a pending action', () => {
   it('shows its status with a Cancel button instead of Isolate or Release; Cancel cancels it as the clicker, with a comment', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     const actionId = await portalAction(alice, machine, 'isolate', 'Isolation that should not happen');
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     expect(cardText(device.card)).toMatch(/Isolation in progress/);
@@ -147,7 +140,7 @@ describe('a pending action', () => {
   });
 
   it("shows Defender's stuck duplicate isolation on an isolated device, offers only Cancel, and a click after it ended says so", async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     await portalAction(alice, machine, 'isolate', 'First isolation');
     env.twin.clock.advance(20_000);
     const stuckId = await portalAction(alice, machine, 'isolate', 'Duplicate isolation');

@@ -4,10 +4,9 @@
  * slow work carries on and delivers its card afterwards. The budget and the client's deadline are
  * scaled down here (1 s and 1.5 s for 12 s and 15 s) so that slowness of 2.5 s exceeds both.
  */
-import type { Machine } from '../src/defender/model';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { bob } = SEEDED_USERS;
 const SLOW_MS = 2500;
@@ -36,11 +35,6 @@ async function card(text: string): Promise<{ id: string; card: unknown }> {
   });
 }
 
-function freshWorkstation(): Machine {
-  const { machines, actions } = env.twin.defender.data;
-  return machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
-    && m.osPlatform === 'Windows11' && !actions.some((a) => a.machineId === m.id))!;
-}
 
 function stillWorking(body: unknown): void {
   expect(body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/answering slowly/) });
@@ -58,7 +52,7 @@ it('a slow Defender read: the click is answered in time, and the card it opened 
 });
 
 it('a slow isolate: the confirmation is answered in time, and the card shows the action for everyone once Defender accepts it', async () => {
-  const machine = freshWorkstation();
+  const machine = freshWorkstation(env.twin);
   const device = await card(`device ${machine.computerDnsName}`);
   await env.twin.teams.driver.click(bob, device.id, 'isolate.ask');
   env.twin.defender.faults.inject('machines.isolate', { kind: 'latency', ms: SLOW_MS }, 1);

@@ -37,24 +37,17 @@ export class TurnOutput {
     return this.late;
   }
 
-  async send(activity: Partial<Activity>): Promise<void> {
-    if (!this.late) {
-      await this.context.sendActivity(activity);
-      return;
-    }
-    await this.adapter.continueConversationAsync(this.botAppId, this.reference, async (context) => {
-      await context.sendActivity(activity);
-    });
+  send(activity: Partial<Activity>): Promise<void> {
+    return this.deliver(async (context) => void (await context.sendActivity(activity)));
   }
 
-  async update(activity: Partial<Activity>): Promise<void> {
-    if (!this.late) {
-      await this.context.updateActivity(activity);
-      return;
-    }
-    await this.adapter.continueConversationAsync(this.botAppId, this.reference, async (context) => {
-      await context.updateActivity(activity);
-    });
+  update(activity: Partial<Activity>): Promise<void> {
+    return this.deliver(async (context) => void (await context.updateActivity(activity)));
+  }
+
+  private async deliver(step: (context: TurnContext) => Promise<void>): Promise<void> {
+    if (!this.late) return step(this.context);
+    await this.adapter.continueConversationAsync(this.botAppId, this.reference, step);
   }
 }
 

@@ -5,6 +5,7 @@ import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
+import type { Machine } from '../../src/defender/model';
 import { startTwin, type Twin } from '../../src/twin';
 import type { Conversation, TranscriptEntry } from '../../src/twin/teams';
 
@@ -114,4 +115,13 @@ export function buttonData(card: unknown, verb: string): Record<string, unknown>
   walk(card);
   if (!found) throw new Error(`no ${verb} button`);
   return found;
+}
+
+/** An online Windows 11 workstation (Bob's device group) with no response actions yet, not in `exclude`. */
+export function freshWorkstation(twin: Twin, exclude: readonly string[] = []): Machine {
+  const { machines, actions } = twin.defender.data;
+  const machine = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
+    && m.osPlatform === 'Windows11' && !exclude.includes(m.id) && !actions.some((a) => a.machineId === m.id));
+  if (!machine) throw new Error('the seed has no fresh workstation left');
+  return machine;
 }
