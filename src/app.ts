@@ -116,9 +116,10 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
+  const turn = { adapter, botAppId: config.bot.appId, budgetMs: options.turnBudgetMs ?? TURN_BUDGET_MS };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken,
-    turn: { adapter, botAppId: config.bot.appId, budgetMs: options.turnBudgetMs ?? TURN_BUDGET_MS, log },
+    turn: { ...turn, log },
     responses: new ResponseActions(
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),
@@ -132,7 +133,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     log,
   }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
   const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
-  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
+  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = async (): Promise<ReadinessReport> => {
     const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };

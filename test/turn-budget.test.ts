@@ -6,7 +6,7 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
+import { botMessages, verbsOf, cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { bob } = SEEDED_USERS;
 const SLOW_MS = 2500;
@@ -85,7 +85,19 @@ it('a slow Entra ID (on-behalf-of) after sign-out: the re-sent click is answered
   }, 8000);
 });
 
-it('no invoke of this file was answered after the client had given up', () => {
+it('a slow Defender read for a typed command: the message is answered in time, and the card is posted when ready', async () => {
+  const before = botMessages(env.twin, chat).length;
+  env.twin.defender.faults.inject('alerts.list', { kind: 'latency', ms: SLOW_MS }, 1);
+  const said = await env.twin.teams.driver.say(bob, chat, 'alerts 2');
+  expect(said).toMatchObject({ status: 200 });
+  expect(said.late).toBeUndefined();
+  await eventually(() => {
+    if (botMessages(env.twin, chat).length <= before) throw new Error('no card yet');
+  }, 8000);
+  expect(verbsOf(lastBotCard(env.twin, chat).card)).toContain('alert.open');
+});
+
+it('no invoke or message of this file was answered after Teams had given up', () => {
   const invokes = env.twin.teams.driver.invokeTimings;
   expect(invokes.length).toBeGreaterThan(5);
   expect(invokes.filter((invoke) => invoke.late)).toEqual([]);

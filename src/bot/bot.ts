@@ -1,4 +1,4 @@
-import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import { type CloudAdapter, type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { Acting, UserIdentification } from './acting';
@@ -7,6 +7,7 @@ import { type Command, parseCommand, type ParseResult } from './commands/parse';
 import { type CommandDeps, runCommand } from './commands/run';
 import { problemView } from './problems';
 import type { Screens } from './screens';
+import { TurnOutput, withinBudget } from './turn-budget';
 import type { SignInFlow } from './sign-in';
 import type { Views } from './views';
 
@@ -17,6 +18,8 @@ export interface BotDeps extends UserIdentification {
   screens: Screens;
   views: Views;
   cardActions: CardActions;
+  /** The same turn budget as card actions (see turn-budget.ts). */
+  turn: { adapter: CloudAdapter; botAppId: string; budgetMs: number };
   log(line: string): void;
 }
 
@@ -89,17 +92,25 @@ export class DefenderBot extends TeamsActivityHandler {
     await this.runCommand(context, text, token, locale);
   }
 
+  /** Within the turn budget: a command that takes longer lets the turn end, and its card is posted when it is ready. */
   private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
     const parsed = parseCommand(text);
     if (!user || !parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
-    const acting: Acting = { user, teamsUserId: context.activity.from.id, token, conversationId: context.activity.conversation.id, locale };
-    try {
-      const card = await runCommand(parsed.command, acting, context, this.deps.commands);
-      await context.sendActivity({ attachments: [card] });
-    } catch (error) {
-      await context.sendActivity({ attachments: [this.deps.views.message(acting.locale, problemView(error, acting.locale))] });
-    }
+    const { command } = parsed;
+    const { activity } = context;
+    const acting: Acting = { user, teamsUserId: activity.from.id, token, conversationId: activity.conversation.id, locale };
+    const { turn } = this.deps;
+    const output = new TurnOutput(context, turn.adapter, turn.botAppId);
+    const reply = async () => {
+      try {
+        const card = await runCommand(command, acting, { activity }, this.deps.commands);
+        await output.send({ attachments: [card] });
+      } catch (error) {
+        await output.send({ attachments: [this.deps.views.message(acting.locale, problemView(error, acting.locale))] });
+      }
+    };
+    await withinBudget(reply(), turn.budgetMs, () => output.markLate(), this.deps.log);
   }
 
   /** After the SSO exchange, the command that asked for sign-in runs without being typed again, in the language it was typed in. */

@@ -13,8 +13,11 @@ export interface CommandDeps {
   audit: Pick<Store, 'listAudit'>;
 }
 
-/** Runs a command as the signed-in user who typed it, and returns the card to post. */
-export async function runCommand(command: SignedInCommand, acting: Acting, context: TurnContext, deps: CommandDeps): Promise<Attachment> {
+/**
+ * Runs a command as the signed-in user who typed it, and returns the card to post. It reads only the
+ * turn's activity, which stays readable when the work outlives the turn (see turn-budget.ts).
+ */
+export async function runCommand(command: SignedInCommand, acting: Acting, context: Pick<TurnContext, 'activity'>, deps: CommandDeps): Promise<Attachment> {
   const { screens } = deps;
   switch (command.name) {
     case 'alerts':

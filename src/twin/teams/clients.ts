@@ -12,11 +12,11 @@ const CLIENT_INFO = {
 export interface BotResponse {
   status: number;
   body: unknown;
-  /** An invoke the bot did not answer within Teams' deadline: the client gave up (status 0, no body). */
+  /** An invoke or message the bot did not answer within Teams' deadline: Teams gave up (status 0, no body). */
   late?: true;
 }
 
-/** One invoke as the client timed it; a late one is a failure whatever the bot answered afterwards. */
+/** One invoke (or message: `name` is then `message`) as Teams timed it; a late one is a failure whatever the bot answered afterwards. */
 export interface InvokeTiming {
   name: string;
   activityId: string;
@@ -24,7 +24,10 @@ export interface InvokeTiming {
   late: boolean;
 }
 
-/** Teams gives a bot about 15 s to answer an invoke before the client shows "Unable to reach app" (teams-bot.md §9). */
+/**
+ * Teams gives a bot about 15 s to answer an invoke before the client shows "Unable to reach app"
+ * (teams-bot.md §9); the Bot Framework channel waits about as long for a message's answer.
+ */
 export const INVOKE_DEADLINE_MS = 15_000;
 
 export interface PostOptions {
@@ -66,14 +69,14 @@ export class TeamsClients {
       headers: { 'Content-Type': 'application/json', ...(authorization === null ? {} : { Authorization: authorization }) },
       body: JSON.stringify(activity),
     }).then(async (response) => ({ status: response.status, body: parseBody(await response.text()) }));
-    if (activity.type !== 'invoke') return answer;
+    if (activity.type !== 'invoke' && activity.type !== 'message') return answer;
     return this.withinDeadline(activity, answer);
   }
 
   /** Waits for an invoke's answer at most `invokeDeadlineMs`; a later answer is recorded as late and not used. */
   private async withinDeadline(activity: WireActivity, answer: Promise<BotResponse>): Promise<BotResponse> {
     const started = performance.now();
-    const timing: InvokeTiming = { name: String(activity.name), activityId: String(activity.id), ms: 0, late: false };
+    const timing: InvokeTiming = { name: String(activity.name ?? activity.type), activityId: String(activity.id), ms: 0, late: false };
     this.invokeTimings.push(timing);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'late'>((resolve) => {

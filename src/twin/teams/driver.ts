@@ -89,12 +89,12 @@ export class TeamsDriver {
     return this.refresh.view(userOid, found.conversation, found.message);
   }
 
-  /** Teams clients give the bot this long to answer an invoke (default 15 s); later answers are failures. */
+  /** Teams gives the bot this long to answer an invoke or a message (default 15 s); later answers are failures. */
   set invokeDeadlineMs(ms: number) {
     this.clients.invokeDeadlineMs = ms;
   }
 
-  /** Every invoke the clients sent, timed; `late` ones were not answered within the deadline. */
+  /** Every invoke and message posted to the bot, timed; `late` ones were not answered within the deadline. */
   get invokeTimings(): readonly InvokeTiming[] {
     return this.clients.invokeTimings;
   }
