@@ -8,7 +8,12 @@ import { describeMachine, type MachineDescription } from './machine';
 import type { BotProcess } from './spawn-bot';
 import { measureTelemetryCost, type TelemetryCost, type TelemetryCostSettings } from './telemetry-cost';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
+import { addBenchMachines, isolatableMachines } from './operations';
 import { addBenchUsers, installForUsers, signIn } from './users';
+import { measureViewerCost, type ViewerCost } from './viewers';
+
+/** Members of the channel whose viewers' cost is measured: Teams refreshes automatically in chats and channels of up to 60. */
+const VIEWER_CHANNEL_MEMBERS = 60;
 
 export interface BenchSettings {
   mode: 'full' | 'quick';
@@ -52,6 +57,8 @@ export interface BenchResults {
   /** The CPU cost of telemetry on a turn, start-up and memory with it. */
   telemetry: TelemetryCost;
   burst: BurstResult;
+  /** Defender requests caused by the viewers of a response card in a 60-member channel, and by its follow-up. */
+  viewers: ViewerCost;
   /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
   obo: { requests: number; signIns: number };
   /** What the bot processes logged (turn failures, notifier problems); empty in a clean run. */
@@ -69,6 +76,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
   const bots: BotProcess[] = [];
   try {
     prepareTwin(twin);
+    addBenchMachines(twin, 'ws', Math.max(0, Math.max(...settings.turnCost.concurrency) + 1 - isolatableMachines(twin).length));
     const config = benchBotConfig(twin);
     const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
 
@@ -97,6 +105,10 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
     const burst = await measureBurst(twin, productBot, users[0], settings.burst);
 
+    progress(`viewers: a response card in a channel of ${VIEWER_CHANNEL_MEMBERS} members whose clients refresh cards`);
+    const unsignedViewers = addBenchUsers(twin, 'viewer', Math.max(0, VIEWER_CHANNEL_MEMBERS - users.length));
+    const viewers = await measureViewerCost(twin, users[0], [...users.slice(1), ...unsignedViewers].slice(0, VIEWER_CHANNEL_MEMBERS - 1));
+
     return {
       mode: settings.mode,
       machine: describeMachine(),
@@ -106,6 +118,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       turnCost,
       telemetry,
       burst,
+      viewers,
       obo: {
         requests: twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length,
         // footprint bot: 1 user; product bot: the calls user and every load user; the telemetry bots: their users

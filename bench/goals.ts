@@ -74,6 +74,13 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     measured: `${burst.cardsDelivered} of ${burst.cardsExpected}, ${burst.duplicates} duplicate(s)`,
     met: burst.cardsDelivered === burst.cardsExpected && burst.duplicates === 0,
   });
+  const { viewers } = results;
+  checks.push({
+    goal: `viewers of a response card in a ${viewers.members}-member channel: ≤ 1 Defender read per card change`,
+    measured: `${viewers.viewerDefenderRequests} reads for ${viewers.cardChanges} changes (${viewers.perCardChange.toFixed(2)} per change)`,
+    met: viewers.perCardChange <= 1,
+    ...(viewers.perCardChange > 1 ? { missedBy: `${(viewers.perCardChange - 1).toFixed(2)} reads per change too many` } : {}),
+  });
   checks.push({
     goal: 'poll: Defender requests = 1 + one per extra page',
     measured: `${burst.poll.defenderRequests} for ${burst.poll.alerts} alerts (${burst.poll.pages} page(s))`,

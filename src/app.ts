@@ -17,13 +17,14 @@ import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
 import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
-import { auditEntry, ResponseActions } from './bot/responses';
+import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { registerSignInPages } from './bot/sign-in-pages';
 import { SignInStates } from './identity/sign-in-states';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
+import { TURN_BUDGET_MS } from './bot/turn-budget';
 import { DailyJob } from './notify/daily-job';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
@@ -40,6 +41,8 @@ export interface BotApp {
   notifier: Notifier;
   /** The daily retention sweep of the audit log and sent notification payloads: started by the caller, stopped by close(). */
   retention: DailyJob;
+  /** Follows submitted response actions from the store (started here; any replica may carry on). */
+  tracker: ActionTracker;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -54,6 +57,10 @@ export interface BotAppOptions {
   logger?: Logger;
   /** Limits for replies; default Teams' own. A benchmark whose Teams twin has its limits off turns them off here too. */
   replyRateLimits?: SendRateLimits;
+  /** Epoch ms for ages on cards and follow-up timing; tests pass the twin's clock. */
+  now?: () => number;
+  /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
+  turnBudgetMs?: number;
 }
 
 /**
@@ -65,7 +72,6 @@ export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser;
 
 const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
-const MAX_TRACKING_MS = 30 * 60 * 1000;
 /** A turn's replies wait for a send slot (and out a 429) at most this long: Teams wants its answer within ~15 s. */
 const REPLY_ANSWER_WINDOW_MS = 10_000;
 
@@ -122,17 +128,18 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const tokenCache = new SealedTokenCache(store, config.tokenCacheKey);
   const tokens = new UserTokenService(userMsalClients(msalSettings, tokenCache), tokenCache, defenderScope);
   const signer = new ActionSigner(config.cardSigningSecret);
-  const views = createViews();
-  const screens = new Screens(defender, views, signer, buttonTitles);
-  const tracker = new ActionTracker(adapter, defender, {
+  const now = options.now ?? Date.now;
+  const views = createViews(() => new Date(now()));
+  const screens = new Screens(defender, views, signer, buttonTitles, now);
+  const appToken = appTokenSource(msal, config.defender.tokenResource);
+  const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
-    pollIntervalMs: config.actionPollIntervalMs,
-    maxTrackingMs: MAX_TRACKING_MS,
-    render: (acting, action) => screens.actionStatus(acting, action),
-    onFinal: (acting, action) => store.appendAudit(auditEntry({
-      acting, kind: action.type === 'Isolate' ? 'isolate' : 'release', machineId: action.machineId, comment: action.requestorComment,
-    }, action.status, action)),
+    appToken,
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    firstCheckMs: config.actionPollIntervalMs,
+    render: (target, action, shown) => screens.actionStatus(target, action, shown),
     log,
+    now,
   });
   const signInStates = new SignInStates(store);
   const publicUrl = () => config.publicUrl ?? `http://localhost:${config.port}`;
@@ -145,7 +152,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
-  const appToken = appTokenSource(msal, config.defender.tokenResource);
+  const turn = { adapter, botAppId: config.bot.appId, budgetMs: options.turnBudgetMs ?? TURN_BUDGET_MS };
   const notifier = createNotifier({
     store,
     defender,
@@ -169,11 +176,12 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
+    turn: { ...turn, log },
     responses: new ResponseActions(
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),
   });
-  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
+  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
     const [storage, token] = await Promise.all([
       check('storage', () => store.ping(), log), check('appToken', async () => void (await appToken()), log),
@@ -186,18 +194,19 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     serviceUrls: inbound === 'botframework' ? 'any' : 'loopback',
   });
 
+  tracker.start();
   return {
     server,
     adapter,
     notifier,
     retention,
+    tracker,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      tracker.stop();
-      await Promise.all([notifier.stop(), retention.stop()]);
+      await Promise.all([tracker.stop(), notifier.stop(), retention.stop()]);
     },
   };
 }

@@ -62,6 +62,15 @@ it('measures the CPU of telemetry on a turn against the same bot without it, in 
   expect(scrape.cpuMs).toBeGreaterThan(0);
 });
 
+it('counts the Defender requests viewers of a response card cause in a 60-member channel, and its follow-up reads', () => {
+  const { viewers } = results;
+  expect(viewers.members).toBe(60);
+  expect(viewers.cardChanges).toBeGreaterThanOrEqual(3);
+  expect(viewers.automaticRefreshes).toBeGreaterThan(0);
+  expect(viewers.viewerDefenderRequests).toBeLessThanOrEqual(viewers.cardChanges);
+  expect(viewers.followUpRequests).toBeGreaterThan(0);
+});
+
 it('takes start-up time and memory of a fresh bot, idle and with subscriptions made through chat', () => {
   const { product, echo } = results.footprint;
   expect(product.subscriptions).toBe(QUICK.footprintSubscriptions);
@@ -76,7 +85,9 @@ it('produces only finite figures, and a report that states each one and every go
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Footprint', '## Goals']) expect(report).toContain(heading);
+  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Goals']) {
+    expect(report).toContain(heading);
+  }
   expect(report).toContain(results.machine.cpuModel);
   for (const check of checkGoals(results)) expect(report).toContain(check.goal);
   expect(report).not.toMatch(/NaN|undefined|Infinity/);

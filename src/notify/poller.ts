@@ -20,11 +20,17 @@ export interface AlertPollerSettings {
    * late and for equal timestamps at the boundary; re-reading is harmless. Default 2 min.
    */
   overlapMs: number;
-  /** `$top`/`$skip` page size; by default the poller follows `@odata.nextLink`. */
-  pageSize?: number;
+  /**
+   * `$top`/`$skip` page size. Paging itself, rather than following `@odata.nextLink`: users report
+   * real next links that lose `$filter` and never end (microsoft-365-docs issue #8316). Default 1,000.
+   */
+  pageSize: number;
 }
 
-export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = { pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000 };
+export const DEFAULT_POLL_PAGE_SIZE = 1000;
+export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = {
+  pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000, pageSize: DEFAULT_POLL_PAGE_SIZE,
+};
 
 export interface AlertPollerDeps {
   store: Store;

@@ -207,7 +207,7 @@ export function buildNotifier(endpoints: TwinEndpoints, options: {
 }
 
 /**
- * The alert card with the bot's signed Isolate and Release buttons and its refresh, as the
+ * The alert card with the bot's signed "Isolate or release…" button and its (manual) refresh, as the
  * composition root renders notification cards (the notifier itself never imports the bot).
  */
 export function alertCardRenderer(secret: string): (alert: Alert, target: CardTarget) => Attachment {
@@ -215,8 +215,7 @@ export function alertCardRenderer(secret: string): (alert: Alert, target: CardTa
   const signer = new ActionSigner(secret);
   return (alert, target) => {
     const buttons = new Buttons(signer, target.conversationId, buttonTitles(target.locale));
-    const back = { card: 'alert', alertId: alert.id } as const;
-    return views.alert(target.locale, alert, undefined, [buttons.ask('isolate', alert.machineId, back), buttons.ask('release', alert.machineId, back)], buttons.alertRefresh(alert.id));
+    return views.alert(target.locale, alert, undefined, [buttons.respond(alert.id)], buttons.alertRefresh(alert.id, []));
   };
 }
 

@@ -10,8 +10,11 @@ export interface CommandDeps extends SubscriptionCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
 }
 
-/** Runs a command as the signed-in user who typed it, and returns the card to post. */
-export async function runCommand(command: SignedInCommand, acting: Acting, context: TurnContext, deps: CommandDeps): Promise<Attachment> {
+/**
+ * Runs a command as the signed-in user who typed it, and returns the card to post. It reads only the
+ * turn's activity, which stays readable when the work outlives the turn (see turn-budget.ts).
+ */
+export async function runCommand(command: SignedInCommand, acting: Acting, context: Pick<TurnContext, 'activity'>, deps: CommandDeps): Promise<Attachment> {
   const { screens } = deps;
   // Seeing a subscriber with their token is when their subscriptions learn that their rights shrank.
   deps.scopes.subscriberSeen(acting.token.oid, tokenSource(acting));

@@ -18,7 +18,7 @@ export interface SubscriptionCommandDeps {
  * token (the one they named, if they can see it). Audited, refusals included.
  */
 export async function subscribe(
-  command: Extract<Command, { name: 'subscribe' }>, acting: Acting, context: TurnContext, deps: SubscriptionCommandDeps,
+  command: Extract<Command, { name: 'subscribe' }>, acting: Acting, context: Pick<TurnContext, 'activity'>, deps: SubscriptionCommandDeps,
 ): Promise<Attachment> {
   const describe = `${command.minSeverity} and higher${command.deviceGroup ? `, group ${command.deviceGroup}` : ''}`;
   const refusal = await deps.screens.cannotReadAlerts(acting);
@@ -43,7 +43,7 @@ export async function subscribe(
  * `unsubscribe`: removes the subscriptions the user made, and those whose every device group the
  * user can read alerts in; the others stay, with a polite refusal. Audited.
  */
-export async function unsubscribe(acting: Acting, context: TurnContext, deps: SubscriptionCommandDeps): Promise<Attachment> {
+export async function unsubscribe(acting: Acting, context: Pick<TurnContext, 'activity'>, deps: SubscriptionCommandDeps): Promise<Attachment> {
   const token = tokenSource(acting);
   let reader: boolean | undefined;
   const isReader = async () => (reader ??= (await deps.screens.cannotReadAlerts(acting)) === undefined);

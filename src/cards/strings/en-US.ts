@@ -21,6 +21,8 @@ export const enUS = {
     confirmIsolate: 'Isolate',
     confirmRelease: 'Release',
     cancel: 'Cancel',
+    cancelAction: 'Cancel the pending action',
+    respond: 'Isolate or release…',
     openInPortal: 'Open in Microsoft Defender',
   },
 
@@ -96,6 +98,8 @@ export const enUS = {
     notIsolated: 'Not isolated',
     isolating: 'Isolation in progress',
     releasing: 'Release in progress',
+    heldIsolate: 'Isolated; another isolation is waiting and would run after a release',
+    heldRelease: 'Not isolated; a release is waiting and would undo the next isolation',
     byWhom: 'by {who}, {when}',
   },
 
@@ -125,6 +129,7 @@ export const enUS = {
     lastUpdate: 'Last update',
     cancelledBy: 'Cancelled by',
     inProgressHint: 'This card updates itself while the action runs.',
+    pendingLong: 'Pending for more than an hour: the device is probably offline. Defender keeps trying for up to 3 days; cancel the action if it is no longer wanted.',
   },
 
   actions: {
@@ -250,6 +255,15 @@ export const enUS = {
       active: 'active',
       disabled: 'DISABLED: {reason}',
     },
+    stale: {
+      title: 'This card is out of date',
+      isolated: '{device} is already isolated ({detail}).',
+      notIsolated: '{device} is not isolated ({detail}), so there is nothing to release.',
+      pending: '{action} of {device} is already waiting in Defender ({detail}; status {status}). Wait for it, or cancel it first.',
+      finished: '{action} of {device} has already ended: {status}.',
+      unknownDetail: 'no isolation in the action history',
+      cancelComment: 'Cancelled in Microsoft Teams by {upn}',
+    },
     cardActions: {
       notFromUser: 'This action must come from a signed-in Teams user.',
       invalidAction: 'This card action is not valid here. Use a card the bot posted in this conversation.',
@@ -257,6 +271,8 @@ export const enUS = {
       expiredTitle: 'This card has expired',
       expiredText: 'Open the device again to get a fresh card, then repeat the action.',
       openedBelow: 'Opened below.',
+      baseCardKept: 'Sign in to the bot to see your own view of this card.',
+      stillWorking: 'Defender or Entra ID is answering slowly. The bot carries on and updates the card (or posts the result) when it is done.',
       checkInputTitle: 'Check your input',
       alreadySubmittedTitle: 'Already submitted',
       alreadySubmittedText: 'This confirmation was already sent to Defender. Type `actions <device>` to see its status.',
@@ -298,6 +314,7 @@ export const enUS = {
         getMachineAction: 'read the response action',
         isolate: 'isolate the device',
         unisolate: 'release the device from isolation',
+        cancelAction: 'cancel the response action',
       } satisfies Record<DefenderOperation, string>,
       anyOperation: 'complete the request',
       subjects: {

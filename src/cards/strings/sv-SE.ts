@@ -15,6 +15,8 @@ export const svSE: CardStrings = {
     confirmIsolate: 'Isolera',
     confirmRelease: 'Häv isolering',
     cancel: 'Avbryt',
+    cancelAction: 'Avbryt den väntande åtgärden',
+    respond: 'Isolera eller häv…',
     openInPortal: 'Öppna i Microsoft Defender',
   },
 
@@ -90,6 +92,8 @@ export const svSE: CardStrings = {
     notIsolated: 'Inte isolerad',
     isolating: 'Isolering pågår',
     releasing: 'Hävning av isolering pågår',
+    heldIsolate: 'Isolerad; en till isolering väntar och skulle köras efter en hävning',
+    heldRelease: 'Inte isolerad; en hävning väntar och skulle häva nästa isolering',
     byWhom: 'av {who}, {when}',
   },
 
@@ -119,6 +123,7 @@ export const svSE: CardStrings = {
     lastUpdate: 'Senast uppdaterad',
     cancelledBy: 'Avbruten av',
     inProgressHint: 'Kortet uppdateras medan åtgärden pågår.',
+    pendingLong: 'Väntar sedan mer än en timme: enheten är troligen offline. Defender försöker i upp till 3 dagar; avbryt åtgärden om den inte längre behövs.',
   },
 
   actions: {
@@ -242,6 +247,15 @@ export const svSE: CardStrings = {
       active: 'aktiv',
       disabled: 'INAKTIVERAD: {reason}',
     },
+    stale: {
+      title: 'Kortet är inaktuellt',
+      isolated: '{device} är redan isolerad ({detail}).',
+      notIsolated: '{device} är inte isolerad ({detail}), så det finns inget att häva.',
+      pending: '{action} av {device} väntar redan i Defender ({detail}; status {status}). Vänta på den, eller avbryt den först.',
+      finished: '{action} av {device} har redan avslutats: {status}.',
+      unknownDetail: 'ingen isolering i åtgärdshistoriken',
+      cancelComment: 'Avbruten i Microsoft Teams av {upn}',
+    },
     cardActions: {
       notFromUser: 'Åtgärden måste komma från en inloggad Teams-användare.',
       invalidAction: 'Kortåtgärden är inte giltig här. Använd ett kort som boten har skickat i den här konversationen.',
@@ -249,6 +263,8 @@ export const svSE: CardStrings = {
       expiredTitle: 'Kortet har gått ut',
       expiredText: 'Öppna enheten igen för att få ett nytt kort och upprepa sedan åtgärden.',
       openedBelow: 'Öppnat nedan.',
+      baseCardKept: 'Logga in i boten för att se din egen vy av kortet.',
+      stillWorking: 'Defender eller Entra ID svarar långsamt. Boten fortsätter och uppdaterar kortet (eller skickar resultatet) när det är klart.',
       checkInputTitle: 'Kontrollera det du har angett',
       alreadySubmittedTitle: 'Redan skickad',
       alreadySubmittedText: 'Bekräftelsen har redan skickats till Defender. Skriv `actions <enhet>` för att se dess status.',
@@ -289,6 +305,7 @@ export const svSE: CardStrings = {
         getMachineAction: 'läsa åtgärden',
         isolate: 'isolera enheten',
         unisolate: 'häva isoleringen av enheten',
+        cancelAction: 'avbryta åtgärden',
       },
       anyOperation: 'slutföra begäran',
       subjects: {
