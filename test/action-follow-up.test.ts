@@ -12,7 +12,7 @@ import { SqliteStore } from '../src/store/sqlite-store';
 import type { Store } from '../src/store/store';
 import { startTwin, type Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, type Replica, startReplica, verbsOf, freshWorkstation } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, type Replica, sayAndSignIn, startReplica, verbsOf, freshWorkstation } from './support/bot-harness';
 
 const { bob, carol } = SEEDED_USERS;
 let twin: Twin;
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 /** Bob opens the device and confirms Isolate; returns the message whose card follows the action, and the action id. */
 async function isolateFromCard(machine: Machine, comment: string): Promise<{ messageId: string; actionId: string }> {
-  await twin.teams.driver.say(bob, channel, `device ${machine.computerDnsName}`);
+  await sayAndSignIn(twin, bob, channel, `device ${machine.computerDnsName}`);
   const { id } = await eventually(() => {
     const last = lastBotCard(twin, channel);
     if (!cardText(last.card).includes(machine.computerDnsName)) throw new Error('no device card yet');

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { teamsUserId, type Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { bob } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -50,7 +50,7 @@ it('a 60-member channel costs at most one Defender read per card change while an
     for (let index = before; index < env.twin.defender.requests.length; index++) clickRequests.add(index);
   };
 
-  await driver.say(bob, channel, `device ${machine.computerDnsName}`);
+  await sayAndSignIn(env.twin, bob, channel, `device ${machine.computerDnsName}`);
   const messageId = await eventually(() => {
     const last = lastBotCard(env.twin, channel);
     if (!cardText(last.card).includes(machine.computerDnsName)) throw new Error('no device card yet');
@@ -90,7 +90,7 @@ it('an automatic refresh from a member the bot has no token for keeps the base c
   const stranger = viewers[0];
   const chat = driver.groupChat([bob, stranger]);
   await driver.install(chat);
-  const said = await driver.say(bob, chat, `device ${freshWorkstation(env.twin).computerDnsName}`);
+  const said = await sayAndSignIn(env.twin, bob, chat, `device ${freshWorkstation(env.twin).computerDnsName}`);
   expect(said.status).toBe(200);
   const card = await eventually(() => lastBotCard(env.twin, chat));
   const before = env.twin.defender.requests.length;
@@ -106,7 +106,7 @@ it('an automatic refresh from a member the bot has no token for keeps the base c
 
 it('names the requester in refresh.userIds while an action runs, and nobody on list and notification cards', async () => {
   const { driver } = env.twin.teams;
-  await driver.say(bob, channel, 'alerts 3');
+  await sayAndSignIn(env.twin, bob, channel, 'alerts 3');
   const list = await eventually(() => {
     const last = lastBotCard(env.twin, channel);
     if (!(last.card as { refresh?: unknown }).refresh && !/Alert/.test(cardText(last.card))) throw new Error('no list yet');
@@ -114,7 +114,7 @@ it('names the requester in refresh.userIds while an action runs, and nobody on l
   });
   expect((list.card as { refresh?: { userIds?: string[] } }).refresh?.userIds ?? []).toEqual([]);
   const machine = freshWorkstation(env.twin);
-  await driver.say(bob, channel, `device ${machine.computerDnsName}`);
+  await sayAndSignIn(env.twin, bob, channel, `device ${machine.computerDnsName}`);
   const device = await eventually(() => {
     const last = lastBotCard(env.twin, channel);
     if (!cardText(last.card).includes(machine.computerDnsName)) throw new Error('no device card yet');

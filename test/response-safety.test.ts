@@ -9,7 +9,7 @@ import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
 import { DEFENDER_RESOURCE } from './support/defender-twin-harness';
-import { buttonData, cardText, eventually, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
+import { buttonData, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -30,7 +30,7 @@ function machineNamed(name: string): Machine {
 
 async function ask(user: string, text: string): Promise<{ id: string; card: unknown }> {
   const before = lastBotCardOrNone();
-  await env.twin.teams.driver.say(user, channel, text);
+  await sayAndSignIn(env.twin, user, channel, text);
   await env.twin.teams.driver.settled();
   return eventually(() => {
     const last = lastBotCard(env.twin, channel);
