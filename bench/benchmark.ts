@@ -7,12 +7,19 @@ import { type BotFootprint, type FootprintSettings, measureProductFootprint, typ
 import { describeMachine, type MachineDescription } from './machine';
 import { measureReplicas, type ReplicaResult, type ReplicaSettings } from './replicas';
 import type { BotProcess } from './spawn-bot';
+import { measureTelemetryCost, type TelemetryCost, type TelemetryCostSettings } from './telemetry-cost';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
+import { addBenchMachines, isolatableMachines } from './operations';
 import { addBenchUsers, installForUsers, signIn } from './users';
+import { measureViewerCost, type ViewerCost } from './viewers';
+
+/** Members of the channel whose viewers' cost is measured: Teams refreshes automatically in chats and channels of up to 60. */
+const VIEWER_CHANNEL_MEMBERS = 60;
 
 export interface BenchSettings {
   mode: 'full' | 'quick';
   turnCost: TurnCostSettings;
+  telemetry: TelemetryCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
   footprint: FootprintSettings;
@@ -22,6 +29,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
+  telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
   burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
   footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 2_000 },
@@ -32,6 +40,7 @@ export const FULL: BenchSettings = {
 export const QUICK: BenchSettings = {
   mode: 'quick',
   turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
+  telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,
   burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
   footprint: { subscriptionLevels: [2, 5, 10], pollAlerts: [1, 5, 10], matchingAlerts: 5, idleMs: 100 },
@@ -45,8 +54,12 @@ export interface BenchResults {
   footprint: { product: ProductFootprint; echo: BotFootprint };
   callsPerTurn: CallsPerTurn;
   turnCost: TurnCostCell[];
+  /** The CPU cost of telemetry on a turn, start-up and memory with it. */
+  telemetry: TelemetryCost;
   burst: BurstResult;
   replicas: ReplicaResult;
+  /** Defender requests caused by the viewers of a response card in a 60-member channel, and by its follow-up. */
+  viewers: ViewerCost;
   /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
   obo: { requests: number; signIns: number };
   /** What the bot processes logged (turn failures, notifier problems); empty in a clean run. */
@@ -64,6 +77,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
   const bots: BotProcess[] = [];
   try {
     prepareTwin(twin);
+    addBenchMachines(twin, 'ws', Math.max(0, Math.max(...settings.turnCost.concurrency) + 1 - isolatableMachines(twin).length));
     const config = benchBotConfig(twin);
     const [callsUser] = addBenchUsers(twin, 'solo', 1);
 
@@ -88,9 +102,16 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     progress(`turn cost at ${settings.turnCost.concurrency.join(', ')} concurrent users`);
     const turnCost = await measureTurnCost(twin, { product: productBot, echo: echo.bot }, users, settings.turnCost);
 
+    progress(`telemetry: \`alerts\` on bots with telemetry off, metrics, metrics and traces (${settings.telemetry.rounds} rounds)`);
+    const telemetry = await measureTelemetryCost(twin, config, users, settings.telemetry, settings.footprint.idleMs);
+    twin.teams.setBotEndpoint(productBot.endpoint);
+
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
     const burst = await measureBurst(twin, productBot, users[0], settings.burst);
 
+    progress(`viewers: a response card in a channel of ${VIEWER_CHANNEL_MEMBERS} members whose clients refresh cards`);
+    const unsignedViewers = addBenchUsers(twin, 'viewer', Math.max(0, VIEWER_CHANNEL_MEMBERS - users.length));
+    const viewers = await measureViewerCost(twin, users[0], [...users.slice(1), ...unsignedViewers].slice(0, VIEWER_CHANNEL_MEMBERS - 1));
     const oboBeforeReplicas = twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length;
     progress(`turn throughput with one and two replicas on PostgreSQL, ${settings.replicas.users} users`);
     prepareTwin(twin);
@@ -103,12 +124,14 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       footprint: { product, echo: echo.footprint },
       callsPerTurn,
       turnCost,
+      telemetry,
       burst,
+      viewers,
       replicas,
       obo: {
         requests: oboBeforeReplicas,
-        // product bot: the calls user and every load user
-        signIns: 1 + users.length,
+        // product bot: the calls user and every load user; the telemetry bots: their users
+        signIns: 1 + users.length + telemetry.signIns,
       },
       botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
       durationSeconds: (Date.now() - startedAt) / 1000,

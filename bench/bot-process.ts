@@ -13,9 +13,10 @@ import type { BotApp } from '../src/app';
 import type { BotConfig } from '../src/config';
 import type { Logger } from '../src/logging';
 import type { Store } from '../src/store/store';
+import type { RunningTelemetry } from '../src/telemetry/start';
 import { botModule } from './bot-modules';
 import { echoServerFactory } from './echo-bot';
-import type { BotKind, BotMessage, BotRequest, CpuTime, MemoryFigures } from './ipc';
+import type { BotKind, BotMessage, BotRequest, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 function send(message: BotMessage): void {
   process.send?.(message);
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const build = kind === 'product' ? productFactory() : echoFactory();
   const loadedMs = performance.now();
   const logger = createLogger(config.logLevel, pino.destination({ dest: process.env.BENCH_BOT_LOG ?? '/dev/null', sync: false }));
+  const telemetry = await startBenchTelemetry((process.env.BENCH_BOT_TELEMETRY ?? 'off') as BotTelemetry);
   const { server, product } = await build(config, logger);
 
   const handlers: Record<BotRequest['op'], () => Promise<unknown> | unknown> = {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  send({ kind: 'ready', port: (server.address() as AddressInfo).port, loadedMs, readyMs: performance.now() });
+  send({ kind: 'ready', port: (server.address() as AddressInfo).port, loadedMs, readyMs: performance.now(), metricsUrl: telemetry?.metricsUrl });
 }
 
 interface BuiltBot {
@@ -77,6 +79,14 @@ interface BuiltBot {
 }
 
 type BotFactory = (config: BotConfig, logger: Logger) => Promise<BuiltBot>;
+
+/** Telemetry as production runs it (Prometheus on loopback); with `traces`, every span also goes to an exporter that drops it. */
+function startBenchTelemetry(mode: BotTelemetry): Promise<RunningTelemetry | undefined> {
+  if (mode === 'off') return Promise.resolve(undefined);
+  const { startTelemetry } = botModule<typeof import('../src/telemetry/start')>('telemetry/start');
+  const dropSpans = { export: (_spans: unknown[], done: (result: { code: 0 }) => void) => done({ code: 0 }), shutdown: async () => undefined };
+  return startTelemetry({ enabled: true, prometheus: { host: '127.0.0.1', port: 0 } }, mode === 'traces' ? { spanExporter: dropSpans } : {});
+}
 
 /** Its own SQLite file, or PostgreSQL in the schema BENCH_PG_SCHEMA when the config names a database (replicas). */
 function productFactory(): BotFactory {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AlertSeverity } from '../src/defender/model';
 import type { PollResult } from '../src/notify/poller';
 import type { Twin } from '../src/twin';
-import { MAX_PAGE_SIZE } from '../src/twin/defender/odata';
+import { DEFAULT_POLL_PAGE_SIZE } from '../src/notify/poller';
 import type { Conversation } from '../src/twin/teams';
 import { waitUntil } from './load';
 import type { BotProcess } from './spawn-bot';
@@ -92,7 +92,8 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
       alerts: poll.alerts,
       enqueued: poll.enqueued,
       defenderRequests: pollRequests,
-      pages: Math.max(1, Math.ceil(poll.alerts / MAX_PAGE_SIZE)),
+      // $top/$skip paging: a full last page takes one more (empty or short) page to end.
+      pages: Math.floor(poll.alerts / DEFAULT_POLL_PAGE_SIZE) + 1,
       entraTokenRequests: pollTokens,
     },
   };

@@ -2,7 +2,7 @@ import type { PollResult } from '../src/notify/poller';
 import type { BotConfig } from '../src/config';
 import type { Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
-import type { MemoryFigures } from './ipc';
+import type { BotTelemetry, MemoryFigures } from './ipc';
 import { runConcurrently } from './load';
 import { slope } from './stats';
 import { BotProcess, type StartupFigures } from './spawn-bot';
@@ -51,8 +51,10 @@ const CHANNELS_PER_TEAM = 5;
 const SUBSCRIBING_USERS = 10;
 
 /** Starts a bot process and takes its start-up figures and idle memory. */
-export async function startMeasured(kind: BotProcess['kind'], config: BotConfig, idleMs: number): Promise<{ bot: BotProcess; footprint: BotFootprint }> {
-  const bot = await BotProcess.start(kind, config);
+export async function startMeasured(
+  kind: BotProcess['kind'], config: BotConfig, idleMs: number, telemetry: BotTelemetry = 'off',
+): Promise<{ bot: BotProcess; footprint: BotFootprint }> {
+  const bot = await BotProcess.start(kind, config, telemetry);
   await new Promise((resolve) => setTimeout(resolve, idleMs));
   return { bot, footprint: { startup: bot.startup, idle: await bot.memory() } };
 }

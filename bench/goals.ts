@@ -66,6 +66,15 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     met: measuredTokens === 0,
     ...(measuredTokens > 0 ? { missedBy: `${measuredTokens} request(s)` } : {}),
   });
+  for (const variant of results.telemetry.variants.filter((v) => v.telemetry !== 'off')) {
+    const overhead = variant.cpuRatioToOff - 1;
+    checks.push({
+      goal: `telemetry (${variant.telemetry}): \`alerts\` CPU per turn ≤ 1.05× without telemetry`,
+      measured: ratio(variant.cpuRatioToOff),
+      met: overhead <= 0.05,
+      ...(overhead > 0.05 ? { missedBy: `${((overhead - 0.05) * 100).toFixed(1)} points over` } : {}),
+    });
+  }
   const { burst } = results;
   checks.push({
     goal: 'burst: achieved rate ≥ 0.9 × the allowed rate',
@@ -90,6 +99,13 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     measured: `${replicas.oboRequests} OBO for ${replicas.users} users`,
     met: replicas.oboRequests <= replicas.users,
     ...(replicas.oboRequests > replicas.users ? { missedBy: `${replicas.oboRequests - replicas.users} extra` } : {}),
+  });
+  const { viewers } = results;
+  checks.push({
+    goal: `viewers of a response card in a ${viewers.members}-member channel: ≤ 1 Defender read per card change`,
+    measured: `${viewers.viewerDefenderRequests} reads for ${viewers.cardChanges} changes (${viewers.perCardChange.toFixed(2)} per change)`,
+    met: viewers.perCardChange <= 1,
+    ...(viewers.perCardChange > 1 ? { missedBy: `${(viewers.perCardChange - 1).toFixed(2)} reads per change too many` } : {}),
   });
   checks.push({
     goal: 'poll: Defender requests = 1 + one per extra page',

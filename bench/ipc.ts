@@ -2,6 +2,9 @@
 
 export type BotKind = 'product' | 'echo';
 
+/** Telemetry in a product bot process: none, metrics (Prometheus), or metrics and traces (every span exported). */
+export type BotTelemetry = 'off' | 'metrics' | 'traces';
+
 /** What the parent may ask a bot process; `poll` and `startSender` only the product bot. */
 export type BotRequestOp = 'cpu' | 'memory' | 'poll' | 'startSender' | 'pendingOutbox' | 'subscriptions';
 
@@ -12,7 +15,7 @@ export interface BotRequest {
 
 export type BotMessage =
   /** Listening; `loadedMs`: the process's age when its modules were loaded, `readyMs`: when it listened. */
-  | { kind: 'ready'; port: number; loadedMs: number; readyMs: number }
+  | { kind: 'ready'; port: number; loadedMs: number; readyMs: number; metricsUrl?: string }
   | { kind: 'reply'; id: number; value?: unknown; error?: string };
 
 export interface CpuTime {

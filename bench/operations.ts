@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import type { Machine } from '../src/defender/model';
+import { toDefenderTimestamp } from '../src/twin/defender/timestamps';
 import { supports, isOffline, isOnboarded } from '../src/twin/defender/os-support';
 import type { Twin } from '../src/twin';
 import type { BotKind } from './ipc';
@@ -21,9 +23,42 @@ export interface Operation {
 
 const ISOLATE_COMMENT = 'bench: isolate';
 
-/** Online, onboarded devices that support full isolation: what the users look up and isolate. */
+/** Online, onboarded devices that support full isolation and have no isolation history: what the users look up and isolate. */
 export function isolatableMachines(twin: Twin): Machine[] {
-  return twin.defender.data.machines.filter((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation'));
+  const { machines, actions } = twin.defender.data;
+  return machines.filter((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation')
+    && !actions.some((action) => action.machineId === machine.id && (action.type === 'Isolate' || action.type === 'Unisolate')));
+}
+
+/**
+ * `count` copies of an isolatable device, with no history: concurrent users each isolate their
+ * own device (a second isolate of one device is refused by the bot, rightly).
+ */
+export function addBenchMachines(twin: Twin, prefix: string, count: number): Machine[] {
+  const { machines } = twin.defender.data;
+  const template = machines.find((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation'));
+  if (!template) throw new Error('the twin has no isolatable device to copy');
+  return Array.from({ length: count }, (_, index) => {
+    const name = `bench-${prefix}-${String(index).padStart(3, '0')}`;
+    const machine = { ...template, id: crypto.createHash('sha1').update(name).digest('hex'), computerDnsName: `${name}.contoso.local`, ipAddresses: [] };
+    machines.push(machine);
+    return machine;
+  });
+}
+
+/**
+ * Someone releases the device in the portal, in no time: the bot offers and accepts Isolate only
+ * for a device that is not isolated, so each measured isolate needs a released device.
+ */
+export function releaseInTwin(twin: Twin, machine: Machine): void {
+  const { actions } = twin.defender.data;
+  const last = actions.filter((action) => action.machineId === machine.id && (action.type === 'Isolate' || action.type === 'Unisolate')).at(-1);
+  if (!last || last.type === 'Unisolate') return;
+  const at = toDefenderTimestamp(Math.max(twin.clock.now(), Date.parse(last.lastUpdateDateTimeUtc) + 1));
+  actions.push({
+    ...last, id: crypto.randomUUID(), type: 'Unisolate', scope: null, status: 'Succeeded', requestorComment: 'bench: released in the portal',
+    creationDateTimeUtc: at, lastUpdateDateTimeUtc: at,
+  });
 }
 
 export function operations(twin: Twin): Record<OperationName, Operation> {
@@ -36,6 +71,7 @@ export function operations(twin: Twin): Record<OperationName, Operation> {
   };
   const repeat = (count: number, item: string) => Array.from({ length: count }, () => item);
   const clicked: string[] = [];
+  const machineOfCard = new Map<string, Machine>();
 
   return {
     echo: {
@@ -61,15 +97,19 @@ export function operations(twin: Twin): Record<OperationName, Operation> {
       // `isolate <device> <comment>` posts the confirmation card; the measured turn is the click on Confirm.
       prepare: async (user, index, count) => {
         const ids: string[] = [];
+        releaseInTwin(twin, machineFor(index));
         for (let turn = 0; turn < count; turn++) {
           await say(user, `isolate ${machineFor(index).computerDnsName} ${ISOLATE_COMMENT}`);
           const card = driver.transcript(user.chat).filter((entry) => entry.from === 'bot' && entry.cards.length > 0).at(-1);
           if (!card) throw new Error('the bot posted no confirmation card');
           ids.push(card.id);
+          machineOfCard.set(card.id, machineFor(index));
         }
         return ids;
       },
       turn: async (user, messageId) => {
+        const machine = machineOfCard.get(messageId);
+        if (machine) releaseInTwin(twin, machine);
         const click = await driver.click(user.oid, messageId, 'isolate.confirm', { comment: ISOLATE_COMMENT, isolationType: 'Full' });
         const outcome = click.body as { statusCode?: number } | undefined;
         if (click.status !== 200 || outcome?.statusCode !== 200) throw new Error(`Confirm answered ${click.status} / ${outcome?.statusCode}`);

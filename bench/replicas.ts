@@ -46,7 +46,7 @@ export async function measureReplicas(twin: Twin, config: BotConfig, users: read
   const tokensBefore = twin.entra.tokenRequests.length;
   try {
     for (const replicas of [1, 2]) {
-      const bots = await Promise.all(Array.from({ length: replicas }, () => BotProcess.start('product', shared, { BENCH_PG_SCHEMA: schema })));
+      const bots = await Promise.all(Array.from({ length: replicas }, () => BotProcess.start('product', shared, 'off', { BENCH_PG_SCHEMA: schema })));
       const balancer = await roundRobin(bots.map((bot) => bot.endpoint));
       try {
         twin.teams.setBotEndpoint(balancer.endpoint);

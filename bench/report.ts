@@ -1,5 +1,6 @@
 import type { BenchResults } from './benchmark';
 import { checkGoals } from './goals';
+import { followUpSchedule } from './viewers';
 import type { MemoryFigures } from './ipc';
 import { matchingMicrosPerSubscriptionAlert, rssBytesPer10kSubscriptions } from './footprint';
 
@@ -12,6 +13,7 @@ const table = (header: string[], rows: (string | number)[][]) =>
 /** The Markdown report: machine, method, the four groups of figures and the goals. */
 export function renderReport(results: BenchResults): string {
   const { machine, burst, footprint } = results;
+  const schedule = followUpSchedule();
   const quick = results.mode === 'quick'
     ? '\n> **Quick (smoke) run**: a few turns per figure; the numbers prove the benchmark works, they measure nothing.\n'
     : '';
@@ -63,6 +65,24 @@ ${table(
     ]),
   )}
 
+## Telemetry
+
+Three more product bots, the same but for telemetry: **off**, **metrics** (the default: OpenTelemetry metrics with the
+Prometheus endpoint on loopback; no spans are made without a trace exporter) and **traces** (metrics, and every span
+exported synchronously to an exporter that drops it: an upper bound for Azure Monitor's batched export, without its
+network). Each of ${results.telemetry.rounds} round(s) runs one \`alerts\` cell of ${results.telemetry.users} concurrent users on each bot, in a rotating
+order, so that the machine's drift falls on each alike; the ratio is from the same run.
+
+${table(
+    ['Telemetry', 'Turns', 'Bot CPU per turn (ms)', 'CPU ratio to off', 'Start-up to ready (ms)', 'of which module load (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)'],
+    results.telemetry.variants.map((variant) => [
+      variant.telemetry, variant.turns, variant.cpuMsPerTurn.toFixed(2), `**${variant.cpuRatioToOff.toFixed(3)}×**`,
+      ...startupCells(variant.footprint.startup).slice(0, 2), ...memoryCells(variant.footprint.idle),
+    ]),
+  )}
+
+A scrape of the metrics endpoint costs the bot ${results.telemetry.scrape.cpuMs.toFixed(2)} ms of CPU and answers ${(results.telemetry.scrape.bytes / 1024).toFixed(1)} KiB.
+
 ## Calls per turn
 
 ${table(
@@ -92,6 +112,28 @@ notifier paces with its own default limits. Allowed rate = min(60 per 30 s per c
 | 429s received | ${burst.throttled429} |
 | Defender requests for the poll (${burst.poll.alerts} alerts, ${burst.poll.pages} page(s)) | ${burst.poll.defenderRequests} |
 | Entra token requests for the poll | ${burst.poll.entraTokenRequests} |
+
+## Viewers and follow-up
+
+A device card in a channel of ${results.viewers.members} members who all keep it open: the Teams twin's clients refresh
+cards automatically as Teams does (on view once the card is a minute old, and after each update; only for the users
+in \`refresh.userIds\`, or for everyone when it is absent). The requester isolates the device from the card; every
+member looks at it again a minute later.
+
+| Figure | Value |
+| --- | --- |
+| Card changes (post and updates) | ${results.viewers.cardChanges} |
+| Card views by members' clients | ${results.viewers.cardViews} |
+| Automatic refreshes sent | ${results.viewers.automaticRefreshes} |
+| Defender requests caused by viewers (refreshes, as users) | ${results.viewers.viewerDefenderRequests} |
+| **Per card change** | **${results.viewers.perCardChange.toFixed(2)}** |
+| Per card view | ${results.viewers.perCardView.toFixed(3)} |
+| Follow-up status reads of the action (app token; it finished at once) | ${results.viewers.followUpRequests} |
+
+Follow-up of an action that stays Pending (an offline device), from the back-off schedule (10 s, 30 s, 2 min, then
+every 10 min; due actions are read together, up to 25 per request, so these are upper bounds per action):
+${schedule.firstHour} reads in the first hour, ${schedule.perHourAfterwards} per hour afterwards, ${schedule.threeDays} over Defender's 3 days of retries,
+against ${schedule.budgetPerHour} requests per hour for the machine actions API (a fixed 10 s interval: 360 per hour per action).
 
 ## Footprint
 

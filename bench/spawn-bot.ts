@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../src/config';
-import type { BotKind, BotMessage, BotRequestOp, CpuTime, MemoryFigures } from './ipc';
+import type { BotKind, BotMessage, BotRequestOp, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The production build (`npm run build`) and this harness, compiled apart (tsconfig.bench.json). */
@@ -47,12 +47,14 @@ export class BotProcess {
     readonly startup: StartupFigures,
     /** The bot's JSON log. */
     readonly logFile: string,
+    /** Its Prometheus endpoint, when it runs with telemetry. */
+    readonly metricsUrl?: string,
   ) {
     child.on('message', (message: BotMessage) => this.receive(message));
   }
 
   /** Starts the bot and resolves once it listens on loopback. */
-  static start(kind: BotKind, config: BotConfig, env: Record<string, string> = {}): Promise<BotProcess> {
+  static start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off', env: Record<string, string> = {}): Promise<BotProcess> {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bot-'));
     const logFile = path.join(directory, `${kind}.log`);
     // A file of its own, as production's default store: an in-memory database would count the data in the bot's RSS.
@@ -63,7 +65,10 @@ export class BotProcess {
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
     const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, BOT_PROCESS], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile, BENCH_BOT_MODULES: BOT_MODULES, ...env },
+      env: {
+        ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile,
+        BENCH_BOT_MODULES: BOT_MODULES, BENCH_BOT_TELEMETRY: telemetry, ...env,
+      },
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`the ${kind} bot did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -82,7 +87,7 @@ export class BotProcess {
           spawnToReadyMs: performance.now() - spawnedAt,
           moduleLoadMs: message.loadedMs,
           compositionMs: message.readyMs - message.loadedMs,
-        }, logFile));
+        }, logFile, message.metricsUrl));
       });
     });
   }

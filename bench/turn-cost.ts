@@ -65,7 +65,8 @@ export async function measureTurnCost(
   return cells;
 }
 
-async function measureCell(
+/** One cell: `operation` by every user of `users` at once on `bot`, warmed up, between two CPU readings. */
+export async function measureCell(
   twin: Twin, bot: BotProcess, operation: Operation, users: readonly BenchUser[], turnsPerUser: number, warmupTurns: number,
 ): Promise<TurnCostCell> {
   twin.teams.setBotEndpoint(bot.endpoint);

@@ -13,8 +13,8 @@ fs.symlinkSync('/bin/true', path.join(shim, 'xdg-open'));
 const headless = !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const env = { ...process.env, PATH: headless ? `${shim}${path.delimiter}${process.env.PATH}` : process.env.PATH };
 
-console.log(`Agents Playground: http://localhost:${uiPort} (bot: http://localhost:${botPort}/api/messages)`);
-const child = spawn('agentsplayground', ['-e', `http://localhost:${botPort}/api/messages`, '-c', 'msteams', '--dt', '-p', uiPort], {
+console.log(`Agents Playground: http://localhost:${uiPort} (bot: http://127.0.0.1:${botPort}/api/messages)`);
+const child = spawn('agentsplayground', ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '--dt', '-p', uiPort], {
   stdio: 'inherit', env, shell: process.platform === 'win32',
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -1,10 +1,12 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import { type CloudAdapter, ConfigurationBotFrameworkAuthentication, CloudAdapter as BotAdapter, type TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
-import { withDeadline } from './deadline';
+import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { createMsalClient, userMsalClients } from './identity/msal-client';
 import { SealedTokenCache } from './identity/token-cache';
@@ -15,18 +17,21 @@ import { DefenderBot } from './bot/bot';
 import { CardActions } from './bot/card-actions';
 import { OnceLedger } from './bot/once';
 import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
-import { auditEntry, ResponseActions } from './bot/responses';
+import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { registerSignInPages } from './bot/sign-in-pages';
 import { SignInStates } from './identity/sign-in-states';
 import { ActionSigner } from './bot/signed-actions';
 import { TenantGuard } from './bot/tenant-guard';
+import { TURN_BUDGET_MS } from './bot/turn-budget';
+import { DailyJob } from './notify/daily-job';
 import { createNotifier, type Notifier } from './notify/notifier';
 import { appTokenSource } from './notify/app-token';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
-import { createServer, type ReadinessReport } from './server';
+import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
+import { createServer } from './server';
 import { type Store, StoreUnavailableError } from './store/store';
 
 export interface BotApp {
@@ -34,6 +39,10 @@ export interface BotApp {
   adapter: CloudAdapter;
   /** Alert notifications: started by the caller (`notifier.start()`), stopped by close(). */
   notifier: Notifier;
+  /** The daily retention sweep of the audit log and sent notification payloads: started by the caller, stopped by close(). */
+  retention: DailyJob;
+  /** Follows submitted response actions from the store (started here; any replica may carry on). */
+  tracker: ActionTracker;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -50,6 +59,10 @@ export interface BotAppOptions {
   replyRateLimits?: SendRateLimits;
   /** How long a connection to the Bot Connector may sit idle (default 30 s; tests shorten it). */
   connectorIdleSocketMs?: number;
+  /** Epoch ms for ages on cards and follow-up timing; tests pass the twin's clock. */
+  now?: () => number;
+  /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
+  turnBudgetMs?: number;
 }
 
 /**
@@ -61,11 +74,11 @@ export type InboundMode = 'botframework' | { localPlayground: { user: TeamsUser;
 
 const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
-const MAX_TRACKING_MS = 30 * 60 * 1000;
 /** A turn's replies wait for a send slot (and out a 429) at most this long: Teams wants its answer within ~15 s. */
 const REPLY_ANSWER_WINDOW_MS = 10_000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
+  store = observedStore(store);
   const inbound = options.inbound ?? 'botframework';
   const logger = options.logger ?? createLogger();
   const log = lineLogger(logger);
@@ -117,17 +130,18 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const tokenCache = new SealedTokenCache(store, config.tokenCacheKey);
   const tokens = new UserTokenService(userMsalClients(msalSettings, tokenCache), tokenCache, defenderScope);
   const signer = new ActionSigner(config.cardSigningSecret);
-  const views = createViews();
-  const screens = new Screens(defender, views, signer, buttonTitles);
-  const tracker = new ActionTracker(adapter, defender, {
+  const now = options.now ?? Date.now;
+  const views = createViews(() => new Date(now()));
+  const screens = new Screens(defender, views, signer, buttonTitles, now);
+  const appToken = appTokenSource(msal, config.defender.tokenResource);
+  const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
-    pollIntervalMs: config.actionPollIntervalMs,
-    maxTrackingMs: MAX_TRACKING_MS,
-    render: (acting, action) => screens.actionStatus(acting, action),
-    onFinal: (acting, action) => store.appendAudit(auditEntry({
-      acting, kind: action.type === 'Isolate' ? 'isolate' : 'release', machineId: action.machineId, comment: action.requestorComment,
-    }, action.status, action)),
+    appToken,
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    firstCheckMs: config.actionPollIntervalMs,
+    render: (target, action, shown) => screens.actionStatus(target, action, shown),
     log,
+    now,
   });
   const signInStates = new SignInStates(store);
   const publicUrl = () => config.publicUrl ?? `http://localhost:${config.port}`;
@@ -140,55 +154,61 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const local = inbound === 'botframework' ? undefined : inbound.localPlayground;
   const userOf = local ? (_context: TurnContext) => local.user : teamsUserOf;
   const localSsoToken = local?.ssoToken;
-  const appToken = appTokenSource(msal, config.defender.tokenResource);
+  const turn = { adapter, botAppId: config.bot.appId, budgetMs: options.turnBudgetMs ?? TURN_BUDGET_MS };
   const notifier = createNotifier({
     store,
     defender,
     appToken,
-    connector: new TeamsConnectorSender(adapter, config.bot.appId),
+    connector: observedConnector(new TeamsConnectorSender(adapter, config.bot.appId)),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
     pacer,
     log,
-  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs } });
-  const commands = { screens, subscriptions: notifier.subscriptions, audit: store };
+  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
+  const retention = new DailyJob({
+    store, name: 'retention', replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`, log,
+    run: async () => {
+      const day = 24 * 60 * 60 * 1000;
+      const pruned = await store.prune({
+        auditBefore: new Date(Date.now() - config.retention.auditDays * day),
+        sentOutboxBefore: new Date(Date.now() - config.retention.notificationDays * day),
+      });
+      return `deleted ${pruned.audit} audit entries older than ${config.retention.auditDays} days and ${pruned.outbox} sent notification payloads older than ${config.retention.notificationDays} days`;
+    },
+  });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
+    turn: { ...turn, log },
     responses: new ResponseActions(
       defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
     ),
   });
-  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, log });
-  const readiness = async (): Promise<ReadinessReport> => {
-    const [storage, token] = await Promise.all([check(() => store.ping()), check(async () => void (await appToken()))]);
+  const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
+  const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
+    const [storage, token] = await Promise.all([
+      check('storage', () => store.ping(), log), check('appToken', async () => void (await appToken()), log),
+    ]);
     return { ready: storage.ok && token.ok, checks: { storage, appToken: token } };
-  };
+  });
   const { server, inFlight } = createServer({
     adapter, bot, logger, readiness,
     routes: (routes) => registerSignInPages(routes, { msal, tokens, states: signInStates, signer, defenderScope, publicUrl, log }),
+    serviceUrls: inbound === 'botframework' ? 'any' : 'loopback',
   });
 
+  tracker.start();
   return {
     server,
     adapter,
     notifier,
+    retention,
+    tracker,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      tracker.stop();
-      await notifier.stop();
+      await Promise.all([tracker.stop(), notifier.stop(), retention.stop()]);
     },
   };
-}
-
-const CHECK_TIMEOUT_MS = 3000;
-
-async function check(probe: () => Promise<void>): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await withDeadline(probe(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-  }
 }

@@ -1,5 +1,6 @@
 import type { BotFrameworkCloud } from './bot/adapter';
 import { isMicrosoftLoginHost } from './identity/authorities';
+import { readTelemetrySettings } from './telemetry/settings';
 
 /**
  * Environment -> typed configuration. Every problem is reported at once, each naming the setting,
@@ -28,7 +29,10 @@ export interface BotConfig {
   tokenCacheKey: Buffer;
   actionPollIntervalMs: number;
   storage: { databaseUrl?: string; sqlitePath: string };
-  notifier: { pollIntervalMs: number };
+  /** `subscriberRecheckMs`: how often at most a subscriber's device groups are re-checked when the bot sees them (default 5 min). */
+  notifier: { pollIntervalMs: number; subscriberRecheckMs?: number };
+  /** How long the audit log and the sent notifications' alert payloads are kept, in days. */
+  retention: { auditDays: number; notificationDays: number };
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
   allowedTenants: string[];
   logLevel: string;
@@ -62,17 +66,45 @@ const UNSUPPORTED_REGIONS: Record<string, string> = {
   dod: 'DEFENDER_REGION "dod" is not supported: Microsoft Teams offers no bots in the DoD cloud, so the bot could never receive a message there. Use "gcc-high" for GCC High tenants.',
 };
 
+/** Audit entries for a year; a sent notification's alert payload for 30 days (the card in Teams stays). */
+export const DEFAULT_RETENTION = { auditDays: 365, notificationDays: 30 };
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; problems: string[] };
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The settings whose presence means "a real tenant is configured" (otherwise: local mode). */
+/** The bot's own credentials: with any of them set, the bot is configured for a real tenant. */
 export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const;
 
-export function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
-  return CREDENTIAL_SETTINGS.some((name) => Boolean(env[name]?.trim()));
+/**
+ * Settings only a real deployment has. Any of them set (not empty) means "this is production": the
+ * bot then starts only with its credentials, never in local mode (a missing secret mount must not
+ * turn into a simulated tenant that trusts unsigned activities).
+ */
+export const PRODUCTION_SETTINGS = [
+  'CARD_SIGNING_SECRET', 'DEFENDER_REGION', 'DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST',
+  'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'AUDIT_RETENTION_DAYS',
+  'NOTIFICATION_RETENTION_DAYS', 'TOKEN_CACHE_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'BOT_CHANNEL_OPENID_METADATA_URL', 'BOT_CHANNEL_TOKEN_ISSUER',
+] as const;
+
+/** Settings that local mode honours or ignores, so they do not make a run production-like. */
+export const LOCAL_MODE_SETTINGS = [
+  'PORT', 'LOG_LEVEL', 'ACTION_POLL_SECONDS', 'NOTIFY_INTERVAL_SECONDS', 'ENV_FILE',
+  // Telemetry works the same in local mode (a local Prometheus may scrape it).
+  'TELEMETRY', 'METRICS_PORT', 'METRICS_HOST',
+  // Its only valid value is the default, and it means nothing without the credentials.
+  'MICROSOFT_APP_TYPE',
+  // Teams app package (npm run package), not the running bot.
+  'TEAMS_APP_DEVELOPER_NAME', 'TEAMS_APP_WEBSITE_URL', 'TEAMS_APP_PRIVACY_URL', 'TEAMS_APP_TERMS_URL',
+] as const;
+
+/** Why this run is production-like (credentials or production settings set, or NODE_ENV=production); empty: local mode. */
+export function productionSignals(env: NodeJS.ProcessEnv): string[] {
+  const set = [...CREDENTIAL_SETTINGS, ...PRODUCTION_SETTINGS].filter((name) => Boolean(env[name]?.trim()));
+  return env.NODE_ENV?.trim().toLowerCase() === 'production' ? [...set, 'NODE_ENV=production'] : set;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
@@ -121,6 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = read('LOG_LEVEL') || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
+  // Checked here to be reported with the rest; the entry point starts telemetry from the same settings.
+  readTelemetrySettings(env, port, problems);
+  const auditDays = numberSetting(read('AUDIT_RETENTION_DAYS') || String(DEFAULT_RETENTION.auditDays), 'AUDIT_RETENTION_DAYS', problems, { min: 1, max: 3650 });
+  const notificationDays = numberSetting(
+    read('NOTIFICATION_RETENTION_DAYS') || String(DEFAULT_RETENTION.notificationDays), 'NOTIFICATION_RETENTION_DAYS', problems, { min: 1, max: 3650 },
+  );
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -139,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       actionPollIntervalMs: actionPollSeconds * 1000,
       storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
       notifier: { pollIntervalMs: notifySeconds * 1000 },
+      retention: { auditDays, notificationDays },
       allowedTenants,
       logLevel,
     },

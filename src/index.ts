@@ -1,27 +1,32 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { createBotApp, type BotApp } from './app';
-import { hasRealCredentials, loadConfig, type BotConfig } from './config';
+import { loadConfig, productionSignals, type BotConfig } from './config';
 import { createLogger, lineLogger, type Logger } from './logging';
 import { openStoreWhenReachable, type OpeningStore } from './store/open-store';
 import type { Store } from './store/store';
+import { readTelemetrySettings, type TelemetrySettings } from './telemetry/settings';
+import { startTelemetry } from './telemetry/start';
 
-/** Settings that name a real Microsoft endpoint: local mode refuses to start beside them. */
-const REAL_ENDPOINT_SETTINGS = ['DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST'];
+/** The project's directory (this file is in src/ or dist/): where `.env` is looked for, whatever the working directory. */
+const PROJECT_DIR = path.resolve(__dirname, '..');
 
 async function main(): Promise<void> {
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+  console.log(loadEnvFile());
   const env = process.env;
   let app: BotApp;
   let port: number;
+  let host: string | undefined;
   let store: Store;
   let opening: OpeningStore;
   let logger: Logger;
   let stopTwin: (() => Promise<void>) | undefined;
 
-  if (hasRealCredentials(env)) {
+  const signals = productionSignals(env);
+  if (signals.length > 0) {
     const result = loadConfig(env);
     if (!result.ok) {
-      console.error('The bot cannot start: its configuration is incomplete.\n');
+      console.error(`The bot cannot start: its configuration is incomplete (a real deployment, because ${signals.join(', ')} ${signals.length > 1 ? 'are' : 'is'} set; local mode needs none of them).\n`);
       for (const problem of result.problems) console.error(`  - ${problem}`);
       console.error('\nSet these in .env (see .env.example) or in the environment, then start again.');
       process.exit(1);
@@ -32,18 +37,14 @@ async function main(): Promise<void> {
     app = createBotApp(result.config, store, { logger });
     port = result.config.port;
   } else {
-    const conflicting = REAL_ENDPOINT_SETTINGS.filter((name) => env[name]);
-    if (conflicting.length > 0) {
-      console.error(`Local mode (no MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD / MICROSOFT_APP_TENANT_ID) cannot be combined with ${conflicting.join(', ')}.`);
-      console.error('Either configure the bot\'s credentials for a real tenant, or unset those settings to use the simulated tenant.');
-      process.exit(1);
-    }
-    port = Number(env.PORT ?? 3978);
+    port = Number(env.PORT?.trim() || 3978);
+    // Nothing is authenticated in local mode: only this machine may talk to it.
+    host = '127.0.0.1';
     // The twin is loaded only here, when local mode is chosen; production never imports it.
     const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
     if (relaunchTrustingTwinCa()) return;
     const local = await startLocalMode(port);
-    logger = createLogger(env.LOG_LEVEL ?? 'warn');
+    logger = createLogger(env.LOG_LEVEL?.trim() || 'warn');
     opening = openConfiguredStore(local.config, logger);
     store = opening.store;
     app = createBotApp(local.config, store, { inbound: local.inbound, logger });
@@ -60,9 +61,12 @@ async function main(): Promise<void> {
   };
   await opening.firstAttempt.catch(refused);
   opening.opened.catch(refused);
-  await new Promise<void>((resolve) => app.server.listen(port, resolve));
+  await new Promise<void>((resolve) => (host ? app.server.listen(port, host, resolve) : app.server.listen(port, resolve)));
+  const telemetry = await startTelemetry(telemetrySettings(env, port));
   app.notifier.start();
-  console.log(`Bot listening on http://localhost:${port}/api/messages (health: /healthz)`);
+  app.retention.start();
+  console.log(`Bot listening on http://${host ?? 'localhost'}:${port}/api/messages (health: /healthz)`);
+  if (telemetry?.metricsUrl) console.log(`Metrics for Prometheus: ${telemetry.metricsUrl}`);
 
   let stopping = false;
   const shutdown = async () => {
@@ -70,11 +74,38 @@ async function main(): Promise<void> {
     stopping = true;
     await app.close();
     await store.close();
+    await telemetry?.shutdown();
     await stopTwin?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/** TELEMETRY, METRICS_*, APPLICATIONINSIGHTS_CONNECTION_STRING (local mode too); a wrong one stops the start. */
+function telemetrySettings(env: NodeJS.ProcessEnv, port: number): TelemetrySettings {
+  const problems: string[] = [];
+  const settings = readTelemetrySettings(env, port, problems);
+  if (problems.length === 0) return settings;
+  console.error('The bot cannot start: a telemetry setting is wrong.\n');
+  for (const problem of problems) console.error(`  - ${problem}`);
+  console.error('\nFix it in .env (see .env.example) or in the environment, or set TELEMETRY=off, then start again.');
+  process.exit(1);
+}
+
+/**
+ * Reads `.env` from ENV_FILE if set, else from the project's directory (never the working
+ * directory, which may be anyone's); the environment wins over the file. Says what it read.
+ */
+function loadEnvFile(): string {
+  const explicit = process.env.ENV_FILE?.trim();
+  const file = explicit ? path.resolve(explicit) : path.join(PROJECT_DIR, '.env');
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new Error(`ENV_FILE names ${file}, which does not exist.`);
+    return `Settings: the environment only (no ${file}).`;
+  }
+  process.loadEnvFile(file);
+  return `Settings: the environment, then ${file}.`;
 }
 
 /** JSON logs; libraries' console output (botbuilder prints auth failures) goes through the same scrubbing logger. */
@@ -105,7 +136,7 @@ function printLocalBanner(port: number, defenderUrl: string): void {
   console.log('');
   console.log(' Chat with it in the Microsoft 365 Agents Playground (second terminal):');
   console.log('   npm run playground');
-  console.log(` or point any Bot Framework client at http://localhost:${port}/api/messages`);
+  console.log(` or point any Bot Framework client at http://127.0.0.1:${port}/api/messages (this machine only)`);
   console.log(' Try: help | alerts high | device ws-0042 | isolate fin-ws-0007');
   console.log(line);
 }

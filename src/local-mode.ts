@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { InboundMode } from './app';
-import type { BotConfig } from './config';
+import { type BotConfig, DEFAULT_RETENTION } from './config';
 import { DEFENDER_API, SEEDED, SEEDED_USERS } from './twin/directory';
 import { startTwin, type Twin, type TwinOptions } from './twin';
 import { ensureTwinCertificates } from './twin/tls';
@@ -22,6 +22,7 @@ export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): B
     actionPollIntervalMs: 2000,
     storage: { sqlitePath: ':memory:' },
     notifier: { pollIntervalMs: 15_000 },
+    retention: DEFAULT_RETENTION,
     allowedTenants: [SEEDED.tenantId],
     logLevel: 'info',
     ...overrides,

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { ActivityHandlerBase, CloudAdapter } from 'botbuilder';
 import restify from 'restify';
+import { inboundRefusal } from './inbound-filter';
+import { jsonBody } from './json-body';
 import { type Logger, withCorrelation } from './logging';
+import { observeTurn } from './telemetry';
+import type { ReadinessReport } from './readiness';
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; detail?: string }>;
-}
 
 export interface BotServer {
   server: restify.Server;
@@ -26,23 +26,33 @@ export function createServer(options: {
   readiness: () => Promise<ReadinessReport>;
   /** More pages on the bot's domain (the interactive sign-in's `/auth/*`). */
   routes?: (server: restify.Server) => void;
+  /** `loopback` in local mode only: activities are not authenticated there, so answers may go only to this machine. */
+  serviceUrls?: 'any' | 'loopback';
 }): BotServer {
   const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'defender-chatops' });
-  server.use(restify.plugins.bodyParser({ mapParams: false }));
+  server.use(jsonBody());
   let inFlight = 0;
 
   server.post('/api/messages', async (req, res) => {
     const correlationId = crypto.randomUUID();
     const started = Date.now();
-    const activity = (req.body ?? {}) as { type?: string; name?: string; channelId?: string; conversation?: { conversationType?: string; tenantId?: string } };
+    const activity = (req.body ?? {}) as {
+      type?: string; name?: string; channelId?: string; serviceUrl?: string; conversation?: { conversationType?: string; tenantId?: string };
+    };
+    const refusal = inboundRefusal(activity, options.serviceUrls ?? 'any');
     inFlight += 1;
     try {
       res.header('x-correlation-id', correlationId);
-      await withCorrelation(correlationId, () => adapter.process(req, res, (context) => bot.run(context)));
+      if (refusal) {
+        res.send(403, { code: 'Forbidden', message: `Refused: ${refusal}.` });
+        return;
+      }
+      await withCorrelation(correlationId, () => observeTurn(activity, correlationId, () => res.statusCode, () => adapter.process(req, res, (context) => bot.run(context))));
     } finally {
       inFlight -= 1;
-      withCorrelation(correlationId, () => logger.info({
+      const log = refusal ? logger.warn : logger.info;
+      withCorrelation(correlationId, () => log.call(logger, {
         activityType: activity.type,
         activityName: activity.name,
         channelId: activity.channelId,
@@ -50,7 +60,8 @@ export function createServer(options: {
         tenantId: activity.conversation?.tenantId,
         status: res.statusCode,
         ms: Date.now() - started,
-      }, 'activity'));
+        ...(refusal ? { refused: refusal } : {}),
+      }, refusal ? 'activity refused' : 'activity'));
     }
   });
 

@@ -10,7 +10,7 @@ let results: BenchResults;
 
 beforeAll(async () => {
   results = await runBenchmark(QUICK);
-}, 120_000);
+}, 180_000);
 
 /** Every number anywhere in the value (arrays and objects walked), with its path. */
 function numbersIn(value: unknown, path = 'results'): [string, number][] {
@@ -47,6 +47,30 @@ it('counts Defender and Entra requests per command, and delivers the whole burst
   expect(burst.poll.defenderRequests).toBeGreaterThan(0);
 });
 
+it('measures the CPU of telemetry on a turn against the same bot without it, in the same run, and what a scrape costs', () => {
+  const { variants, scrape } = results.telemetry;
+  expect(variants.map((variant) => variant.telemetry)).toEqual(['off', 'metrics', 'traces']);
+  for (const variant of variants) {
+    expect(variant.turns).toBeGreaterThan(0);
+    expect(variant.cpuMsPerTurn).toBeGreaterThan(0);
+    expect(variant.cpuRatioToOff).toBeGreaterThan(0);
+    expect(variant.footprint.startup.spawnToReadyMs).toBeGreaterThan(0);
+    expect(variant.footprint.idle.rssBytes).toBeGreaterThan(0);
+  }
+  expect(variants[0].cpuRatioToOff).toBe(1);
+  expect(scrape.bytes).toBeGreaterThan(0);
+  expect(scrape.cpuMs).toBeGreaterThan(0);
+});
+
+it('counts the Defender requests viewers of a response card cause in a 60-member channel, and its follow-up reads', () => {
+  const { viewers } = results;
+  expect(viewers.members).toBe(60);
+  expect(viewers.cardChanges).toBeGreaterThanOrEqual(3);
+  expect(viewers.automaticRefreshes).toBeGreaterThan(0);
+  expect(viewers.viewerDefenderRequests).toBeLessThanOrEqual(viewers.cardChanges);
+  expect(viewers.followUpRequests).toBeGreaterThan(0);
+});
+
 it('takes start-up time and memory of a fresh compiled bot, idle and at each level of subscriptions made through chat', () => {
   const { product, echo } = results.footprint;
   expect(product.levels.map((level) => level.subscriptions)).toEqual(QUICK.footprint.subscriptionLevels);
@@ -78,7 +102,9 @@ it('produces only finite figures, and a report that states each one and every go
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', '## Calls per turn', '## Notification burst', '## Footprint', '## Scale', '## Goals']) expect(report).toContain(heading);
+  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
+    expect(report).toContain(heading);
+  }
   expect(report).toContain(results.machine.cpuModel);
   for (const check of checkGoals(results)) expect(report).toContain(check.goal);
   expect(report).not.toMatch(/NaN|undefined|Infinity/);

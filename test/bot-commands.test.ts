@@ -78,7 +78,7 @@ describe.each(['channel', 'group', 'personal'] as const)('commands in a %s conve
 describe('reading as the user who asks', () => {
   it('alert <id> shows the alert with its device, MITRE techniques and a portal link', async () => {
     const conversation = await installed('personal', alice);
-    const alert = env.twin.defender.data.alerts.find((a) => a.mitreTechniques.length > 0 && a.evidence.length > 0)!;
+    const alert = env.twin.defender.data.alerts.find((a) => (a.mitreTechniques ?? []).length > 0 && a.evidence.length > 0)!;
     const { card, text } = await ask(alice, conversation, `alert ${alert.id}`);
     expect(text).toContain(alert.title);
     expect(text).toContain(alert.computerDnsName);

@@ -188,12 +188,12 @@ describe.each([
 
   it('subscribe, subscriptions, unsubscribe', async () => {
     is((await ask(alice, 'subscribe high group Workstations')).text, {
-      sv: ['Prenumeration på larmaviseringar startad', 'allvarlighetsgraden Hög eller högre på enheter i enhetsgruppen "Workstations"'],
-      en: ['Subscribed to alert notifications', 'severity High or higher on devices in the device group "Workstations"'],
+      sv: ['Prenumeration på larmaviseringar startad', 'allvarlighetsgraden Hög eller högre på enheter i enhetsgrupperna "Workstations"'],
+      en: ['Subscribed to alert notifications', 'severity High or higher on devices in the device groups "Workstations"'],
     }, { onlyBotText: true });
     is((await ask(alice, 'subscriptions')).text, {
-      sv: ['Larmaviseringar', 'Hög och högre, enhetsgrupp "Workstations" (av alice@contoso.onmicrosoft.com): aktiv'],
-      en: ['Alert notifications', 'High and higher, device group "Workstations" (by alice@contoso.onmicrosoft.com): active'],
+      sv: ['Larmaviseringar', 'Hög och högre, enhetsgrupper "Workstations" (av alice@contoso.onmicrosoft.com): aktiv'],
+      en: ['Alert notifications', 'High and higher, device groups "Workstations" (by alice@contoso.onmicrosoft.com): active'],
     });
     is((await ask(alice, 'unsubscribe')).text, {
       sv: ['Prenumerationen avslutad', 'får inte längre några larmaviseringar'],

@@ -50,9 +50,11 @@ describe('subscriptions and notification cards in a channel', () => {
     expect(listing).toContain('carol@contoso.onmicrosoft.com');
   });
 
-  it('a new matching alert is posted once, with Isolate and Release; a non-matching one is not', async () => {
+  it('a new matching alert is posted once, offering "Isolate or release…" rather than a response that ignores the device state; a non-matching one is not', async () => {
     await deliver(); // the seeded history
-    const workstation = env.twin.defender.data.machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active' && m.osPlatform === 'Windows11')!;
+    const { machines, actions } = env.twin.defender.data;
+    const workstation = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active' && m.osPlatform === 'Windows11'
+      && !actions.some((a) => a.machineId === m.id))!;
     const server = env.twin.defender.data.machines.find((m) => m.rbacGroupName === 'Servers')!;
     const matching = env.twin.defender.addAlert({ machineId: workstation.id, severity: 'High', title: 'Notify me: credential theft' });
     env.twin.defender.addAlert({ machineId: server.id, severity: 'High', title: 'Not for this channel' });
@@ -65,11 +67,19 @@ describe('subscriptions and notification cards in a channel', () => {
     expect(cards.some((text) => text.includes('Not for this channel') || text.includes('Too low for this channel'))).toBe(false);
     const posted = lastBotCard(env.twin, channel);
     expect(cardText(posted.card)).toContain(matching.title);
-    expect(verbsOf(posted.card)).toEqual(expect.arrayContaining(['isolate.ask', 'release.ask']));
+    expect(verbsOf(posted.card)).toEqual(['alert.refresh']);
+    expect(verbsOf(posted.card)).not.toContain('isolate.ask');
+    expect(cardText(posted.card)).toContain('Isolate or release…');
+    // Nobody's client refreshes the notification card by itself.
+    expect((posted.card as { refresh?: { userIds?: string[] } }).refresh?.userIds).toEqual([]);
     notificationId = posted.id;
   });
 
   it("a click on the notification card runs with the clicking user's token, and the audit log shows it", async () => {
+    const respond = await env.twin.teams.driver.click(bob, notificationId, 'alert.refresh');
+    const own = (respond.body as { value: unknown }).value;
+    expect(verbsOf(own)).toEqual(['isolate.ask']);
+    expect(cardText(own)).toMatch(/Not isolated/);
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.ask');
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.confirm', { comment: 'Credential theft on this workstation', isolationType: 'Full' });
     const isolates = env.twin.defender.requests.filter((r) => r.endpoint === 'machines.isolate');

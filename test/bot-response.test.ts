@@ -6,7 +6,7 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/defender/model';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, buttonData, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, buttonData, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
@@ -21,14 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-/** An online Windows 11 workstation (Bob's device group) that is not isolated and has no actions. */
-function freshWorkstation(exclude: string[] = []): Machine {
-  const { machines, actions } = env.twin.defender.data;
-  const machine = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
-    && m.osPlatform === 'Windows11' && !exclude.includes(m.id) && !actions.some((a) => a.machineId === m.id));
-  if (!machine) throw new Error('the seed has no fresh workstation left');
-  return machine;
-}
 
 async function deviceCard(user: string, machine: Machine): Promise<{ id: string; card: unknown }> {
   await sayAndSignIn(env.twin, user, channel, `device ${machine.computerDnsName}`);
@@ -52,7 +44,7 @@ describe('isolate, then release, from a device card in a channel', () => {
   let messageId: string;
 
   beforeAll(async () => {
-    machine = freshWorkstation();
+    machine = freshWorkstation(env.twin);
     messageId = (await deviceCard(bob, machine)).id;
   });
 
@@ -126,7 +118,7 @@ describe('isolate, then release, from a device card in a channel', () => {
 
 describe('untrusted card data', () => {
   it('a double click (the same confirmation twice at once) makes one Defender request', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     const { id } = await deviceCard(bob, machine);
     const confirmCard = invokeBody(await env.twin.teams.driver.click(bob, id, 'isolate.ask')).value;
     const confirm = { data: buttonData(confirmCard, 'isolate.confirm') };
@@ -138,7 +130,7 @@ describe('untrusted card data', () => {
   });
 
   it('a crafted invoke that swaps the device id is refused and reaches Defender not at all', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     const other = env.twin.defender.data.machines.find((m) => m.rbacGroupName === 'Servers')!;
     const { id } = await deviceCard(alice, machine);
     const confirm = { data: buttonData(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm') };
@@ -151,7 +143,7 @@ describe('untrusted card data', () => {
   });
 
   it('a button replayed into another conversation is refused', async () => {
-    const machine = freshWorkstation();
+    const machine = freshWorkstation(env.twin);
     const { id } = await deviceCard(alice, machine);
     const confirm = { data: buttonData(invokeBody(await env.twin.teams.driver.click(alice, id, 'isolate.ask')).value, 'isolate.confirm') };
     const elsewhere = env.twin.teams.driver.personalChat(alice);

@@ -130,6 +130,7 @@ describe('languages', () => {
   it('gives the bot its button titles in the card language', () => {
     expect(buttonTitles('en-US')).toEqual({
       open: 'Open', isolate: 'Isolate device', release: 'Release from isolation', confirmIsolate: 'Isolate', confirmRelease: 'Release', cancel: 'Cancel',
+      cancelAction: 'Cancel the pending action', respond: 'Isolate or release…',
     });
     expect(buttonTitles('sv-FI').isolate).toBe('Isolera enhet');
   });

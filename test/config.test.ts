@@ -1,4 +1,6 @@
-import { hasRealCredentials, loadConfig } from '../src/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CREDENTIAL_SETTINGS, LOCAL_MODE_SETTINGS, loadConfig, PRODUCTION_SETTINGS, productionSignals } from '../src/config';
 
 const VALID = {
   MICROSOFT_APP_ID: '4a9d2c71-6e3b-4f05-b8d2-0c7e15a9f3e6',
@@ -107,9 +109,17 @@ describe('configuration from the environment', () => {
     });
   });
 
-  it('chooses local mode only when none of the credentials is set', () => {
-    expect(hasRealCredentials({})).toBe(false);
-    expect(hasRealCredentials({ MICROSOFT_APP_ID: ' ' })).toBe(false);
-    expect(hasRealCredentials({ MICROSOFT_APP_TENANT_ID: VALID.MICROSOFT_APP_TENANT_ID })).toBe(true);
+  it('chooses local mode only when nothing production-like is set; empty values are not set', () => {
+    expect(productionSignals({})).toEqual([]);
+    expect(productionSignals({ MICROSOFT_APP_ID: ' ', DATABASE_URL: '', PORT: '4000', LOG_LEVEL: 'debug', NODE_ENV: 'development' })).toEqual([]);
+    expect(productionSignals({ MICROSOFT_APP_TENANT_ID: VALID.MICROSOFT_APP_TENANT_ID })).toEqual(['MICROSOFT_APP_TENANT_ID']);
+    expect(productionSignals({ BOT_PUBLIC_URL: 'https://bot.example', NODE_ENV: 'Production' })).toEqual(['BOT_PUBLIC_URL', 'NODE_ENV=production']);
+  });
+
+  it('every setting in .env.example is either production-like or one local mode may have', () => {
+    const names = [...fs.readFileSync(path.join(__dirname, '..', '.env.example'), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    const classified = new Set<string>([...CREDENTIAL_SETTINGS, ...PRODUCTION_SETTINGS, ...LOCAL_MODE_SETTINGS]);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((name) => !classified.has(name))).toEqual([]);
   });
 });

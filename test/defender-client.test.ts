@@ -273,6 +273,16 @@ describe('paging alerts changed since a watermark', () => {
       expect(new Set(pages.flat().map((alert) => alert.id)).size).toBe(10_050);
       expect(big.requests).toHaveLength(2);
       expect(decodeURIComponent(big.requests[1].path)).toContain('$skip=10000');
+
+      // A next link that lost $filter (microsoft-365-docs issue #8316) is refused, never followed.
+      big.faults.inject('alerts.list', { kind: 'nextLinkWithoutFilter' });
+      const seen: Alert[][] = [];
+      const paging = (async () => {
+        for await (const page of clientWith({ baseUrl: big.baseUrl }).alertsChangedSince(app, since)) seen.push(page);
+      })();
+      await expect(paging).rejects.toMatchObject({ kind: 'malformed_response', message: expect.stringContaining('$filter') });
+      expect(seen.map((page) => page.length)).toEqual([10_000]);
+      expect(big.requests).toHaveLength(3);
     } finally {
       await big.close();
     }

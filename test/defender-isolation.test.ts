@@ -49,10 +49,16 @@ describe('isolationStateFrom (reference §8)', () => {
     expect(isolationStateFrom([firstIsolate])).toEqual({ isolated: false, scope: null, pending: firstIsolate, last: null });
   });
 
-  it('does not treat a stale Pending action older than the deciding one as a transition', () => {
+  it('reports a stuck Pending action older than the deciding one: Defender may still run it (issue #5903)', () => {
     const stuck = action('Isolate', 'Pending', '2024-05-01T08:00:00Z', 'Full');
     const release = action('Unisolate', 'Succeeded', '2024-05-01T09:00:00Z');
-    expect(isolationStateFrom([stuck, release])).toEqual({ isolated: false, scope: null, pending: null, last: release });
+    expect(isolationStateFrom([stuck, release])).toEqual({ isolated: false, scope: null, pending: stuck, last: release });
+  });
+
+  it('lets the action that finished last decide, even when it was requested first', () => {
+    const heldIsolate = { ...action('Isolate', 'Succeeded', '2024-05-01T08:00:00Z', 'Full'), lastUpdateDateTimeUtc: '2024-05-01T09:30:00Z' };
+    const release = { ...action('Unisolate', 'Succeeded', '2024-05-01T09:00:00Z'), lastUpdateDateTimeUtc: '2024-05-01T09:15:00Z' };
+    expect(isolationStateFrom([release, heldIsolate])).toMatchObject({ isolated: true, scope: 'Full', last: heldIsolate });
   });
 
   it('orders actions within the same millisecond by their 7-digit fractions', () => {

@@ -109,13 +109,13 @@ describe('$filter logical operators', () => {
   });
 
   it('machineTags/any(tag: ...) and any()', () => {
-    expect(filterMachines("machineTags/any(tag: tag eq 'VIP')")).toEqual(machines.filter((m) => m.machineTags.includes('VIP')));
+    expect(filterMachines("machineTags/any(tag: tag eq 'VIP')")).toEqual(machines.filter((m) => (m.machineTags ?? []).includes('VIP')));
     expect(filterMachines("machineTags/any(t: t eq 'VIP' or t eq 'PCI')"))
-      .toEqual(machines.filter((m) => m.machineTags.includes('VIP') || m.machineTags.includes('PCI')));
-    expect(filterMachines("machineTags/any(t: startswith(t, 'Cri'))")).toEqual(machines.filter((m) => m.machineTags.some((t) => t.startsWith('Cri'))));
-    expect(filterMachines('machineTags/any()')).toEqual(machines.filter((m) => m.machineTags.length > 0));
+      .toEqual(machines.filter((m) => (m.machineTags ?? []).includes('VIP') || (m.machineTags ?? []).includes('PCI')));
+    expect(filterMachines("machineTags/any(t: startswith(t, 'Cri'))")).toEqual(machines.filter((m) => (m.machineTags ?? []).some((t) => t.startsWith('Cri'))));
+    expect(filterMachines('machineTags/any()')).toEqual(machines.filter((m) => (m.machineTags ?? []).length > 0));
     expect(filterMachines("machineTags/all(t: t ne 'VIP') and healthStatus eq 'Active'"))
-      .toEqual(machines.filter((m) => !m.machineTags.includes('VIP') && m.healthStatus === 'Active'));
+      .toEqual(machines.filter((m) => !(m.machineTags ?? []).includes('VIP') && m.healthStatus === 'Active'));
   });
 });
 

@@ -3,7 +3,7 @@ import type { Alert, Machine, MachineAction } from '../src/twin/defender/model';
 import { SEEDED_DEVICE_GROUPS } from '../src/twin/defender/model';
 import { applyODataQuery, MACHINE_ACTION_SPEC, parseODataQuery } from '../src/twin/defender/odata';
 import {
-  type DefenderTenantData, makeAlert, seedDefenderTenant, toDefenderTimestamp, WELL_KNOWN_DEVICES,
+  type DefenderTenantData, makeAlert, seedDefenderTenant, toDefenderTimestamp, sparseMachine, WELL_KNOWN_DEVICES,
 } from '../src/twin/defender/seed';
 
 // Value sets from shared/reference/defender-api.md §5 (kept here on purpose, independent of the twin's code).
@@ -118,6 +118,19 @@ describe('seeded machines', () => {
     expect(tenant.machines.every((m) => known.has(m.rbacGroupId))).toBe(true);
   });
 
+  it('has a device whose optional arrays are missing or null, as in Microsoft\'s examples, and alerts on it with null arrays', () => {
+    const sparse = sparseMachine(tenant)!;
+    expect(sparse).toBeDefined();
+    expect(sparse).not.toHaveProperty('ipAddresses');
+    expect(sparse.machineTags).toBeNull();
+    const alerts = tenant.alerts.filter((alert) => alert.machineId === sparse.id);
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const alert of alerts) {
+      expect(alert).toMatchObject({ mitreTechniques: null, comments: null, loggedOnUsers: null });
+      expect(alert).not.toHaveProperty('domains');
+    }
+  });
+
   it('keeps every enum within the reference value sets, mostly Active', () => {
     for (const machine of tenant.machines) {
       expect(HEALTH_STATUSES).toContain(machine.healthStatus);
@@ -130,6 +143,7 @@ describe('seeded machines', () => {
       expect(machine.lastSeen).toMatch(TIMESTAMP);
       expect(instant(machine.firstSeen)).toBeLessThan(instant(machine.lastSeen));
       expect(instant(machine.lastSeen)).toBeLessThanOrEqual(NOW);
+      if (machine === sparseMachine(tenant)) continue; // checked below
       expect(machine.ipAddresses.map((ip) => ip.ipAddress)).toContain(machine.lastIpAddress);
       for (const ip of machine.ipAddresses) expect(['Up', 'Down']).toContain(ip.operationalStatus);
       expect(Array.isArray(machine.machineTags)).toBe(true);
@@ -217,7 +231,7 @@ describe('seeded alerts', () => {
       expect(alert.investigationState === null || INVESTIGATION_STATES.includes(alert.investigationState)).toBe(true);
       expect(alert.detectorId).toMatch(GUID);
       expect(alert.aadTenantId).toBe(SEEDED.tenantId);
-      for (const technique of alert.mitreTechniques) expect(technique).toMatch(/^T\d{4}(\.\d{3})?$/);
+      for (const technique of alert.mitreTechniques ?? []) expect(technique).toMatch(/^T\d{4}(\.\d{3})?$/);
       expect([null, ALICE, BOB, 'Automation']).toContain(alert.assignedTo);
       expect(alert.title.length).toBeGreaterThan(0);
       expect(alert.description.length).toBeGreaterThan(0);

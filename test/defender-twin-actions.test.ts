@@ -30,20 +30,23 @@ function act(machine: Machine, segment: string, body: unknown, token = alice()) 
   return twin.call('POST', `/api/machines/${machine.id}/${segment}`, { token, body });
 }
 
-/** Reference §8: the newest Succeeded Isolate/Unisolate in the action history decides. */
+/**
+ * Reference §8: the Succeeded Isolate/Unisolate that finished last decides (a held action can finish
+ * after a newer one), and every unfinished one is a transition under way.
+ */
 async function isolationState(machine: Machine): Promise<{ isolated: boolean; scope: string | null; inFlight: string[] }> {
   const query = `$filter=machineId eq '${machine.id}' and (type eq 'Isolate' or type eq 'Unisolate')`
     + '&$orderby=creationDateTimeUtc desc&$top=5';
   const reply = await twin.call('GET', `/api/machineactions?${query}`, { token: alice() });
   expect(reply.status).toBe(200);
-  const actions: { type: string; status: string; scope: string | null }[] = reply.body.value;
-  const decided = actions.find((action) => action.status === 'Succeeded');
-  const newerInFlight = actions.slice(0, decided ? actions.indexOf(decided) : actions.length)
-    .filter((action) => action.status === 'Pending' || action.status === 'InProgress');
+  const actions: { type: string; status: string; scope: string | null; lastUpdateDateTimeUtc: string }[] = reply.body.value;
+  const decided = actions.filter((action) => action.status === 'Succeeded')
+    .sort((a, b) => (a.lastUpdateDateTimeUtc < b.lastUpdateDateTimeUtc ? 1 : -1))[0];
+  const inFlight = actions.filter((action) => action.status === 'Pending' || action.status === 'InProgress');
   return {
     isolated: decided?.type === 'Isolate',
     scope: decided?.type === 'Isolate' ? decided.scope : null,
-    inFlight: newerInFlight.map((action) => `${action.type}:${action.status}`),
+    inFlight: inFlight.map((action) => `${action.type}:${action.status}`),
   };
 }
 
@@ -117,6 +120,53 @@ describe('isolate and release through the action history', () => {
     const afterwards = await act(machine, 'isolate', { Comment: 'After completion' });
     expect(afterwards.status).toBe(201);
     expect(afterwards.body.id).not.toBe(first.body.id);
+  });
+
+  it('keeps an isolate of an isolated device Pending until a later release succeeds, then isolates it again (issue #5903)', async () => {
+    const machine = twin.machineByName(WELL_KNOWN_DEVICES.isolated);
+    const stuck = await act(machine, 'isolate', { Comment: 'Isolate again by mistake' });
+    expect(stuck.status).toBe(201);
+    twin.clock.advance(30 * 60_000);
+    expect((await twin.call('GET', `/api/machineactions/${stuck.body.id}`, { token: alice() })).body.status).toBe('Pending');
+    expect(await isolationState(machine)).toEqual({ isolated: true, scope: 'Full', inFlight: ['Isolate:Pending'] });
+
+    expect((await act(machine, 'unisolate', { Comment: 'Release' })).status).toBe(201);
+    twin.clock.advance(15_000);
+    // The release succeeded, and the stuck isolate starts from that moment: the device is isolated again.
+    expect(await isolationState(machine)).toEqual({ isolated: false, scope: null, inFlight: ['Isolate:Pending'] });
+    twin.clock.advance(15_000);
+    expect(await isolationState(machine)).toEqual({ isolated: true, scope: 'Full', inFlight: [] });
+    const rerun = await twin.call('GET', `/api/machineactions/${stuck.body.id}`, { token: alice() });
+    expect(rerun.body.status).toBe('Succeeded');
+  });
+
+  it('queues an isolate behind one in flight when so configured, and it waits for a release', async () => {
+    twin.defender.duplicatePolicy = 'queue';
+    const machine = twin.machineByName(WELL_KNOWN_DEVICES.finance);
+    const first = await act(machine, 'isolate', { Comment: 'First' });
+    const second = await act(machine, 'isolate', { Comment: 'Second' });
+    expect(second.status).toBe(201);
+    expect(second.body.id).not.toBe(first.body.id);
+    twin.clock.advance(15_000);
+    expect(await isolationState(machine)).toEqual({ isolated: true, scope: 'Full', inFlight: ['Isolate:Pending'] });
+  });
+
+  it('keeps a release of a device that is not isolated Pending; a later isolation lets it run and undo that isolation [I]', async () => {
+    const machine = twin.machineByName(WELL_KNOWN_DEVICES.finance);
+    const stuck = await act(machine, 'unisolate', { Comment: 'Release by mistake' });
+    twin.clock.advance(20_000);
+    expect((await twin.call('GET', `/api/machineactions/${stuck.body.id}`, { token: alice() })).body.status).toBe('Pending');
+    const cancel = await twin.call('POST', `/api/machineactions/${stuck.body.id}/cancel`, { token: alice(), body: { Comment: 'Not needed' } });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ status: 'Cancelled', cancellationComment: 'Not needed' });
+
+    const again = await act(machine, 'unisolate', { Comment: 'Release by mistake, again' });
+    await act(machine, 'isolate', { Comment: 'Real isolation' });
+    twin.clock.advance(15_000);
+    expect(await isolationState(machine)).toEqual({ isolated: true, scope: 'Full', inFlight: ['Unisolate:Pending'] });
+    twin.clock.advance(15_000);
+    expect((await twin.call('GET', `/api/machineactions/${again.body.id}`, { token: alice() })).body.status).toBe('Succeeded');
+    expect((await isolationState(machine)).isolated).toBe(false);
   });
 
   it('leaves an isolate on an offline device Pending until it times out, and the device stays not isolated', async () => {

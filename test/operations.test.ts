@@ -25,14 +25,20 @@ describe('health and readiness', () => {
     expect(ready.body).toMatchObject({ ready: true, checks: { storage: { ok: true }, appToken: { ok: true } } });
   });
 
-  it('/readyz answers 503 and names the failing check when the app token cannot be obtained', async () => {
+  it('/readyz answers 503 with the failing check\'s name and a short status, never Entra\'s text; it asks Entra at most once however often it is called', async () => {
     const misconfigured = await startBotWithTwin({ bot: { appId: SEEDED.botAppId, appPassword: 'a-rotated-secret', tenantId: SEEDED.tenantId } });
     try {
       const port = (misconfigured.app.server.address() as AddressInfo).port;
-      const ready = await fetchJson(`http://127.0.0.1:${port}/readyz`);
-      expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ ready: false, checks: { storage: { ok: true }, appToken: { ok: false, detail: expect.any(String) } } });
-      expect(JSON.stringify(ready.body)).not.toContain('a-rotated-secret');
+      const tokenRequests = () => misconfigured.twin.entra.tokenRequests.length;
+      const before = tokenRequests();
+      const answers = [];
+      for (let call = 0; call < 5; call++) answers.push(await fetchJson(`http://127.0.0.1:${port}/readyz`));
+      for (const ready of answers) {
+        expect(ready.status).toBe(503);
+        expect(ready.body).toEqual({ ready: false, checks: { storage: { ok: true, status: 'ok' }, appToken: { ok: false, status: 'failing' } } });
+      }
+      expect(tokenRequests() - before).toBeLessThanOrEqual(1);
+      expect(misconfigured.logs.some((line) => line.includes('readiness: appToken failed') && line.includes('AADSTS'))).toBe(true);
     } finally {
       await misconfigured.close();
     }

@@ -47,7 +47,7 @@ function settings(url: string): Record<string, string> {
   return { CARD_SIGNING_SECRET: crypto.randomBytes(32).toString('base64url'), DATABASE_URL: url, NOTIFY_INTERVAL_SECONDS: '60' };
 }
 
-async function readiness(port: number): Promise<{ status: number; body: { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> } }> {
+async function readiness(port: number): Promise<{ status: number; body: { ready: boolean; checks: Record<string, { ok: boolean; status?: string }> } }> {
   const response = await fetch(`http://127.0.0.1:${port}/readyz`);
   return { status: response.status, body: await response.json() as never };
 }
@@ -60,7 +60,9 @@ it('starts with the database down, reports why it is not ready, and becomes read
     await waitUntilServing(port);
     const notReady = await readiness(port);
     expect(notReady.status).toBe(503);
-    expect(notReady.body.checks.storage).toMatchObject({ ok: false, detail: expect.stringMatching(/Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+, database "test".*ECONNREFUSED.*attempt \d+; next in \d+ s/) });
+    // /readyz says which check fails, briefly; the reason is in the log (readiness leaks nothing upstream).
+    expect(notReady.body.checks.storage).toEqual({ ok: false, status: 'failing' });
+    expect(bot.output()).toMatch(/Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+, database \\?"test\\?".*ECONNREFUSED.*retries with backoff/);
     expect(notReady.body.checks.appToken).toMatchObject({ ok: true });
 
     await proxy.restore();

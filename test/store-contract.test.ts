@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -191,6 +191,24 @@ describe.each([
     });
   });
 
+  describe('retention', () => {
+    it('prunes audit entries older than the cutoff and sent outbox items, never unsent ones', async () => {
+      const old = auditEntry({ time: '2025-01-01T00:00:00.000Z', comment: 'old' });
+      const recent = auditEntry({ time: '2026-11-25T10:00:00.000Z', comment: 'recent' });
+      for (const entry of [old, recent]) await store.appendAudit(entry);
+      await store.enqueue([outboxItem('sent/v1'), outboxItem('pending/v1', { notBefore: Date.now() + HOUR_MS })]);
+      const [sent] = await store.claimOutbox('sender', 10, HOUR_MS);
+      await store.completeOutbox(sent.id, 'sender');
+
+      const pruned = await store.prune({ auditBefore: new Date('2026-01-01T00:00:00.000Z'), sentOutboxBefore: new Date(Date.now() + 60_000) });
+      expect(pruned).toEqual({ audit: 1, outbox: 1 });
+      expect(await store.listAudit({ limit: 10 })).toEqual([recent]);
+      expect(await store.pendingOutbox()).toBe(1);
+      expect(await store.prune({ auditBefore: new Date('2026-01-01T00:00:00.000Z'), sentOutboxBefore: new Date(Date.now() + 60_000) }))
+        .toEqual({ audit: 0, outbox: 0 });
+    });
+  });
+
   describe('leases', () => {
     it('is held by one holder at a time until released, and renewed by its holder', async () => {
       const replica = await openStore();
@@ -340,6 +358,37 @@ describe.each([
         await fresh.dispose();
       }
     });
+  });
+});
+
+describe('SQLite file permissions', () => {
+  it('creates its folder for the bot\'s user only (0700) and the database and WAL files readable by it only (0600)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-modes-'));
+    try {
+      const path = join(directory, 'data', 'chatops.db');
+      const store = await SqliteStore.open(path);
+      await store.put('subscriptions', 'team-1', { filter: 'High' });
+      const mode = (file: string) => statSync(file).mode & 0o777;
+      expect(mode(join(directory, 'data'))).toBe(0o700);
+      expect(mode(path)).toBe(0o600);
+      expect(mode(`${path}-wal`)).toBe(0o600);
+      await store.close();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('tightens an existing database file that others could read', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-modes-'));
+    try {
+      const path = join(directory, 'chatops.db');
+      writeFileSync(path, '', { mode: 0o644 });
+      const store = await SqliteStore.open(path);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      await store.close();
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,8 @@ import type { TeamsUser, UserDefenderToken } from '../identity/user-tokens';
 /** Who is acting in a turn, with their own delegated Defender token, and where. */
 export interface Acting {
   user: TeamsUser;
+  /** Their Teams user id (`29:…`), as cards' `refresh.userIds` name them. */
+  teamsUserId: string;
   token: UserDefenderToken;
   conversationId: string;
   locale: string;

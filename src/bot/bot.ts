@@ -1,11 +1,12 @@
-import { type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import { type CloudAdapter, type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
-import type { UserIdentification } from './acting';
+import type { Acting, UserIdentification } from './acting';
 import { type CardActions, localeOf } from './card-actions';
 import { type Command, parseCommand, type ParseResult } from './commands/parse';
 import type { CommandDeps } from './commands/run';
 import type { Screens } from './screens';
+import { TurnOutput, withinBudget } from './turn-budget';
 import type { SignInFlow } from './sign-in';
 import { isRefusedToken, postTypedCommand } from './typed-command';
 import type { Views } from './views';
@@ -17,6 +18,8 @@ export interface BotDeps extends UserIdentification {
   screens: Screens;
   views: Views;
   cardActions: CardActions;
+  /** The same turn budget as card actions (see turn-budget.ts). */
+  turn: { adapter: CloudAdapter; botAppId: string; budgetMs: number };
   log(line: string): void;
 }
 
@@ -98,17 +101,27 @@ export class DefenderBot extends TeamsActivityHandler {
     await context.sendActivity({ attachments: [this.deps.signIn.oauthCard(user, locale)] });
   }
 
-  /** Runs the command; when Defender refuses the token itself, it is forgotten and the user signs in again. */
+  /**
+   * Runs the command within the turn budget (a command that takes longer lets the turn end, and its
+   * card is posted when it is ready); when Defender refuses the token itself, it is forgotten and the user signs in again.
+   */
   private async runCommand(context: TurnContext, text: string, token: UserDefenderToken, locale: string): Promise<void> {
     const user = this.deps.userOf(context);
     if (!user) return;
-    try {
-      await postTypedCommand(context, text, { user, token, conversationId: context.activity.conversation.id, locale }, this.deps);
-    } catch (error) {
-      if (!isRefusedToken(error)) throw error;
-      await this.deps.tokens.forget(user);
-      await this.askToSignIn(context, user, text, locale);
-    }
+    const { activity } = context;
+    const acting: Acting = { user, teamsUserId: activity.from.id, token, conversationId: activity.conversation.id, locale };
+    const { turn } = this.deps;
+    const output = new TurnOutput(context, turn.adapter, turn.botAppId);
+    const reply = async () => {
+      try {
+        await postTypedCommand({ activity }, text, acting, this.deps, (message) => output.send(message));
+      } catch (error) {
+        if (!isRefusedToken(error)) throw error;
+        await this.deps.tokens.forget(user);
+        await this.askToSignIn(context, user, text, locale);
+      }
+    };
+    await withinBudget(reply(), turn.budgetMs, () => output.markLate(), this.deps.log);
   }
 
   /** After the SSO exchange (or the interactive sign-in), the command that asked for sign-in runs without being typed again, in the language it was typed in. */

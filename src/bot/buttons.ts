@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { IsolationState } from '../defender/isolation';
+import { offeredResponse } from './response-state';
 import type { ActionSigner } from './signed-actions';
 import type { CardAction, CardRefresh, ResponseKind } from './views';
 
@@ -12,6 +13,7 @@ export const VERBS = {
   ask: { isolate: 'isolate.ask', release: 'release.ask' },
   confirm: { isolate: 'isolate.confirm', release: 'release.confirm' },
   cancel: 'response.cancel',
+  cancelAction: 'action.cancel',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -28,6 +30,8 @@ export interface ButtonTitles {
   confirmIsolate: string;
   confirmRelease: string;
   cancel: string;
+  cancelAction: string;
+  respond: string;
 }
 
 /** Signed buttons and refresh actions for one conversation. */
@@ -46,11 +50,22 @@ export class Buttons {
     return this.action(this.titles.open, VERBS.openDevice, { machineId });
   }
 
-  /** Isolate when the device is not isolated, Release when it is, nothing while a change is under way. */
+  /** Isolate when the device is not isolated, Release when it is, Cancel while an action is pending; nothing when unknown. */
   responses(machineId: string, isolation: IsolationState | undefined, back: BackTo): CardAction[] {
-    if (!isolation || isolation.pending) return [];
-    const kind: ResponseKind = isolation.isolated ? 'release' : 'isolate';
-    return [this.ask(kind, machineId, back)];
+    if (!isolation) return [];
+    if (isolation.pending) return [this.cancelAction(isolation.pending.id, machineId, back)];
+    const kind = offeredResponse(isolation);
+    return kind ? [this.ask(kind, machineId, back)] : [];
+  }
+
+  /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */
+  cancelAction(actionId: string, machineId: string, back: BackTo): CardAction {
+    return this.action(this.titles.cancelAction, VERBS.cancelAction, { actionId, machineId, ...backParams(back) }, 'destructive');
+  }
+
+  /** A notification card cannot know each reader's view: this shows the clicker the alert with the responses their view allows. */
+  respond(alertId: string): CardAction {
+    return this.action(this.titles.respond, VERBS.refreshAlert, { alertId });
   }
 
   ask(kind: ResponseKind, machineId: string, back: BackTo): CardAction {
@@ -67,24 +82,29 @@ export class Buttons {
     return this.action(this.titles.cancel, VERBS.cancel, { machineId, ...backParams(back) });
   }
 
-  deviceRefresh(machineId: string): CardRefresh {
-    return this.refresh(VERBS.refreshDevice, { machineId });
+  /**
+   * Refresh actions name who Teams refreshes the card for automatically (`userIds`, Teams user ids):
+   * without the list Teams refreshes for every member of a chat or channel of up to 60 (teams-bot.md
+   * §6.1), each refresh costing Defender reads as that viewer. An empty list means manual refresh only.
+   */
+  deviceRefresh(machineId: string, userIds: string[]): CardRefresh {
+    return this.refresh(VERBS.refreshDevice, { machineId }, userIds);
   }
 
-  alertRefresh(alertId: string): CardRefresh {
-    return this.refresh(VERBS.refreshAlert, { alertId });
+  alertRefresh(alertId: string, userIds: string[]): CardRefresh {
+    return this.refresh(VERBS.refreshAlert, { alertId }, userIds);
   }
 
-  actionRefresh(actionId: string, machineId: string): CardRefresh {
-    return this.refresh(VERBS.actionStatus, { actionId, machineId });
+  actionRefresh(actionId: string, machineId: string, userIds: string[]): CardRefresh {
+    return this.refresh(VERBS.actionStatus, { actionId, machineId }, userIds);
   }
 
   private action(title: string, verb: string, params: Record<string, string>, style?: CardAction['style']): CardAction {
     return { title, verb, data: { ...this.signer.sign(verb, params, this.conversationId) }, ...(style ? { style } : {}) };
   }
 
-  private refresh(verb: string, params: Record<string, string>): CardRefresh {
-    return { verb, data: { ...this.signer.sign(verb, params, this.conversationId) } };
+  private refresh(verb: string, params: Record<string, string>, userIds: string[]): CardRefresh {
+    return { verb, data: { ...this.signer.sign(verb, params, this.conversationId) }, userIds };
   }
 }
 

@@ -1,11 +1,13 @@
-import { type AdaptiveCardInvokeResponse, type Attachment, TurnContext } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, Attachment, CloudAdapter, TurnContext } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import type { DefenderClient } from '../defender/client';
 import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
 import { type Acting, tokenSource, type UserIdentification } from './acting';
 import type { ActionTracker } from './action-tracker';
 import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
+import { FINAL_ACTION_STATUSES } from '../defender/model';
 import { isPassingOutage, problemView } from './problems';
+import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
@@ -18,6 +20,8 @@ const MESSAGE = 'application/vnd.microsoft.activity.message';
 const ERROR = 'application/vnd.microsoft.error';
 
 export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
+  /** How the turn answers within its budget and delivers what comes later. */
+  turn: { adapter: CloudAdapter; botAppId: string; budgetMs: number; log(line: string): void };
   defender: DefenderClient;
   tokens: UserTokenService;
   signIn: SignInFlow;
@@ -38,9 +42,24 @@ const ASK_VERBS: Record<string, ResponseKind> = { [VERBS.ask.isolate]: 'isolate'
 export class CardActions {
   constructor(private readonly deps: CardActionDeps) {}
 
+  /**
+   * Answers within the turn budget whatever Entra and Defender do: after it, the clicker is told the
+   * bot carries on, and the work finishes proactively (the card is updated, or the result posted).
+   */
   async handle(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
+    const { turn } = this.deps;
+    const output = new TurnOutput(context, turn.adapter, turn.botAppId);
+    const stillWorking = stringsForLocale(localeOf(context)).bot.cardActions.stillWorking;
+    return withinBudget(this.answer(context, output), turn.budgetMs, () => {
+      output.markLate();
+      return messageResponse(stillWorking);
+    }, turn.log);
+  }
+
+  /** Everything it needs from the turn's context is read before the first await: after the budget the context is gone. */
+  private async answer(context: TurnContext, output: TurnOutput): Promise<AdaptiveCardInvokeResponse> {
     const value = (context.activity.value ?? {}) as {
-      action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; state?: unknown;
+      action?: { verb?: unknown; data?: unknown }; authentication?: { token?: unknown }; state?: unknown; trigger?: unknown;
     };
     const locale = localeOf(context);
     const strings = stringsForLocale(locale).bot.cardActions;
@@ -51,7 +70,7 @@ export class CardActions {
     try {
       const shortLived = typeof verb === 'string' && (Boolean(CONFIRM_VERBS[verb]) || verb === SIGN_IN_VERB);
       const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
-      verified = this.deps.signer.verify(verb, value.action?.data, context.activity.conversation.id, maxAge);
+      verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
       if (error instanceof ActionRejectedError && error.reason === 'expired') {
         return this.card(this.deps.views.message(locale, { kind: 'warning', title: strings.expiredTitle, text: strings.expiredText }));
@@ -63,12 +82,17 @@ export class CardActions {
       const signIn = stringsForLocale(locale).bot.signIn;
       return this.card(this.deps.views.message(locale, { kind: 'warning', title: signIn.notYoursTitle, text: signIn.notYoursText }));
     }
+    const activity = { ...context.activity };
     const token = await this.tokenFor(user, value.authentication?.token, value.state);
     if (token.ok === 'bad_state') return { statusCode: 401, type: INVALID_AUTH_CODE, value: null } as unknown as AdaptiveCardInvokeResponse;
+    // An automatic refresh from someone not signed in keeps the card everyone sees: no sign-in prompt.
+    if (!token.ok && value.trigger === 'automatic') return messageResponse(strings.baseCardKept);
     if (!token.ok) return this.deps.signIn.loginRequest(user, token.silentPossible, locale);
-    const acting: Acting = { user, token: token.token, conversationId: context.activity.conversation.id, locale };
+    const acting: Acting = {
+      user, teamsUserId: output.from, token: token.token, conversationId: output.conversationId, locale,
+    };
     try {
-      return await this.dispatch(context, acting, verified);
+      return await this.dispatch(activity, output, acting, verified);
     } catch (error) {
       if (isRefusedToken(error)) {
         // Defender refused the token (revoked): forget it, and Teams signs the user in and re-sends.
@@ -82,24 +106,26 @@ export class CardActions {
     }
   }
 
-  private async dispatch(context: TurnContext, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
+  private async dispatch(activity: TurnContext['activity'], output: TurnOutput, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
     const { screens } = this.deps;
     const { params } = action;
     switch (action.verb) {
       case VERBS.openAlert:
-        return this.postBelow(context, await screens.alert(acting, params.alertId ?? ''));
+        return this.postBelow(output, acting, await screens.alert(acting, params.alertId ?? ''));
       case VERBS.openDevice:
-        return this.postBelow(context, await screens.deviceById(acting, params.machineId ?? ''));
+        return this.postBelow(output, acting, await screens.deviceById(acting, params.machineId ?? ''));
       case VERBS.refreshAlert:
         return this.card(await screens.alert(acting, params.alertId ?? ''));
       case VERBS.refreshDevice:
         return this.card(await screens.deviceById(acting, params.machineId ?? ''));
       case VERBS.actionStatus:
-        return this.card(screens.actionStatus(acting, await this.deps.defender.getMachineAction(tokenSource(acting), params.actionId ?? '')));
+        return this.card(await screens.currentActionStatus(acting, params.actionId ?? ''));
       case VERBS.cancel:
         return this.card(await screens.back(acting, params.machineId ?? '', backFrom(params)));
       case SIGN_IN_VERB:
-        return this.card(await this.runAfterSignIn(context, acting, params.text ?? ''));
+        return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
+      case VERBS.cancelAction:
+        return this.cancelAction(output, acting, params.actionId ?? '');
     }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
@@ -107,13 +133,13 @@ export class CardActions {
       return this.card(await screens.confirm(acting, ask, machine, backFrom(params)));
     }
     const confirm = CONFIRM_VERBS[action.verb];
-    if (confirm && action.nonce) return this.confirm(context, acting, confirm, params.machineId ?? '', action);
+    if (confirm && action.nonce) return this.confirm(output, acting, confirm, params.machineId ?? '', action);
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
   /** The channel sign-in button: the person is signed in now, so the command they typed runs (posted below). */
-  private async runAfterSignIn(context: TurnContext, acting: Acting, text: string): Promise<Attachment> {
-    await postTypedCommand(context, text, acting, this.deps);
+  private async runAfterSignIn(activity: TurnContext['activity'], output: TurnOutput, acting: Acting, text: string): Promise<Attachment> {
+    await postTypedCommand({ activity }, text, acting, this.deps, (message) => output.send(message));
     const strings = stringsForLocale(acting.locale).bot.signIn;
     return this.deps.views.message(acting.locale, {
       kind: 'info', title: strings.signedInTitle, text: fill(strings.signedInText, { upn: acting.token.upn, command: text }),
@@ -121,7 +147,7 @@ export class CardActions {
   }
 
   private async confirm(
-    context: TurnContext, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
+    output: TurnOutput, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.deps.responses.execute(acting, { kind, machineId, nonce: action.nonce!, inputs: action.inputs });
     const strings = stringsForLocale(acting.locale).bot;
@@ -130,20 +156,42 @@ export class CardActions {
         kind: 'warning', title: strings.cardActions.checkInputTitle, text: inputProblemText(outcome.problem, acting.locale),
       }));
     }
+    if (outcome.done === 'stale') {
+      const machine = await this.deps.defender.getMachine(tokenSource(acting), machineId);
+      return this.card(this.deps.screens.stale(acting, kind, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
+    }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
         kind: 'info', title: strings.cardActions.alreadySubmittedTitle, text: strings.cardActions.alreadySubmittedText,
       }));
     }
-    const statusCard = this.deps.screens.actionStatus(acting, outcome.action);
-    const messageId = context.activity.replyToId;
+    const statusCard = this.deps.screens.actionStatus(acting, outcome.action, { refreshFor: [acting.teamsUserId] });
+    const messageId = output.replyToId;
     if (outcome.done === 'created' && messageId) {
       // Everyone in the conversation sees the action, not only the person who clicked.
-      await context.updateActivity({ type: 'message', id: messageId, attachments: [statusCard] });
-      this.deps.tracker.track({
-        acting, action: outcome.action, messageId, reference: TurnContext.getConversationReference(context.activity),
+      await output.update({ type: 'message', id: messageId, attachments: [statusCard] });
+      await this.deps.tracker.track(outcome.action, {
+        requester: { oid: acting.token.oid, upn: acting.token.upn, teamsUserId: acting.teamsUserId },
+        conversationId: acting.conversationId,
+        locale: acting.locale,
+        reference: output.reference,
+        messageId,
       });
     }
+    return this.card(statusCard);
+  }
+
+  /**
+   * Cancel of a pending action, as the clicking user, once it is read to be still pending: the card
+   * becomes its status for everyone; the follow-up of the action writes the audit line's outcome.
+   */
+  private async cancelAction(output: TurnOutput, acting: Acting, actionId: string): Promise<AdaptiveCardInvokeResponse> {
+    const current = await this.deps.defender.getMachineAction(tokenSource(acting), actionId);
+    if (FINAL_ACTION_STATUSES.includes(current.status)) return this.card(this.deps.screens.finishedAction(acting, current));
+    const comment = fill(stringsForLocale(acting.locale).bot.stale.cancelComment, { upn: acting.token.upn });
+    const cancelled = await this.deps.responses.cancel(acting, current, comment);
+    const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
+    if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
   }
 
@@ -166,9 +214,9 @@ export class CardActions {
     return outcome.ok ? { ok: true, token: outcome.token } : { ok: false, silentPossible: false };
   }
 
-  private async postBelow(context: TurnContext, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
-    await context.sendActivity({ attachments: [card] });
-    return messageResponse(stringsForLocale(localeOf(context)).bot.cardActions.openedBelow);
+  private async postBelow(output: TurnOutput, acting: Acting, card: Attachment): Promise<AdaptiveCardInvokeResponse> {
+    await output.send({ attachments: [card] });
+    return messageResponse(stringsForLocale(acting.locale).bot.cardActions.openedBelow);
   }
 
   private card(card: Attachment): AdaptiveCardInvokeResponse {

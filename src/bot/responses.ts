@@ -1,9 +1,11 @@
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
+import type { IsolationState } from '../defender/isolation';
 import type { MachineAction } from '../defender/model';
 import type { AuditEntry } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import type { OnceLedger } from './once';
+import { blockedResponse } from './response-state';
 import type { ResponseKind } from './views';
 
 export const MAX_COMMENT_LENGTH = 1000;
@@ -25,10 +27,15 @@ export type InputProblem =
 export type ResponseOutcome =
   | { done: 'created'; action: MachineAction }
   | { done: 'already_submitted'; action?: MachineAction }
-  | { done: 'invalid_input'; problem: InputProblem };
+  | { done: 'invalid_input'; problem: InputProblem }
+  /** The device's state no longer allows it (read as the user just now): nothing was sent. */
+  | { done: 'stale'; isolation: IsolationState };
 
 /**
- * Sends a confirmed isolate or release to Defender exactly once, with the acting user's own token.
+ * Sends a confirmed isolate or release to Defender exactly once, with the acting user's own token,
+ * and only when the device's isolation state (read as that user first) still allows it: a
+ * confirmation for a device that was isolated meanwhile never reaches Defender, where it would
+ * wait Pending and isolate the device again after the next release (issue #5903).
  * A second arrival of the same confirmation (double click, re-sent invoke, another replica) gets
  * the action the first one created, never a second request.
  */
@@ -42,13 +49,18 @@ export class ResponseActions {
   async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
     const input = validInputs(request.kind, request.inputs);
     if ('problem' in input) return { done: 'invalid_input', problem: input.problem };
+    const isolation = await this.defender.isolationState(tokenSource(acting), request.machineId);
+    if (blockedResponse(request.kind, isolation)) {
+      const actionId = await this.ledger.lookup(request.nonce);
+      if (!actionId) return { done: 'stale', isolation };
+    }
     if (!(await this.ledger.claim(request.nonce))) {
       const actionId = await this.ledger.lookup(request.nonce);
       const action = actionId ? await this.defender.getMachineAction(tokenSource(acting), actionId).catch(() => undefined) : undefined;
       return { done: 'already_submitted', action };
     }
     const token = tokenSource(acting);
-    const audited = { acting, kind: request.kind, machineId: request.machineId, comment: input.comment };
+    const audited = { acting, action: request.kind === 'isolate' ? 'Isolate' : 'Unisolate', machineId: request.machineId, comment: input.comment };
     let action: MachineAction;
     try {
       action = request.kind === 'isolate'
@@ -59,13 +71,25 @@ export class ResponseActions {
         const pending = await this.pendingAction(acting, request);
         if (pending) return { done: 'already_submitted', action: pending };
       }
-      const refused = error instanceof DefenderApiError && ['forbidden', 'not_found', 'bad_request', 'unsupported_os', 'unauthorized'].includes(error.kind);
-      await this.audit(auditEntry(audited, refused ? 'refused' : 'failed'));
+      await this.audit(auditEntry(audited, failureResult(error)));
       throw error;
     }
     await this.ledger.record(request.nonce, action.id);
     await this.audit(auditEntry(audited, 'requested', action));
     return { done: 'created', action };
+  }
+
+  /** Cancels a pending action with the acting user's token (one request); the audit log records who asked. */
+  async cancel(acting: Acting, action: MachineAction, comment: string): Promise<MachineAction> {
+    const audited = { acting, action: `Cancel ${action.type}`, machineId: action.machineId, comment };
+    try {
+      const cancelled = await this.defender.cancelMachineAction(tokenSource(acting), action.id, comment);
+      await this.audit(auditEntry(audited, 'requested', cancelled));
+      return cancelled;
+    } catch (error) {
+      await this.audit(auditEntry({ ...audited, computerDnsName: action.computerDnsName }, failureResult(error), undefined));
+      throw error;
+    }
   }
 
   private async pendingAction(acting: Acting, request: ResponseRequest): Promise<MachineAction | undefined> {
@@ -87,9 +111,14 @@ function validInputs(
   return { comment, isolationType: type === 'Selective' ? 'Selective' : 'Full' };
 }
 
-/** The audit log line of a response action: who asked for what on which device, and what came of it. */
+function failureResult(error: unknown): 'refused' | 'failed' {
+  const refused = error instanceof DefenderApiError && ['forbidden', 'not_found', 'bad_request', 'unsupported_os', 'unauthorized'].includes(error.kind);
+  return refused ? 'refused' : 'failed';
+}
+
+/** The audit log line of a response action: who asked for what (Defender's action name) on which device, and what came of it. */
 export function auditEntry(
-  request: { acting: Acting; kind: ResponseKind; machineId: string; comment: string },
+  request: { acting: Acting; action: string; machineId: string; comment: string; computerDnsName?: string },
   result: string,
   action?: MachineAction,
 ): AuditEntry {
@@ -98,8 +127,8 @@ export function auditEntry(
     userOid: request.acting.token.oid,
     upn: request.acting.token.upn,
     machineId: request.machineId,
-    computerDnsName: action?.computerDnsName ?? request.machineId,
-    action: request.kind === 'isolate' ? 'Isolate' : 'Unisolate',
+    computerDnsName: action?.computerDnsName ?? request.computerDnsName ?? request.machineId,
+    action: request.action,
     comment: request.comment,
     result,
     defenderActionId: action?.id ?? null,

@@ -1,14 +1,17 @@
 import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
+import { oneLine } from '../cards/format';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
-import { isolationStateFrom } from '../defender/isolation';
-import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction } from '../defender/model';
+import { type IsolationState, isolationStateFrom } from '../defender/isolation';
+import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../defender/model';
+import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
+import { blockedResponse } from './response-state';
 import type { ActionSigner } from './signed-actions';
 import type { ResponseKind, Views } from './views';
 
@@ -17,8 +20,26 @@ const DEVICE_HISTORY_DEPTH = 50;
 const RECENT_ACTIONS_SHOWN = 10;
 const DEVICE_MATCHES = 10;
 const AUDIT_ENTRIES = 20;
+/**
+ * `findbyip` looks ±15 minutes around its timestamp (reference §3.1 R6); asking a minute in the
+ * past keeps a clock running ahead of Defender's from sending a time in the future.
+ */
+const FIND_BY_IP_LOOKBACK_MS = 60_000;
+
+/**
+ * Alert and device cards refresh only when someone asks (Teams' "Refresh card"): an automatic
+ * refresh costs 2 to 4 Defender reads per viewer per minute, and a stale button is caught anyway,
+ * since every response re-reads the device's state when clicked and again before it is sent.
+ */
+const MANUAL_REFRESH_ONLY: string[] = [];
 
 export type DeviceLookup = { found: true; machine: Machine } | { found: false; card: Attachment };
+
+/** Where a card goes: its conversation (buttons are bound to it) and the language of its readers. */
+export interface CardTarget {
+  conversationId: string;
+  locale: string;
+}
 
 export interface AlertListRequest {
   severities: AlertSeverity[];
@@ -37,10 +58,15 @@ export class Screens {
     private readonly views: Views,
     private readonly signer: ActionSigner,
     private readonly titles: (locale: string) => ButtonTitles,
+    private readonly now: () => number = Date.now,
   ) {}
 
   buttons(acting: Acting): Buttons {
-    return new Buttons(this.signer, acting.conversationId, this.titles(acting.locale));
+    return this.buttonsFor(acting);
+  }
+
+  private buttonsFor(target: CardTarget): Buttons {
+    return new Buttons(this.signer, target.conversationId, this.titles(target.locale));
   }
 
   async alertList(acting: Acting, request: AlertListRequest): Promise<Attachment> {
@@ -58,14 +84,14 @@ export class Screens {
 
   /**
    * An alert card for a notification: posted by the app, so it cannot know each reader's view of
-   * the device; it offers both responses (the confirmation and Defender check the state and the
-   * clicking user's rights) and refreshes to each reader's current view.
+   * the device or their rights. Instead of Isolate or Release it offers "Isolate or release…",
+   * which shows the clicker the alert with the response their view of the device allows. It never
+   * refreshes by itself (`userIds: []`): every member's client would otherwise refresh it.
    */
-  notificationCard(alert: Alert, target: { conversationId: string; locale: string }): Attachment {
-    const buttons = new Buttons(this.signer, target.conversationId, this.titles(target.locale));
-    const back: BackTo = { card: 'alert', alertId: alert.id };
-    const responses = alert.machineId ? [buttons.ask('isolate', alert.machineId, back), buttons.ask('release', alert.machineId, back)] : [];
-    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id));
+  notificationCard(alert: Alert, target: CardTarget): Attachment {
+    const buttons = this.buttonsFor(target);
+    const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
+    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -75,7 +101,7 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id));
+    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -89,7 +115,7 @@ export class Screens {
     const buttons = this.buttons(acting);
     return this.views.device(
       acting.locale, machine, isolation, history.slice(0, RECENT_ACTIONS_SHOWN), openAlerts,
-      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id),
+      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
     );
   }
 
@@ -115,7 +141,7 @@ export class Screens {
       return { found: true, machine: await this.defender.getMachine(token, wanted.toLowerCase()) };
     }
     if (net.isIP(wanted)) {
-      const machines = await this.defender.findMachinesByIp(token, wanted, new Date());
+      const machines = await this.defender.findMachinesByIp(token, wanted, new Date(this.now() - FIND_BY_IP_LOOKBACK_MS));
       if (machines.length === 1) return { found: true, machine: machines[0] };
       if (machines.length > 1) return choices(machines);
       return { found: false, card: this.views.message(acting.locale, {
@@ -140,21 +166,55 @@ export class Screens {
     }) };
   }
 
+  /**
+   * The confirmation of a response, after reading the device's isolation state as the user: when
+   * the state no longer allows it (isolated already, nothing to release, an action pending), the
+   * card says what changed and offers what applies now instead.
+   */
   async confirm(
     acting: Acting, kind: ResponseKind, machine: Machine, back: BackTo,
     defaults: { comment: string; isolationType: 'Full' | 'Selective' } = { comment: '', isolationType: 'Full' },
   ): Promise<Attachment> {
+    const isolation = await this.defender.isolationState(tokenSource(acting), machine.id);
+    if (blockedResponse(kind, isolation)) return this.stale(acting, kind, machine.computerDnsName, machine.id, isolation, back);
     const buttons = this.buttons(acting);
     return this.views.confirm(acting.locale, machine, kind, defaults, buttons.confirm(kind, machine.id), buttons.cancel(machine.id, back));
   }
 
-  /** The status of a response action; once final, the opposite response is offered. */
-  actionStatus(acting: Acting, action: MachineAction): Attachment {
-    const buttons = this.buttons(acting);
-    const next = action.status === 'Succeeded' || action.status === 'Failed' || action.status === 'TimeOut' || action.status === 'Cancelled'
-      ? buttons.responses(action.machineId, isolationStateFrom([action]), { card: 'device' })
-      : [];
-    return this.views.actionStatus(acting.locale, action, next, buttons.actionRefresh(action.id, action.machineId));
+  /** "This card is out of date": why `kind` no longer applies to the device, with the buttons that do. */
+  stale(acting: Acting, kind: ResponseKind, device: string, machineId: string, isolation: IsolationState, back: BackTo): Attachment {
+    const blocked = blockedResponse(kind, isolation) ?? { reason: 'pending' as const, action: isolation.pending };
+    const buttons = this.buttons(acting).responses(machineId, isolation, back);
+    return this.views.staleResponse(acting.locale, { reason: blocked.reason, device, action: blocked.action, buttons });
+  }
+
+  /** A Cancel clicked after the action ended: what it ended as. */
+  finishedAction(acting: Acting, action: MachineAction): Attachment {
+    return this.views.staleResponse(acting.locale, { reason: 'finished', device: action.computerDnsName, action, buttons: [] });
+  }
+
+  /**
+   * The status of a response action: Cancel while it runs; once final, the response the device's
+   * isolation state allows (when the caller read it). It refreshes automatically only for
+   * `refreshFor` (the requester while it runs), everyone else sees the base card the bot updates.
+   */
+  actionStatus(target: CardTarget, action: MachineAction, options: { isolation?: IsolationState; refreshFor: string[] }): Attachment {
+    const buttons = this.buttonsFor(target);
+    const back: BackTo = { card: 'device' };
+    const running = !FINAL_ACTION_STATUSES.includes(action.status);
+    const next = running
+      ? [buttons.cancelAction(action.id, action.machineId, back)]
+      : buttons.responses(action.machineId, options.isolation, back);
+    return this.views.actionStatus(target.locale, action, next, buttons.actionRefresh(action.id, action.machineId, running ? options.refreshFor : []));
+  }
+
+  /** The action as the viewer sees it now (one read, plus the isolation history once it is final). */
+  async currentActionStatus(acting: Acting, actionId: string): Promise<Attachment> {
+    const action = await this.defender.getMachineAction(tokenSource(acting), actionId);
+    const isolation = FINAL_ACTION_STATUSES.includes(action.status)
+      ? await this.defender.isolationState(tokenSource(acting), action.machineId).catch(() => undefined)
+      : undefined;
+    return this.actionStatus(acting, action, { isolation, refreshFor: [acting.teamsUserId] });
   }
 
   async actions(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -194,17 +254,39 @@ export class Screens {
   subscribed(acting: Acting, subscription: Subscription): Attachment {
     const strings = stringsForLocale(acting.locale);
     const texts = strings.bot.subscriptions;
-    const scope = subscription.deviceGroup ? fill(texts.subscribedScope, { group: subscription.deviceGroup }) : '';
     return this.views.message(acting.locale, {
       kind: 'info',
       title: texts.subscribedTitle,
-      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], scope }),
+      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], groups: groupNames(subscription.scope) }),
       suggestions: ['subscriptions', 'unsubscribe'],
     });
   }
 
-  unsubscribed(acting: Acting, removed: number): Attachment {
+  /** Why a subscription was not made: the subscriber sees no device group, or not the one they named. */
+  subscriptionRefused(acting: Acting, refusal: Extract<ScopeDecision, { ok: false }>, requestedGroup = ''): Attachment {
+    const texts = stringsForLocale(acting.locale).bot.subscriptions;
+    const message = refusal.problem === 'no_groups'
+      ? { title: texts.noGroupsTitle, text: texts.noGroupsText }
+      : {
+        title: fill(texts.groupNotVisibleTitle, { group: oneLine(requestedGroup, 80) }),
+        text: fill(texts.groupNotVisibleText, { group: oneLine(requestedGroup, 80), groups: groupNames(refusal.visible) }),
+      };
+    return this.views.message(acting.locale, { kind: 'error', ...message });
+  }
+
+  /** What `unsubscribe` did; `kept` are the subscriptions the user may not remove. */
+  unsubscribed(acting: Acting, removed: number, kept: readonly Subscription[] = []): Attachment {
     const strings = stringsForLocale(acting.locale).bot.subscriptions;
+    const upns = [...new Set(kept.map((subscription) => subscription.createdBy.upn))].join(', ');
+    if (kept.length > 0 && removed === 0) {
+      const groups = groupNames([...new Map(kept.flatMap((s) => s.scope ?? []).map((group) => [group.id, group])).values()]);
+      return this.views.message(acting.locale, { kind: 'warning', title: strings.unsubscribeRefusedTitle, text: fill(strings.unsubscribeRefusedText, { upns, groups }) });
+    }
+    if (kept.length > 0) {
+      return this.views.message(acting.locale, {
+        kind: 'warning', title: strings.unsubscribedTitle, text: fill(strings.unsubscribedPartlyText, { removed, kept: kept.length, upns }),
+      });
+    }
     return this.views.message(acting.locale, removed > 0
       ? { kind: 'info', title: strings.unsubscribedTitle, text: strings.unsubscribedText }
       : { kind: 'info', title: strings.noSubscriptionTitle, text: strings.noSubscriptionText, suggestions: ['subscribe high'] });
@@ -220,7 +302,7 @@ export class Screens {
     }
     const lines = subscriptions.map((subscription) => fill(texts.listLine, {
       severity: strings.severity[subscription.minSeverity],
-      scope: subscription.deviceGroup ? fill(texts.listScope, { group: subscription.deviceGroup }) : '',
+      scope: fill(texts.listScope, { groups: groupNames(subscription.scope) }),
       upn: subscription.createdBy.upn,
       state: subscription.disabled ? fill(texts.disabled, { reason: subscription.disabled.reason }) : texts.active,
     }));
@@ -234,4 +316,9 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
+}
+
+/** `"Workstations", "Servers"`: device group names as a card shows them. */
+function groupNames(groups: readonly { name: string }[] = []): string {
+  return groups.map((group) => `"${oneLine(group.name, 80)}"`).join(', ');
 }

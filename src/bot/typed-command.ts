@@ -1,4 +1,4 @@
-import type { TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import { DefenderApiError } from '../defender/errors';
 import type { Acting } from './acting';
 import { type CommandDeps, runCommand } from './commands/run';
@@ -16,15 +16,18 @@ export interface TypedCommandDeps {
  * conversation: right away, or once a sign-in it had to wait for has completed. A token Defender
  * refuses (401: revoked, expired early) is thrown on: the caller forgets it and signs the user in.
  */
-export async function postTypedCommand(context: TurnContext, text: string, acting: Acting, deps: TypedCommandDeps): Promise<void> {
+export async function postTypedCommand(
+  context: Pick<TurnContext, 'activity'>, text: string, acting: Acting, deps: TypedCommandDeps,
+  send: (message: Partial<Activity>) => Promise<unknown>,
+): Promise<void> {
   const parsed = parseCommand(text);
   if (!parsed.ok || parsed.command.name === 'help' || parsed.command.name === 'signout') return;
   try {
     const card = await runCommand(parsed.command, acting, context, deps.commands);
-    await context.sendActivity({ attachments: [card] });
+    await send({ attachments: [card] });
   } catch (error) {
     if (isRefusedToken(error)) throw error;
-    await context.sendActivity({ attachments: [deps.views.message(acting.locale, problemView(error, acting.locale))] });
+    await send({ attachments: [deps.views.message(acting.locale, problemView(error, acting.locale))] });
   }
 }
 

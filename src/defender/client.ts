@@ -3,8 +3,9 @@ import { distance } from 'fastest-levenshtein';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
-import type { Alert, AlertSeverity, AlertStatus, Machine, MachineAction, MachineActionType } from './model';
+import type { Alert, AlertSeverity, AlertStatus, DeviceGroup, Machine, MachineAction, MachineActionType } from './model';
 import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
+import { ALERT, type EntitySchema, MACHINE, MACHINE_ACTION } from './schemas';
 
 export type { AccessTokenSource, RequestInfo, RetryTimer } from './http';
 export type DefenderClientOptions = DefenderHttpOptions;
@@ -63,13 +64,15 @@ export class DefenderClient {
       $orderby: orderBy,
       $top: top(query.top ?? DEFAULT_ALERT_TOP),
     };
-    return this.list(token, { method: 'GET', target: `/api/alerts${queryString(options)}`, route: '/api/alerts', operation: 'listAlerts' }, isAlert);
+    return this.list(token, { method: 'GET', target: `/api/alerts${queryString(options)}`, route: '/api/alerts', operation: 'listAlerts' }, ALERT);
   }
 
   /**
    * Alerts updated after `since` (a watermark), oldest change first, with evidence, page by page.
-   * Without `pageSize` it follows `@odata.nextLink`; with it, it pages with `$top`/`$skip` and stops
-   * at a short page, because Defender gives no nextLink when `$top` is set (reference §4.3).
+   * With `pageSize` (what the notifier uses) it pages with `$top`/`$skip` and stops at a short page,
+   * because Defender gives no nextLink when `$top` is set (reference §4.3). Without it, it follows
+   * `@odata.nextLink`, refusing a link that lost the query's `$filter`, `$orderby` or `$expand`:
+   * users report real next links without `$filter` that page through everything (issue #8316).
    */
   async *alertsChangedSince(token: AccessTokenSource, since: string, pageSize?: number): AsyncIterable<Alert[]> {
     const base = { $filter: `lastUpdateTime gt ${odataDate(since)}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc' };
@@ -77,15 +80,16 @@ export class DefenderClient {
     if (pageSize !== undefined) {
       const size = top(pageSize);
       for (let skip = 0, page = 0; page < MAX_PAGES; skip += size, page++) {
-        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), isAlert);
+        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), ALERT);
         if (items.length > 0) yield items;
         if (items.length < size) return;
       }
     } else {
       let target: string | undefined = `/api/alerts${queryString(base)}`;
       for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
-        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), isAlert);
+        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), ALERT);
         if (items.length > 0) yield items;
+        if (nextLink !== undefined) requireSameQuery(nextLink, base, 'listAlerts');
         target = nextLink;
       }
       if (target === undefined) return;
@@ -96,37 +100,26 @@ export class DefenderClient {
   /** One alert, with its evidence (a single GET includes it; reference §4.2). */
   async getAlert(token: AccessTokenSource, id: string): Promise<Alert> {
     const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', { kind: 'alert', id });
-    return entity(await this.http.read(token, call), isAlert, call.operation);
+    return entity(await this.http.read(token, call), ALERT, call.operation);
   }
 
   /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */
   async getMachine(token: AccessTokenSource, idOrComputerName: string): Promise<Machine> {
     const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', { kind: 'device', id: idOrComputerName });
-    return entity(await this.http.read(token, call), isMachine, call.operation);
+    return entity(await this.http.read(token, call), MACHINE, call.operation);
   }
 
   /** Which of these devices the caller can see (one request; Defender leaves out the others). */
   async machinesByIds(token: AccessTokenSource, ids: readonly string[]): Promise<Machine[]> {
     if (ids.length === 0) return [];
     const options = { $filter: anyOf('id', ids), $top: top(ids.length) };
-    try {
-      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), isMachine);
-    } catch (error) {
-      if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
-      throw error;
-    }
+    return this.searchMachineList(token, `/api/machines${queryString(options)}`);
   }
 
   /** Devices whose name starts with `text`. */
   async searchMachines(token: AccessTokenSource, text: string, count = DEFAULT_SEARCH_TOP): Promise<Machine[]> {
     const options = { $filter: `startswith(computerDnsName,${odataString(text)})`, $top: top(count) };
-    try {
-      return await this.list(token, this.get(`/api/machines${queryString(options)}`, '/api/machines', 'searchMachines'), isMachine);
-    } catch (error) {
-      // GET /api/machines answers 404 when nothing matches (a documented oddity, reference §3.1 R4).
-      if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
-      throw error;
-    }
+    return this.searchMachineList(token, `/api/machines${queryString(options)}`);
   }
 
   /**
@@ -141,16 +134,32 @@ export class DefenderClient {
     return rankByCloseness(wanted, candidates.map((machine) => machine.computerDnsName)).slice(0, limit);
   }
 
+  /**
+   * A device group the caller can see that is not among `known` (and, if given, is among `within`),
+   * from one device of it: `rbacGroupId` is filterable (reference §4.1), so each call reveals one
+   * more group for a one-item page. Ungrouped devices (`rbacGroupId` 0) never count.
+   */
+  async deviceGroupBeyond(token: AccessTokenSource, known: readonly number[], within?: readonly number[]): Promise<DeviceGroup | undefined> {
+    if (within?.length === 0) return undefined;
+    const ids = [...known, ...(within ?? [])];
+    if (!ids.every((id) => Number.isSafeInteger(id))) throw DefenderApiError.invalidInput('A device group id must be a whole number.');
+    const conditions = ['rbacGroupId ne 0', ...known.map((id) => `rbacGroupId ne ${id}`)];
+    if (within) conditions.push(`(${within.map((id) => `rbacGroupId eq ${id}`).join(' or ')})`);
+    const options = { $filter: conditions.join(' and '), $top: 1 };
+    const [machine] = await this.searchMachineList(token, `/api/machines${queryString(options)}`);
+    return machine?.rbacGroupName ? { id: machine.rbacGroupId, name: machine.rbacGroupName } : undefined;
+  }
+
   /** Devices seen with this internal IP within ±15 minutes of `at` (reference §3.1 R6). */
   async findMachinesByIp(token: AccessTokenSource, ip: string, at: Date): Promise<Machine[]> {
     if (net.isIP(ip) === 0) throw DefenderApiError.invalidInput(`"${ip}" is not an IP address.`);
     const target = `/api/machines/findbyip(ip=${odataString(ip)},timestamp=${odataDate(at)})`;
-    return this.list(token, this.get(target, '/api/machines/findbyip', 'findMachinesByIp'), isMachine);
+    return this.list(token, this.get(target, '/api/machines/findbyip', 'findMachinesByIp'), MACHINE);
   }
 
   async machineAlerts(token: AccessTokenSource, machineId: string): Promise<Alert[]> {
     const target = `/api/machines/${pathSegment(machineId, 'device id')}/alerts`;
-    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', { kind: 'device', id: machineId }), isAlert);
+    return this.list(token, this.get(target, '/api/machines/{id}/alerts', 'machineAlerts', { kind: 'device', id: machineId }), ALERT);
   }
 
   /** The device's response actions, newest first. */
@@ -162,7 +171,15 @@ export class DefenderClient {
       $orderby: 'creationDateTimeUtc desc',
       $top: top(query.top ?? DEFAULT_ACTION_TOP),
     };
-    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), isMachineAction);
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
+  }
+
+  /** These response actions, as far as the caller can see them: one request for up to 50 ids. */
+  async machineActionsByIds(token: AccessTokenSource, ids: readonly string[]): Promise<MachineAction[]> {
+    if (ids.length === 0) return [];
+    for (const id of ids) if (!GUID.test(id)) throw DefenderApiError.invalidInput(`"${id}" is not a response action id.`);
+    const options = { $filter: anyOf('id', ids), $top: top(ids.length) };
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
   }
 
   /** Whether the device is isolated, from one request for its isolation history (reference §8). */
@@ -173,7 +190,7 @@ export class DefenderClient {
   async getMachineAction(token: AccessTokenSource, actionId: string): Promise<MachineAction> {
     if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
     const call = this.get(`/api/machineactions/${actionId}`, '/api/machineactions/{id}', 'getMachineAction', { kind: 'responseAction', id: actionId });
-    return entity(await this.http.read(token, call), isMachineAction, call.operation);
+    return entity(await this.http.read(token, call), MACHINE_ACTION, call.operation);
   }
 
   /** One request, never retried: a repeated isolate may be refused or return the pending action. */
@@ -186,6 +203,20 @@ export class DefenderClient {
     return this.act(token, machineId, 'unisolate', { Comment: requiredComment(comment) });
   }
 
+  /** Cancels an action that has not finished (reference §3.2 A10): one request, never retried; 200 + the action. */
+  async cancelMachineAction(token: AccessTokenSource, actionId: string, comment: string): Promise<MachineAction> {
+    if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
+    const call: DefenderCall = {
+      method: 'POST',
+      target: `/api/machineactions/${actionId}/cancel`,
+      route: '/api/machineactions/{id}/cancel',
+      operation: 'cancelAction',
+      subject: { kind: 'responseAction', id: actionId },
+      body: { Comment: requiredComment(comment) },
+    };
+    return entity(await this.http.act(token, call), MACHINE_ACTION, 'cancelAction');
+  }
+
   private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {
     const call: DefenderCall = {
       method: 'POST',
@@ -195,30 +226,62 @@ export class DefenderClient {
       subject: { kind: 'device', id: machineId },
       body,
     };
-    return entity(await this.http.act(token, call), isMachineAction, operation);
+    return entity(await this.http.act(token, call), MACHINE_ACTION, operation);
+  }
+
+  /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */
+  private async searchMachineList(token: AccessTokenSource, target: string): Promise<Machine[]> {
+    try {
+      return await this.list(token, this.get(target, '/api/machines', 'searchMachines'), MACHINE);
+    } catch (error) {
+      if (error instanceof DefenderApiError && error.kind === 'not_found') return [];
+      throw error;
+    }
   }
 
   private get(target: string, route: string, operation: DefenderOperation, subject?: DefenderSubject): DefenderCall {
     return { method: 'GET', target, route, operation, subject };
   }
 
-  private async list<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<T[]> {
-    return (await this.page(token, call, isItem)).items;
+  private async list<T>(token: AccessTokenSource, call: DefenderCall, schema: EntitySchema<T>): Promise<T[]> {
+    return (await this.page(token, call, schema)).items;
   }
 
-  private async page<T>(token: AccessTokenSource, call: DefenderCall, isItem: (value: unknown) => value is T): Promise<Page<T>> {
+  private async page<T>(token: AccessTokenSource, call: DefenderCall, schema: EntitySchema<T>): Promise<Page<T>> {
     const body = await this.http.read(token, call);
     const { value, '@odata.nextLink': nextLink } = body;
-    if (!Array.isArray(value) || !value.every(isItem) || (nextLink !== undefined && typeof nextLink !== 'string')) {
+    if (!Array.isArray(value) || (nextLink !== undefined && typeof nextLink !== 'string')) {
       throw new DefenderApiError('malformed_response', { operation: call.operation });
     }
-    return { items: value, nextLink };
+    const items: T[] = [];
+    for (const item of value) {
+      const parsed = schema.parse(item);
+      if (!parsed.ok) throw new DefenderApiError('malformed_response', { operation: call.operation });
+      items.push(parsed.value);
+    }
+    return { items, nextLink };
   }
 }
 
 interface Page<T> {
   items: T[];
   nextLink: string | undefined;
+}
+
+/** A next-page link must carry the query it continues; otherwise it would page through other data. */
+function requireSameQuery(nextLink: string, query: Record<string, string>, operation: DefenderOperation): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(nextLink, 'https://next-link.invalid').searchParams;
+  } catch (error) {
+    throw new DefenderApiError('malformed_response', { operation, detail: 'The next-page link is not a URL.' }, error);
+  }
+  const lost = Object.entries(query).filter(([key, value]) => params.get(key) !== value).map(([key]) => key);
+  if (lost.length > 0) {
+    throw new DefenderApiError('malformed_response', {
+      operation, detail: `The next-page link does not carry the query's ${lost.join(', ')}; paging stopped rather than read unfiltered data.`,
+    });
+  }
 }
 
 function top(value: number): number {
@@ -252,27 +315,9 @@ export function rankByCloseness(wanted: string, names: readonly string[]): strin
     .map(({ name }) => name);
 }
 
-function entity<T>(body: Record<string, unknown>, isEntity: (value: unknown) => value is T, operation: DefenderOperation): T {
+function entity<T>(body: Record<string, unknown>, schema: EntitySchema<T>, operation: DefenderOperation): T {
   const { '@odata.context': _context, ...fields } = body;
-  if (!isEntity(fields)) throw new DefenderApiError('malformed_response', { operation });
-  return fields;
-}
-
-function hasStrings(value: unknown, keys: readonly string[]): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return keys.every((key) => typeof record[key] === 'string');
-}
-
-// Shallow shape checks: enough that the bot never renders `undefined`, lenient to fields Defender adds.
-function isAlert(value: unknown): value is Alert {
-  return hasStrings(value, ['id', 'title', 'severity', 'status', 'lastUpdateTime']);
-}
-
-function isMachine(value: unknown): value is Machine {
-  return hasStrings(value, ['id', 'computerDnsName']);
-}
-
-function isMachineAction(value: unknown): value is MachineAction {
-  return hasStrings(value, ['id', 'type', 'status', 'machineId', 'creationDateTimeUtc']);
+  const parsed = schema.parse(fields);
+  if (!parsed.ok) throw new DefenderApiError('malformed_response', { operation });
+  return parsed.value;
 }

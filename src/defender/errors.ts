@@ -27,7 +27,8 @@ export type DefenderOperation =
   | 'machineActions'
   | 'getMachineAction'
   | 'isolate'
-  | 'unisolate';
+  | 'unisolate'
+  | 'cancelAction';
 
 /** The access Defender checks for an operation (reference §2.1 and §2.2). */
 export interface RequiredAccess {
@@ -66,6 +67,8 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   getMachineAction: { doing: 'read the response action', access: READ_MACHINES, isAction: false },
   isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
+  // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
+  cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
 };
 
 /** What an operation was about: the kind of thing and its id (or, for a device, the name asked for). */

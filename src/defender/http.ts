@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { defenderRequestDone } from '../telemetry';
 import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject } from './errors';
 
 /** The acting identity: a function that yields a bearer token (the user's OBO token, or the app's own). */
@@ -118,8 +119,11 @@ export class DefenderHttp {
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), timeoutMs);
     const started = performance.now();
-    const report = (status: number | 'error') =>
-      this.options.onRequest?.({ method: call.method, path: call.route, status, ms: performance.now() - started, attempt });
+    const report = (status: number | 'error') => {
+      const info = { method: call.method, path: call.route, status, ms: performance.now() - started, attempt };
+      this.options.onRequest?.(info);
+      defenderRequestDone(info);
+    };
     const details = { operation: call.operation, subject: call.subject };
     let response: WireResponse;
     let text: string;

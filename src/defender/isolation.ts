@@ -2,16 +2,17 @@ import { FINAL_ACTION_STATUSES, type MachineAction, type MachineActionType } fro
 
 /**
  * Whether a device is isolated, read from its action history: the Machine entity has no isolation
- * flag (reference §8), so the newest Succeeded Isolate/Unisolate decides, and a newer action still
- * Pending or InProgress means a transition is under way.
+ * flag (reference §8), so the Succeeded Isolate/Unisolate that finished last decides, and any action
+ * still Pending or InProgress is a transition under way. "Finished last", not "requested last": a
+ * duplicate isolation can wait Pending and run after a later release (microsoft-365-docs #5903).
  */
 export interface IsolationState {
   isolated: boolean;
   /** The scope of the isolation in force; null when not isolated or when Defender did not report it. */
   scope: 'Full' | 'Selective' | null;
-  /** A newer Isolate/Unisolate that has not finished yet (the transition under way). */
+  /** The newest Isolate/Unisolate that has not finished yet (the transition under way, or one held back). */
   pending: MachineAction | null;
-  /** The newest Succeeded Isolate/Unisolate: the one that decides the current state. */
+  /** The Succeeded Isolate/Unisolate that finished last: the one that decides the current state. */
   last: MachineAction | null;
 }
 
@@ -27,20 +28,26 @@ export function isolationStateFrom(actions: readonly MachineAction[]): Isolation
   const newestFirst = actions
     .filter((action) => ISOLATION_TYPES.includes(action.type))
     .sort((a, b) => compareCreation(b, a));
-  const last = newestFirst.find((action) => action.status === 'Succeeded') ?? null;
-  const pending =
-    newestFirst.find(
-      (action) =>
-        !FINAL_ACTION_STATUSES.includes(action.status) && (last === null || compareCreation(action, last) > 0),
-    ) ?? null;
+  const last = newestFirst
+    .filter((action) => action.status === 'Succeeded')
+    .reduce<MachineAction | null>((latest, action) => (latest === null || finishedAfter(action, latest) ? action : latest), null);
+  const pending = newestFirst.find((action) => !FINAL_ACTION_STATUSES.includes(action.status)) ?? null;
   const isolated = last?.type === 'Isolate';
   const scope = isolated && (last.scope === 'Full' || last.scope === 'Selective') ? last.scope : null;
   return { isolated, scope, pending, last };
 }
 
-/** By creation time; Defender's 7-digit fractions exceed Date's precision, so equal instants fall back to the text. */
+function finishedAfter(a: MachineAction, b: MachineAction): boolean {
+  return compareInstants(a.lastUpdateDateTimeUtc, b.lastUpdateDateTimeUtc) > 0;
+}
+
 function compareCreation(a: MachineAction, b: MachineAction): number {
-  const byInstant = Date.parse(a.creationDateTimeUtc) - Date.parse(b.creationDateTimeUtc);
+  return compareInstants(a.creationDateTimeUtc, b.creationDateTimeUtc);
+}
+
+/** Defender's 7-digit fractions exceed Date's precision, so equal instants fall back to the text. */
+function compareInstants(a: string, b: string): number {
+  const byInstant = Date.parse(a) - Date.parse(b);
   if (byInstant !== 0 && !Number.isNaN(byInstant)) return byInstant;
-  return a.creationDateTimeUtc < b.creationDateTimeUtc ? -1 : a.creationDateTimeUtc > b.creationDateTimeUtc ? 1 : 0;
+  return a < b ? -1 : a > b ? 1 : 0;
 }

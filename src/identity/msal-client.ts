@@ -3,6 +3,8 @@ import { withDeadline } from '../deadline';
 import type { SealedTokenCache } from './token-cache';
 import type { TeamsUser } from './user-tokens';
 
+import { observeTokenRequests } from '../telemetry';
+
 export interface MsalClientSettings {
   clientId: string;
   clientSecret: string;
@@ -35,6 +37,7 @@ export function createMsalClient(settings: MsalClientSettings): ConfidentialClie
     },
     ...(settings.cachePlugin ? { cache: { cachePlugin: settings.cachePlugin } } : {}),
   });
+  observeTokenRequests(msal);
   const onBehalfOf = msal.acquireTokenOnBehalfOf.bind(msal);
   const clientCredential = msal.acquireTokenByClientCredential.bind(msal);
   const byCode = msal.acquireTokenByCode.bind(msal);

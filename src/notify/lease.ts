@@ -1,4 +1,5 @@
 import type { Store } from '../store/store';
+import { leaseHeld } from '../telemetry';
 
 /**
  * A named lease in the store (the database's clock decides expiry), held by one replica at a time.
@@ -21,11 +22,13 @@ export class Lease {
     const askedAt = this.now();
     const held = await this.store.acquireLease(this.name, this.holder, this.ttlMs);
     this.renewedAt = held ? askedAt : Number.NEGATIVE_INFINITY;
+    leaseHeld(this.name, held);
     return held;
   }
 
   async release(): Promise<void> {
     this.renewedAt = Number.NEGATIVE_INFINITY;
+    leaseHeld(this.name, false);
     await this.store.releaseLease(this.name, this.holder);
   }
 }

@@ -3,6 +3,7 @@ import type { Alert } from '../defender/model';
 import { type ClaimedOutboxItem, type Store, StoreUnavailableError } from '../store/store';
 import { ConnectorFailure, type ConnectorSender } from './connector';
 import { type DeliveryPayload, isDeliveryPayload, POSTS, type PostRecord, cardKey } from './deliveries';
+import { observeNotification } from '../telemetry';
 import { Lease } from './lease';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './pacer';
 import type { SubscriptionRegistry } from './subscriptions';
@@ -198,9 +199,8 @@ export class OutboxSender {
     }
     // Unsubscribed, or disabled (removed from the conversation): nothing more goes there.
     if (!reference) return DONE;
-    return item.payload.kind === 'post'
-      ? this.post(item, item.payload, reference)
-      : this.update(item, item.payload, reference);
+    const payload = item.payload;
+    return observeNotification(payload, () => (payload.kind === 'post' ? this.post(item, payload, reference) : this.update(item, payload, reference)));
   }
 
   private async post(item: ClaimedOutboxItem, payload: DeliveryPayload, reference: Partial<ConversationReference>): Promise<Outcome> {

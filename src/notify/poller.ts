@@ -5,8 +5,10 @@ import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreU
 import {
   CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
 } from './deliveries';
+import { observePoll } from '../telemetry';
 import { Lease } from './lease';
-import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { inScope, matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { vouchedPart } from './vouched-alert';
 
 export interface AlertPollerSettings {
   /** How often the polling replica asks Defender for changed alerts; default 60 s (jittered by ±10 %). */
@@ -18,11 +20,17 @@ export interface AlertPollerSettings {
    * late and for equal timestamps at the boundary; re-reading is harmless. Default 2 min.
    */
   overlapMs: number;
-  /** `$top`/`$skip` page size; by default the poller follows `@odata.nextLink`. */
-  pageSize?: number;
+  /**
+   * `$top`/`$skip` page size. Paging itself, rather than following `@odata.nextLink`: users report
+   * real next links that lose `$filter` and never end (microsoft-365-docs issue #8316). Default 1,000.
+   */
+  pageSize: number;
 }
 
-export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = { pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000 };
+export const DEFAULT_POLL_PAGE_SIZE = 1000;
+export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = {
+  pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000, pageSize: DEFAULT_POLL_PAGE_SIZE,
+};
 
 export interface AlertPollerDeps {
   store: Store;
@@ -88,7 +96,7 @@ export class AlertPoller {
   /** One poll now, if this replica holds (or can take) the lease; undefined otherwise. */
   async pollOnce(): Promise<PollResult | undefined> {
     if (!(await this.lease.hold())) return undefined;
-    return this.poll();
+    return observePoll(() => this.poll());
   }
 
   private schedule(delayMs: number): void {
@@ -105,7 +113,7 @@ export class AlertPoller {
     try {
       if (!(await this.lease.hold()) || this.now() < this.nextPollAt) return;
       this.nextPollAt = this.now() + jittered(this.settings.pollIntervalMs);
-      await this.poll();
+      await observePoll(() => this.poll());
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'throttled') {
         this.nextPollAt = Math.max(this.nextPollAt, this.now() + (error.retryAfterSeconds ?? 60) * 1000);
@@ -174,13 +182,15 @@ export class AlertPoller {
         posted.add(conversationId);
         const locale = localeOf.get(conversationId);
         if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
+        // A posted card follows its alert only while a subscription there still vouches for the device's group.
+        if (!subscriptions.some((subscription) => subscription.conversationId === conversationId && inScope(alert, subscription))) continue;
         if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
-        items.push(updateDelivery(alert, conversationId, locale, notBefore));
+        items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
         cards.push([doc.key, card]);
       }
       for (const conversationId of this.newAudience(alert, subscriptions)) {
         if (posted.has(conversationId)) continue;
-        items.push(postDelivery(alert, conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
+        items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
         cards.push([cardKey(alert.id, conversationId), card]);
       }
     }

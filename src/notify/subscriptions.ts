@@ -1,6 +1,6 @@
 import { type Activity, type ConversationReference, TurnContext } from 'botbuilder';
-import type { Alert, AlertSeverity } from '../defender/model';
-import type { Store, StoredDocument } from '../store/store';
+import type { Alert, AlertSeverity, DeviceGroup } from '../defender/model';
+import { ConflictError, type Store, type StoredDocument } from '../store/store';
 
 /** The severities a subscription can ask for, lowest first. */
 export const SUBSCRIBABLE_SEVERITIES = ['Informational', 'Low', 'Medium', 'High'] as const;
@@ -14,8 +14,14 @@ export interface Subscription {
   scopeId: string;
   reference: Partial<ConversationReference>;
   minSeverity: SubscribableSeverity;
-  /** Only alerts of devices in this Defender device group (any casing); null for every group. */
+  /** The device group the subscriber named (`group Servers`), as typed; null when they named none. */
   deviceGroup: string | null;
+  /**
+   * The device groups the subscriber could see in Defender with their own token when subscribing
+   * (only the named one, if they named one), narrowed whenever their rights shrink: only alerts of
+   * devices in these groups are posted. Never widened; absent on subscriptions older than scoping.
+   */
+  scope?: DeviceGroup[];
   locale: string;
   createdBy: { oid: string; upn: string };
   createdAt: string;
@@ -36,15 +42,24 @@ export interface Installation {
 }
 
 const SUBSCRIPTIONS = 'subscriptions';
+const UNSCOPED_REASON = "It was made before notifications were limited to the subscriber's device groups: subscribe again.";
 const INSTALLATIONS = 'installations';
 const SEVERITY_RANK: Record<AlertSeverity, number> = { UnSpecified: 0, Informational: 0, Low: 1, Medium: 2, High: 3 };
 
-/** Whether an alert is for this subscription: severity at or above its minimum, and its device group if it names one. */
+/**
+ * Whether an alert is for this subscription: severity at or above its minimum, on a device in one
+ * of the groups its subscriber vouched for. A device in no group is in nobody's scope.
+ */
 export function matches(alert: Alert, subscription: Subscription): boolean {
   if (SEVERITY_RANK[alert.severity] < SEVERITY_RANK[subscription.minSeverity]) return false;
   if (alert.severity === 'UnSpecified' && subscription.minSeverity !== SUBSCRIBABLE_SEVERITIES[0]) return false;
-  if (subscription.deviceGroup === null) return true;
-  return (alert.rbacGroupName ?? '').toLowerCase() === subscription.deviceGroup.toLowerCase();
+  return inScope(alert, subscription);
+}
+
+/** Whether the alert's device is in one of the groups the subscription's subscriber vouched for. */
+export function inScope(alert: Alert, subscription: Subscription): boolean {
+  const group = alert.rbacGroupName?.toLowerCase();
+  return group !== undefined && (subscription.scope ?? []).some((scoped) => scoped.name.toLowerCase() === group);
 }
 
 /** `high` → `High`; undefined for anything that is not a subscribable severity. */
@@ -92,8 +107,13 @@ export class SubscriptionRegistry {
     return (await this.store.get<Installation>(INSTALLATIONS, scopeId))?.value;
   }
 
-  /** Subscribes the activity's conversation (creating, or replacing and re-enabling, the subscription with this filter). */
-  async subscribe(activity: Activity, filter: SubscriptionFilter, createdBy: { oid: string; upn: string }): Promise<Subscription> {
+  /**
+   * Subscribes the activity's conversation (creating, or replacing and re-enabling, the subscription
+   * with this filter) to alerts of the device groups in `scope`, which the subscriber can see.
+   */
+  async subscribe(
+    activity: Activity, filter: SubscriptionFilter, createdBy: { oid: string; upn: string }, scope: readonly DeviceGroup[],
+  ): Promise<Subscription> {
     const reference = notificationReference(activity);
     const subscription: Subscription = {
       conversationId: reference.conversation?.id ?? '',
@@ -101,6 +121,7 @@ export class SubscriptionRegistry {
       reference,
       minSeverity: filter.minSeverity,
       deviceGroup: filter.deviceGroup?.trim() || null,
+      scope: scope.map(({ id, name }) => ({ id, name })),
       locale: activity.locale ?? 'en-US',
       createdBy,
       createdAt: this.now().toISOString(),
@@ -110,11 +131,54 @@ export class SubscriptionRegistry {
     return subscription;
   }
 
-  /** Removes every subscription of the conversation; returns how many there were. */
-  async unsubscribe(conversationId: string): Promise<number> {
-    const docs = await this.ofConversation(conversationId);
-    for (const doc of docs) await this.store.delete(SUBSCRIPTIONS, doc.key);
-    return docs.length;
+  /** Removes the conversation's subscriptions that `mayRemove` allows; returns those removed and those kept. */
+  async unsubscribe(
+    conversationId: string, mayRemove: (subscription: Subscription) => boolean | Promise<boolean>,
+  ): Promise<{ removed: Subscription[]; kept: Subscription[] }> {
+    const removed: Subscription[] = [];
+    const kept: Subscription[] = [];
+    for (const doc of await this.ofConversation(conversationId)) {
+      if (!(await mayRemove(doc.value))) {
+        kept.push(doc.value);
+        continue;
+      }
+      await this.store.delete(SUBSCRIPTIONS, doc.key);
+      removed.push(doc.value);
+    }
+    return { removed, kept };
+  }
+
+  /**
+   * Narrows the enabled subscriptions `which` selects: of the groups `checked`, only those in
+   * `visible` (id → current name, so a renamed group keeps matching) stay in their scope. One left
+   * with no group stops, listed as disabled with `reason`. Never adds a group. Returns the
+   * subscriptions it changed.
+   */
+  async narrowScopes(
+    which: (subscription: Subscription) => boolean, checked: ReadonlySet<number>, visible: ReadonlyMap<number, string>, reason: string,
+  ): Promise<Subscription[]> {
+    const changed: Subscription[] = [];
+    for (const doc of await this.all()) {
+      const subscription = doc.value;
+      if (subscription.disabled || !which(subscription)) continue;
+      const before = subscription.scope ?? [];
+      const scope = before
+        .filter(({ id }) => !checked.has(id) || visible.has(id))
+        .map((group) => ({ id: group.id, name: visible.get(group.id) ?? group.name }));
+      const why = subscription.scope ? reason : UNSCOPED_REASON;
+      const disabled = scope.length === 0 ? { reason: why, at: this.now().toISOString() } : null;
+      if (!disabled && scope.length === before.length && scope.every((group, index) => group.name === before[index].name)) continue;
+      try {
+        // Only over the version read: a subscription replaced meanwhile (subscribe again) is left as it now is.
+        await this.store.put(SUBSCRIPTIONS, doc.key, { ...subscription, scope, disabled }, { etag: doc.etag });
+      } catch (error) {
+        if (error instanceof ConflictError) continue;
+        throw error;
+      }
+      if (disabled) this.log(`notifications to ${subscription.conversationId} disabled: ${why}`);
+      changed.push({ ...subscription, scope, disabled });
+    }
+    return changed;
   }
 
   /** The conversation's subscriptions, disabled ones included (with their reason). */

@@ -167,6 +167,12 @@ export class PostgresStore implements Store {
     return rows.map(auditEntryFromRow);
   }
 
+  async prune(cutoffs: { auditBefore: Date; sentOutboxBefore: Date }): Promise<{ audit: number; outbox: number }> {
+    const audit = await this.pool.query('DELETE FROM audit_log WHERE time < $1', [cutoffs.auditBefore.toISOString()]);
+    const outbox = await this.pool.query('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1', [cutoffs.sentOutboxBefore]);
+    return { audit: audit.rowCount ?? 0, outbox: outbox.rowCount ?? 0 };
+  }
+
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     const { rowCount } = await this.query(
       `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')

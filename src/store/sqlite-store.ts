@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CREATE_SCHEMA_MIGRATIONS_TABLE, SQLITE_MIGRATIONS } from './migrations';
@@ -47,7 +47,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating it and its directory on first start) and migrates the file; ':memory:' for a throwaway store. */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivately(path);
     const db = new Database(path);
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -130,6 +130,12 @@ export class SqliteStore implements Store {
       )
       .all({ machine_id: filter.machineId ?? null, limit: filter.limit });
     return rows.map(auditEntryFromRow);
+  }
+
+  async prune(cutoffs: { auditBefore: Date; sentOutboxBefore: Date }): Promise<{ audit: number; outbox: number }> {
+    const audit = this.statement('DELETE FROM audit_log WHERE time < ?').run(cutoffs.auditBefore.toISOString()).changes;
+    const outbox = this.statement('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?').run(cutoffs.sentOutboxBefore.getTime()).changes;
+    return { audit, outbox };
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
@@ -244,4 +250,15 @@ function claimedItemFromRow(row: OutboxRow): ClaimedOutboxItem {
     notBefore: row.not_before,
     attempts: row.attempts,
   };
+}
+
+/**
+ * The file holds the audit log and alert payloads: a folder the bot creates is for its user only
+ * (0700), and the file is (0600, tightened if it already exists). SQLite gives its -wal and -shm
+ * files the database file's permissions.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }

@@ -125,6 +125,12 @@ export interface Store {
   /** Items not yet sent. */
   pendingOutbox(): Promise<number>;
 
+  /**
+   * Retention: deletes audit entries written before `auditBefore` and the payloads of outbox items
+   * sent before `sentOutboxBefore` (unsent items are never deleted). Returns how many of each went.
+   */
+  prune(cutoffs: { auditBefore: Date; sentOutboxBefore: Date }): Promise<{ audit: number; outbox: number }>;
+
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -90,6 +90,10 @@ export class WaitingStore implements Store {
     return this.use((store) => store.pendingOutbox());
   }
 
+  prune(cutoffs: { auditBefore: Date; sentOutboxBefore: Date }): Promise<{ audit: number; outbox: number }> {
+    return this.use((store) => store.prune(cutoffs));
+  }
+
   ping(): Promise<void> {
     return this.use((store) => store.ping());
   }

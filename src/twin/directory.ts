@@ -225,6 +225,8 @@ export function seedDirectory(): Directory {
   user('dade0c0d-0000-4000-8000-000000000004', 'Dave NoRole', 'dave', 'none', []);
   user('e1e5c0de-0000-4000-8000-000000000005', 'Erin NewStarter', 'erin', 'responder', 'all', false);
   user('f0f0c0de-0000-4000-8000-000000000006', 'Mallory Outsider', 'mallory', 'admin', 'all', true, otherTenantId);
+  // A role that can read, but device groups not yet assigned: Defender shows her no device and no alert.
+  user('9a0e5c0d-0000-4000-8000-000000000007', 'Nina NoGroups', 'nina', 'viewer', []);
   return directory;
 }
 
@@ -235,4 +237,5 @@ export const SEEDED_USERS = {
   dave: 'dade0c0d-0000-4000-8000-000000000004',
   erin: 'e1e5c0de-0000-4000-8000-000000000005',
   mallory: 'f0f0c0de-0000-4000-8000-000000000006',
+  nina: '9a0e5c0d-0000-4000-8000-000000000007',
 } as const;

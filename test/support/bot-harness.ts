@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type BotApp, createBotApp } from '../../src/app';
+import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app';
 import type { BotConfig } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
+import type { Machine } from '../../src/defender/model';
 import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
 import { SEEDED } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
@@ -27,23 +28,16 @@ export interface BotWithTwin {
  * in-memory SQLite store unless given one (closed with the rest).
  */
 export async function startBotWithTwin(
-  overrides: Partial<BotConfig> = {}, options: { store?: Store; connectorIdleSocketMs?: number } & TwinOptions = {},
+  overrides: Partial<BotConfig> = {}, options: { store?: Store } & TwinOptions & ReplicaOptions = {},
 ): Promise<BotWithTwin> {
-  const { store: givenStore, connectorIdleSocketMs, ...twinOptions } = options;
+  const { store: givenStore, turnBudgetMs, connectorIdleSocketMs, ...twinOptions } = options;
   const twin = await startTwin(twinOptions);
-  const logs: string[] = [];
   const store = givenStore ?? await SqliteStore.open(':memory:');
-  const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides });
-  const app = createBotApp(config, store, { logger, connectorIdleSocketMs });
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  const { port } = app.server.address() as AddressInfo;
-  twin.teams.setBotEndpoint(`http://127.0.0.1:${port}/api/messages`);
-  deployOnTwin(twin, config, `http://localhost:${port}`);
+  const replica = await startReplica(twin, store, overrides, { turnBudgetMs, connectorIdleSocketMs });
   return {
-    twin, app, store, logs,
+    twin, app: replica.app, store, logs: replica.logs,
     close: async () => {
-      await app.close();
+      await replica.close();
       await store.close();
       await twin.close();
     },
@@ -66,6 +60,38 @@ export interface Replica {
   app: BotApp;
   store: Store;
   endpoint: string;
+  logs: string[];
+  /** Stops the bot (graceful close); the store and the twin stay. */
+  close(): Promise<void>;
+}
+
+export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs'>;
+
+/** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
+const deploymentSecrets = new WeakMap<Twin, Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'>>();
+
+function secretsOf(twin: Twin): Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'> {
+  let secrets = deploymentSecrets.get(twin);
+  if (!secrets) {
+    const { cardSigningSecret, tokenCacheKey } = twinBotConfig(twin);
+    secrets = { cardSigningSecret, tokenCacheKey };
+    deploymentSecrets.set(twin, secrets);
+  }
+  return secrets;
+}
+
+/** One more bot on the same twin and store (a restart, or a second replica); Teams posts to the newest. */
+export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<Replica> {
+  const logs: string[] = [];
+  const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...secretsOf(twin), ...overrides });
+  const app = createBotApp(config, store, { ...options, logger, now: () => twin.clock.now() });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const { port } = app.server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}/api/messages`;
+  twin.teams.setBotEndpoint(endpoint);
+  deployOnTwin(twin, config, `http://localhost:${port}`);
+  return { app, store, endpoint, logs, close: () => app.close() };
 }
 
 /**
@@ -74,17 +100,8 @@ export interface Replica {
  * runs them. The Teams twin posts to whichever replica `twin.teams.setBotEndpoint` names.
  */
 export async function startReplicas(twin: Twin, count: number, openStore: () => Promise<Store>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
-  const shared = twinBotConfig(twin, { actionPollIntervalMs: 50 });
   const replicas: Replica[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const store = await openStore();
-    const config = { ...shared };
-    const app = createBotApp(config, store, { logger: createLogger('silent') });
-    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-    const { port } = app.server.address() as AddressInfo;
-    deployOnTwin(twin, config, `http://localhost:${port}`);
-    replicas.push({ app, store, endpoint: `http://127.0.0.1:${port}/api/messages` });
-  }
+  for (let index = 0; index < count; index += 1) replicas.push(await startReplica(twin, await openStore()));
   return {
     replicas,
     close: async () => {
@@ -196,4 +213,13 @@ export async function sayAndSignIn(
   if (!signInCard) return said;
   const signIn = await twin.teams.driver.click(userOid, signInCard.id, SIGN_IN_VERB);
   return { ...said, signIn };
+}
+
+/** An online Windows 11 workstation (Bob's device group) with no response actions yet, not in `exclude`. */
+export function freshWorkstation(twin: Twin, exclude: readonly string[] = []): Machine {
+  const { machines, actions } = twin.defender.data;
+  const machine = machines.find((m) => m.rbacGroupName === 'Workstations' && m.healthStatus === 'Active'
+    && m.osPlatform === 'Windows11' && !exclude.includes(m.id) && !actions.some((a) => a.machineId === m.id));
+  if (!machine) throw new Error('the seed has no fresh workstation left');
+  return machine;
 }

@@ -23,6 +23,11 @@ export function card(title: string, verbs: string[] = []): Record<string, unknow
   };
 }
 
+/** A card that refreshes itself (verb `refresh`) for everyone, or for the listed Teams user ids. */
+function refreshingCard(userIds: string[] | undefined): Record<string, unknown> {
+  return { ...card('Live alert', ['bump']), refresh: { action: { type: 'Action.Execute', verb: 'refresh', data: { origin: 'refresh' } }, ...(userIds ? { userIds } : {}) } };
+}
+
 /**
  * A tiny bot for the twin's tests: records every turn it runs and answers a few commands with the
  * connector operations the tests look at (echo, a card, an OAuthCard, card actions, a failure).
@@ -44,6 +49,10 @@ export class TestBot extends ActivityHandler {
         await context.sendActivity({
           attachments: [CardFactory.oauthCard('bot-sso', 'Sign in', 'Sign in to continue', undefined, SSO_RESOURCE)],
         });
+      } else if (text === 'refreshing' || text.startsWith('refreshing for ')) {
+        // A card that refreshes itself: for everyone (no userIds), or for the Teams user ids listed after "for".
+        const userIds = text.startsWith('refreshing for ') ? text.slice('refreshing for '.length).split(' ') : undefined;
+        await context.sendActivity({ attachments: [CardFactory.adaptiveCard(refreshingCard(userIds))] });
       } else if (text === 'fail') {
         throw new Error('the bot failed while handling the message');
       } else {
@@ -57,6 +66,18 @@ export class TestBot extends ActivityHandler {
     context: TurnContext, invokeValue: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
     const who = context.activity.from.name;
+    if (invokeValue.action.verb === 'refresh') {
+      return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card(`Live alert as ${who} sees it`, ['bump']) };
+    }
+    if (invokeValue.action.verb === 'bump') {
+      const updated = refreshingCard(undefined);
+      await context.updateActivity({ id: context.activity.replyToId, type: 'message', attachments: [CardFactory.adaptiveCard(updated)] });
+      return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: updated };
+    }
+    if (invokeValue.action.verb === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, Number((invokeValue.action.data as { ms?: unknown }).ms ?? 0)));
+      return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card('Slow answer') };
+    }
     if (invokeValue.action.verb === 'ack') {
       const updated = card(`Alert 1 acknowledged by ${who}`);
       await context.updateActivity({

@@ -11,7 +11,7 @@ import { Buttons } from '../../src/bot/buttons';
 import { ActionSigner } from '../../src/bot/signed-actions';
 import { buttonTitles, createViews } from '../../src/cards/views';
 import { DefenderClient, type RequestInfo } from '../../src/defender/client';
-import type { Alert } from '../../src/defender/model';
+import type { Alert, DeviceGroup } from '../../src/defender/model';
 import { createMsalClient } from '../../src/identity/msal-client';
 import { appTokenSource } from '../../src/notify/app-token';
 import { createNotifier, type Notifier, type NotifierSettings } from '../../src/notify/notifier';
@@ -72,7 +72,7 @@ export class NotifyEnv {
     const store = await openReplicaStore();
     const registry = new SubscriptionRegistry(store, () => undefined);
     const { server } = createServer({
-      adapter: adapterFor(entra, teams), bot: new SubscribingBot(registry),
+      adapter: adapterFor(entra, teams), bot: new SubscribingBot(registry, (oid) => deviceGroupsOf(entra, defender, oid)),
       logger: createLogger('silent'), readiness: async () => ({ ready: true, checks: {} }),
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -207,7 +207,7 @@ export function buildNotifier(endpoints: TwinEndpoints, options: {
 }
 
 /**
- * The alert card with the bot's signed Isolate and Release buttons and its refresh, as the
+ * The alert card with the bot's signed "Isolate or release…" button and its (manual) refresh, as the
  * composition root renders notification cards (the notifier itself never imports the bot).
  */
 export function alertCardRenderer(secret: string): (alert: Alert, target: CardTarget) => Attachment {
@@ -215,8 +215,7 @@ export function alertCardRenderer(secret: string): (alert: Alert, target: CardTa
   const signer = new ActionSigner(secret);
   return (alert, target) => {
     const buttons = new Buttons(signer, target.conversationId, buttonTitles(target.locale));
-    const back = { card: 'alert', alertId: alert.id } as const;
-    return views.alert(target.locale, alert, undefined, [buttons.ask('isolate', alert.machineId, back), buttons.ask('release', alert.machineId, back)], buttons.alertRefresh(alert.id));
+    return views.alert(target.locale, alert, undefined, [buttons.respond(alert.id)], buttons.alertRefresh(alert.id, []));
   };
 }
 
@@ -240,6 +239,15 @@ export function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): 
   return waitFor(check, timeoutMs, 50);
 }
 
+/** The device groups of the twin's tenant that a directory user's Defender scope includes. */
+function deviceGroupsOf(entra: EntraTwin, defender: DefenderTwin, oid: string): DeviceGroup[] {
+  const scope = entra.directory.requireUser(oid).deviceGroups;
+  const groups = new Map<number, string>();
+  for (const machine of defender.data.machines) if (machine.rbacGroupName) groups.set(machine.rbacGroupId, machine.rbacGroupName);
+  return [...groups].map(([id, name]) => ({ id, name }))
+    .filter((group) => scope === 'all' || scope.some((name) => name.toLowerCase() === group.name.toLowerCase()));
+}
+
 function adapterFor(entra: EntraTwin, teams: TeamsTwin): CloudAdapter {
   return createCloudAdapter({
     MicrosoftAppId: SEEDED.botAppId, MicrosoftAppPassword: SEEDED.botAppSecret, MicrosoftAppTenantId: SEEDED.tenantId,
@@ -253,7 +261,8 @@ function adapterFor(entra: EntraTwin, teams: TeamsTwin): CloudAdapter {
  * removals, and answers `subscribe <severity> [group <name>]` and `subscriptions`.
  */
 class SubscribingBot extends ActivityHandler {
-  constructor(registry: SubscriptionRegistry) {
+  /** `scopeOf(oid)`: the device groups the user can see, as the product learns them from Defender with their token. */
+  constructor(registry: SubscriptionRegistry, scopeOf: (oid: string) => DeviceGroup[]) {
     super();
     this.onInstallationUpdateAdd(async (context, next) => {
       await registry.recordInstall(context.activity);
@@ -270,7 +279,8 @@ class SubscribingBot extends ActivityHandler {
         const minSeverity = parseSeverity(subscribe[1]);
         if (!minSeverity) throw new Error(`not a severity: ${subscribe[1]}`);
         const { from } = context.activity;
-        await registry.subscribe(context.activity, { minSeverity, deviceGroup: subscribe[2] }, { oid: from.aadObjectId ?? '', upn: from.name });
+        const scope = scopeOf(from.aadObjectId ?? '').filter((group) => !subscribe[2] || group.name.toLowerCase() === subscribe[2].toLowerCase());
+        await registry.subscribe(context.activity, { minSeverity, deviceGroup: subscribe[2] }, { oid: from.aadObjectId ?? '', upn: from.name }, scope);
         await context.sendActivity('subscribed');
       } else if (text === 'subscriptions') {
         const list = await registry.listSubscriptions(context.activity.conversation.id);

@@ -29,6 +29,8 @@ export type ParseResult =
 export const DEFAULT_ALERT_COUNT = 10;
 export const MAX_ALERT_COUNT = 50;
 const MAX_COMMAND_LENGTH = 2000;
+/** Checked before any other work: markup and entities could at most quadruple a command's length. */
+const MAX_RAW_LENGTH = 4 * MAX_COMMAND_LENGTH;
 
 const ALIASES: Record<string, Command['name']> = {
   help: 'help', '?': 'help', h: 'help',
@@ -67,6 +69,7 @@ const STATUSES: Record<string, Status> = { new: 'New', inprogress: 'InProgress',
 
 /** Parses what a user typed (mention already removed) into a command, or says what is wrong. */
 export function parseCommand(rawText: string): ParseResult {
+  if (rawText.length > MAX_RAW_LENGTH) return { ok: false, problem: 'too_long' };
   const text = normaliseText(rawText);
   if (text.length > MAX_COMMAND_LENGTH) return { ok: false, problem: 'too_long' };
   if (!text) return { ok: false, problem: 'empty' };
@@ -146,11 +149,14 @@ export function suggestCommand(word: string): string | undefined {
   return distance(word.toLowerCase(), best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
-/** Plain text from a Teams message: leftover mention tags and entities removed, whitespace collapsed. */
+/**
+ * Plain text from a Teams message: leftover mention tags and entities removed, whitespace collapsed.
+ * Time linear in the text: no pattern can scan past the next `<` (a tag ends there at the latest).
+ */
 export function normaliseText(text: string): string {
   return text
     .replace(/<at>[^<]*<\/at>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
+    .replace(/<[^<>]+>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&lt;/gi, '<')

@@ -1,21 +1,23 @@
 import type { Attachment, TurnContext } from 'botbuilder';
-import type { SubscriptionRegistry } from '../../notify/subscriptions';
 import type { Store } from '../../store/store';
-import type { Acting } from '../acting';
-import type { Screens } from '../screens';
+import { type Acting, tokenSource } from '../acting';
 import type { Command } from './parse';
+import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
-export interface CommandDeps {
-  screens: Screens;
-  subscriptions: SubscriptionRegistry;
-  audit: Pick<Store, 'listAudit'>;
+export interface CommandDeps extends SubscriptionCommandDeps {
+  audit: Pick<Store, 'listAudit' | 'appendAudit'>;
 }
 
-/** Runs a command as the signed-in user who typed it, and returns the card to post. */
-export async function runCommand(command: SignedInCommand, acting: Acting, context: TurnContext, deps: CommandDeps): Promise<Attachment> {
+/**
+ * Runs a command as the signed-in user who typed it, and returns the card to post. It reads only the
+ * turn's activity, which stays readable when the work outlives the turn (see turn-budget.ts).
+ */
+export async function runCommand(command: SignedInCommand, acting: Acting, context: Pick<TurnContext, 'activity'>, deps: CommandDeps): Promise<Attachment> {
   const { screens } = deps;
+  // Seeing a subscriber with their token is when their subscriptions learn that their rights shrank.
+  deps.scopes.subscriberSeen(acting.token.oid, tokenSource(acting));
   switch (command.name) {
     case 'alerts':
       return screens.alertList(acting, command);
@@ -38,16 +40,10 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
     }
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
-    case 'subscribe': {
-      const refusal = await screens.cannotReadAlerts(acting);
-      if (refusal) return refusal;
-      const subscription = await deps.subscriptions.subscribe(
-        context.activity, { minSeverity: command.minSeverity, deviceGroup: command.deviceGroup }, { oid: acting.token.oid, upn: acting.token.upn },
-      );
-      return screens.subscribed(acting, subscription);
-    }
+    case 'subscribe':
+      return subscribe(command, acting, context, deps);
     case 'unsubscribe':
-      return screens.unsubscribed(acting, await deps.subscriptions.unsubscribe(context.activity.conversation.id));
+      return unsubscribe(acting, context, deps);
     case 'subscriptions':
       return screens.subscriptionList(acting, await deps.subscriptions.listSubscriptions(context.activity.conversation.id));
   }

@@ -115,7 +115,10 @@ export function isolationOf(state: IsolationState, context: ViewContext): Isolat
     action ? fill(text.byWhom, { who: oneLine(action.requestor, 80), when: timeWithAge(action.creationDateTimeUtc, context) }) : '';
   if (state.pending) {
     const releasing = state.pending.type === 'Unisolate';
-    return { text: releasing ? text.releasing : text.isolating, color: 'warning', detail: byWhom(state.pending) };
+    // A pending action that asks for the state the device is already in is held back by Defender (issue #5903).
+    const held = releasing !== state.isolated;
+    const label = held ? (releasing ? text.heldRelease : text.heldIsolate) : releasing ? text.releasing : text.isolating;
+    return { text: label, color: 'warning', detail: byWhom(state.pending) };
   }
   if (state.isolated) {
     const label = state.scope === 'Full' ? text.isolatedFull : state.scope === 'Selective' ? text.isolatedSelective : text.isolated;

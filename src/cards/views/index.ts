@@ -9,7 +9,9 @@ import { alertListView, alertView, type AlertListFilter } from './alerts';
 import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
-import { actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind } from './machine-actions';
+import {
+  actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind, staleResponseMessage, type StaleResponseInput,
+} from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
 
 export * from './alerts';
@@ -21,8 +23,8 @@ export * from './messages';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
-  const { open, isolate, release, confirmIsolate, confirmRelease, cancel } = stringsFor(cardLocale(locale)).buttons;
-  return { open, isolate, release, confirmIsolate, confirmRelease, cancel };
+  const { open, isolate, release, confirmIsolate, confirmRelease, cancel, cancelAction, respond } = stringsFor(cardLocale(locale)).buttons;
+  return { open, isolate, release, confirmIsolate, confirmRelease, cancel, cancelAction, respond };
 }
 
 /**
@@ -36,6 +38,11 @@ export function createViews(now: () => Date = () => new Date()) {
       renderCard('help', helpView({ didYouMean }, context(locale))),
 
     message: (locale: string, message: MessageInput): Attachment => renderCard('message', messageView(message, context(locale))),
+
+    staleResponse: (locale: string, stale: StaleResponseInput): Attachment => {
+      const ctx = context(locale);
+      return renderCard('message', messageView(staleResponseMessage(stale, ctx), ctx));
+    },
 
     alertList: (locale: string, alerts: readonly Alert[], filter: string | AlertListFilter, open: (alert: Alert) => CardAction): Attachment =>
       renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter }, context(locale))),

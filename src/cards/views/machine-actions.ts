@@ -1,8 +1,9 @@
 import { FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../../defender/model';
 import { fill } from '../strings';
 import { firstOf, oneLine, timeWithAge, type Coloured, type ViewContext } from '../format';
+import type { MessageInput } from './messages';
 import {
-  actionLine, actionStatusOf, cardFrame, scopeOf, templateAction,
+  actionLine, actionStatusOf, actionTypeOf, cardFrame, scopeOf, templateAction,
   type ActionLine, type CardAction, type CardFrame, type CardRefresh, type TemplateAction,
 } from './common';
 
@@ -73,7 +74,11 @@ export interface ActionStatusCardData extends CardFrame {
   lastUpdate: string;
   cancelledBy: string;
   running: boolean;
+  /** Still Pending an hour after the request: an offline device, which Defender retries for up to 3 days. */
+  pendingLong: boolean;
 }
+
+const LONG_PENDING_MS = 60 * 60 * 1000;
 
 /** A machine action's live status: who asked, when and why, its status, and the bot's next buttons. */
 export function actionStatusView(input: ActionStatusInput, context: ViewContext): ActionStatusCardData {
@@ -98,7 +103,12 @@ export function actionStatusView(input: ActionStatusInput, context: ViewContext)
       ? `${oneLine(action.cancellationRequestor, 100)}, ${timeWithAge(action.cancellationDateTimeUtc, context)}`
       : '',
     running: !FINAL_ACTION_STATUSES.includes(action.status),
+    pendingLong: isPendingLong(action, context.now),
   };
+}
+
+export function isPendingLong(action: Pick<MachineAction, 'status' | 'creationDateTimeUtc'>, now: Date): boolean {
+  return action.status === 'Pending' && now.getTime() - Date.parse(action.creationDateTimeUtc) > LONG_PENDING_MS;
 }
 
 export interface ActionsCardData extends CardFrame {
@@ -119,4 +129,32 @@ export function actionsView(
     items: shown.map((action) => actionLine(action, context)),
     more,
   };
+}
+
+/** Why a response button no longer applies when it is clicked (the device changed since the card was drawn). */
+export type StaleReason = 'isolated' | 'notIsolated' | 'pending' | 'finished';
+
+export interface StaleResponseInput {
+  reason: StaleReason;
+  device: string;
+  /** The action that decides: the pending one, the one that finished, or the last isolation action. */
+  action: MachineAction | null;
+  /** What the device offers now. */
+  buttons: CardAction[];
+}
+
+/** "This card is out of date": what changed, and the buttons that apply now. */
+export function staleResponseMessage(input: StaleResponseInput, context: ViewContext): MessageInput {
+  const strings = context.strings.bot.stale;
+  const { action } = input;
+  const detail = action
+    ? fill(context.strings.isolation.byWhom, { who: oneLine(action.requestor, 80), when: timeWithAge(action.creationDateTimeUtc, context) })
+    : strings.unknownDetail;
+  const text = fill(strings[input.reason], {
+    device: oneLine(input.device, 100),
+    detail,
+    action: action ? actionTypeOf(action, context) : '',
+    status: action ? actionStatusOf(action.status, context).text : '',
+  });
+  return { kind: 'warning', title: strings.title, text, buttons: input.buttons };
 }

@@ -55,7 +55,7 @@ export function patchAlert(alert: Alert, patch: AlertPatch, author: string, now:
   }
   if (patch.assignedTo !== undefined) change.assignedTo = patch.assignedTo;
   if (patch.comment !== undefined) {
-    change.comments = [...alert.comments, { comment: patch.comment, createdBy: author, createdTime: toDefenderTimestamp(now) }];
+    change.comments = [...(alert.comments ?? []), { comment: patch.comment, createdBy: author, createdTime: toDefenderTimestamp(now) }];
   }
   return applyAlertChange(alert, change, now);
 }

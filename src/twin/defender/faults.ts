@@ -15,7 +15,13 @@ export type Fault =
   /** The request IS handled (side effects happen), then its JSON body is cut in half. */
   | { kind: 'malformedJson' }
   /** The request IS handled, then answered with its status but an empty body. */
-  | { kind: 'emptyBody' };
+  | { kind: 'emptyBody' }
+  /**
+   * The request IS handled; its `@odata.nextLink` (if any) comes without the query's `$filter`, as
+   * users report of real next links (microsoft-365-docs issue #8316): followed, it pages through
+   * everything, unfiltered.
+   */
+  | { kind: 'nextLinkWithoutFilter' };
 
 export type Disruption = Exclude<Fault, { kind: 'latency' }>;
 

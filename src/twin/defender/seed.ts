@@ -587,8 +587,36 @@ export function seedDefenderTenant(options: DefenderSeedOptions): DefenderTenant
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((plan) => alertFactory.build(plan));
   assignIncidents(alerts, rng);
+  const actions = actionHistory(rng, machines, now);
+  withSparseShapes(machines, alerts);
 
-  return { machines, alerts, actions: actionHistory(rng, machines, now), deviceGroups: SEEDED_DEVICE_GROUPS, tenantId };
+  return { machines, alerts, actions, deviceGroups: SEEDED_DEVICE_GROUPS, tenantId };
+}
+
+/**
+ * Optional fields left out or null, as real answers have them: Microsoft's own Machine examples
+ * (machine.md, get-machines.md) carry no `ipAddresses`, and third-party captures show null arrays
+ * on alerts [O]. The ungrouped Linux device has no `ipAddresses` and `machineTags: null`; its
+ * alerts have null `mitreTechniques`, `comments` and `loggedOnUsers`, and no `domains`.
+ */
+function withSparseShapes(machines: Machine[], alerts: Alert[]): void {
+  const sparse = machines.find((machine) => machine.rbacGroupName === null && machine.osPlatform === 'Linux');
+  if (!sparse) return;
+  const loose = sparse as unknown as Record<string, unknown>;
+  delete loose.ipAddresses;
+  loose.machineTags = null;
+  for (const alert of alerts.filter((candidate) => candidate.machineId === sparse.id)) {
+    const record = alert as unknown as Record<string, unknown>;
+    record.mitreTechniques = null;
+    record.comments = null;
+    record.loggedOnUsers = null;
+    delete record.domains;
+  }
+}
+
+/** The seeded device whose optional arrays are missing or null (see withSparseShapes). */
+export function sparseMachine(data: Pick<DefenderTenantData, 'machines'>): Machine | undefined {
+  return data.machines.find((machine) => machine.rbacGroupName === null && machine.osPlatform === 'Linux' && !('ipAddresses' in machine));
 }
 
 /**

@@ -265,6 +265,7 @@ export class DefenderTwin {
       response = await this.answer(req, url, params, endpoint, record, body);
       if (disruption?.kind === 'malformedJson') response = { ...response, body: response.body.slice(0, Math.ceil(response.body.length / 2)) };
       if (disruption?.kind === 'emptyBody') response = { ...response, body: '' };
+      if (disruption?.kind === 'nextLinkWithoutFilter') response = withoutFilterInNextLink(response);
     }
     record.status = response.status;
     this.write(res, response);
@@ -431,7 +432,7 @@ export class DefenderTwin {
           throw defenderErrors.badRequest('The timestamp must be within the last 30 days.');
         }
         const machines = view.machines().filter((machine) => {
-          const hasIp = machine.lastIpAddress === ip || machine.ipAddresses.some((address) => address.ipAddress === ip);
+          const hasIp = machine.lastIpAddress === ip || (machine.ipAddresses ?? []).some((address) => address.ipAddress === ip);
           const seenFrom = Date.parse(machine.firstSeen) - FIND_BY_IP_WINDOW_MS;
           // A reporting device still holds its address now; a silent one only until it was last seen.
           const seenUntil = isOffline(machine) ? Date.parse(machine.lastSeen) + FIND_BY_IP_WINDOW_MS : Number.POSITIVE_INFINITY;
@@ -456,7 +457,7 @@ export class DefenderTwin {
         const wanted = tag.toLowerCase();
         const matches = (candidate: string) =>
           prefixText === 'true' ? candidate.toLowerCase().startsWith(wanted) : candidate.toLowerCase() === wanted;
-        return odataCollection('Machines', view.machines().filter((machine) => machine.machineTags.some(matches)));
+        return odataCollection('Machines', view.machines().filter((machine) => (machine.machineTags ?? []).some(matches)));
       },
     };
   }
@@ -501,7 +502,7 @@ export class DefenderTwin {
           this.strictBodyCasing ? candidate === operation : candidate.toLowerCase() === operation.toLowerCase());
         if (!normalized) throw defenderErrors.invalidRequestBody(`Invalid Action '${operation}'. Valid values: Add, Remove.`);
         const machine = view.machine(params.id);
-        const others = machine.machineTags.filter((tag) => tag.toLowerCase() !== value.toLowerCase());
+        const others = (machine.machineTags ?? []).filter((tag) => tag.toLowerCase() !== value.toLowerCase());
         machine.machineTags = normalized === 'Add' ? [...others, value] : others;
         return odataEntity('Machines', machine);
       },
@@ -538,4 +539,19 @@ export class DefenderTwin {
       },
     };
   }
+}
+
+/** The answer with `$filter` taken out of its nextLink (the fault of issue #8316); other answers unchanged. */
+function withoutFilterInNextLink(response: WireResponse): WireResponse {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(response.body) as Record<string, unknown>;
+  } catch {
+    return response;
+  }
+  const nextLink = body['@odata.nextLink'];
+  if (typeof nextLink !== 'string') return response;
+  const url = new URL(nextLink);
+  url.searchParams.delete('$filter');
+  return { ...response, body: JSON.stringify({ ...body, '@odata.nextLink': url.href }) };
 }

@@ -12,7 +12,23 @@ const CLIENT_INFO = {
 export interface BotResponse {
   status: number;
   body: unknown;
+  /** An invoke or message the bot did not answer within Teams' deadline: Teams gave up (status 0, no body). */
+  late?: true;
 }
+
+/** One invoke (or message: `name` is then `message`) as Teams timed it; a late one is a failure whatever the bot answered afterwards. */
+export interface InvokeTiming {
+  name: string;
+  activityId: string;
+  ms: number;
+  late: boolean;
+}
+
+/**
+ * Teams gives a bot about 15 s to answer an invoke before the client shows "Unable to reach app"
+ * (teams-bot.md §9); the Bot Framework channel waits about as long for a message's answer.
+ */
+export const INVOKE_DEADLINE_MS = 15_000;
 
 export interface PostOptions {
   /** The Authorization header to send instead of the channel's signed token; `null` sends none. */
@@ -26,6 +42,9 @@ export interface PostOptions {
  */
 export class TeamsClients {
   botEndpoint: string | undefined;
+  /** How long a client waits for an invoke's answer (wall clock; tests may shorten it). */
+  invokeDeadlineMs = INVOKE_DEADLINE_MS;
+  readonly invokeTimings: InvokeTiming[] = [];
   /** The language each user's Teams is set to (`activity.locale`); en-US unless set. */
   private readonly locales = new Map<string, string>();
 
@@ -45,13 +64,36 @@ export class TeamsClients {
     const authorization = options.authorization === undefined
       ? `Bearer ${this.auth.activityToken(this.serviceUrl)}`
       : options.authorization;
-    const response = await fetch(this.botEndpoint, {
+    const answer = fetch(this.botEndpoint, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(authorization === null ? {} : { Authorization: authorization }) },
       body: JSON.stringify(activity),
+    }).then(async (response) => ({ status: response.status, body: parseBody(await response.text()) }));
+    if (activity.type !== 'invoke' && activity.type !== 'message') return answer;
+    return this.withinDeadline(activity, answer);
+  }
+
+  /** Waits for an invoke's answer at most `invokeDeadlineMs`; a later answer is recorded as late and not used. */
+  private async withinDeadline(activity: WireActivity, answer: Promise<BotResponse>): Promise<BotResponse> {
+    const started = performance.now();
+    const timing: InvokeTiming = { name: String(activity.name ?? activity.type), activityId: String(activity.id), ms: 0, late: false };
+    this.invokeTimings.push(timing);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.invokeDeadlineMs);
     });
-    const text = await response.text();
-    return { status: response.status, body: parseBody(text) };
+    answer.then(() => {
+      timing.ms = performance.now() - started;
+    }, () => undefined);
+    try {
+      const first = await Promise.race([answer, deadline]);
+      if (first !== 'late') return first;
+      timing.late = true;
+      answer.catch(() => undefined);
+      return { status: 0, body: undefined, late: true };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A user's message; in chats and channels it @mentions the bot, as Teams delivers nothing else. */

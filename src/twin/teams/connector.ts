@@ -67,6 +67,8 @@ export class Connector {
     private readonly sizeLimit: MessageSizeLimit,
     /** Told about every message the bot posts (the Teams clients react to some, e.g. OAuthCards). */
     private readonly onBotMessage: (conversation: Conversation, message: Message) => void,
+    /** Told about every update of a bot message (clients showing it refresh their user-specific views). */
+    private readonly onBotUpdate: (conversation: Conversation, message: Message) => void = () => undefined,
     private readonly cloud: TeamsCloud = 'public',
   ) {}
 
@@ -171,6 +173,7 @@ export class Connector {
     this.checkSize(activity);
     message.versions.push({ ...activity, id: message.id });
     message.userViews.clear();
+    this.onBotUpdate(conversation, message);
     return { status: 200, body: { id: message.id } };
   }
 

@@ -1,11 +1,13 @@
 import type { EntraTwin } from '../entra';
-import type { BotResponse, PostOptions, TeamsClients } from './clients';
+import type { BotResponse, InvokeTiming, PostOptions, TeamsClients } from './clients';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE, type Conversation, type Message, type Team, type TeamsState, type TranscriptEntry,
   type WireActivity,
 } from './conversations';
 import { channelThreadId } from './ids';
 import { type AppPackage, openSignInWindow, type SignInWindow } from './sign-in-popup';
+import { AutomaticRefresh, type RefreshInvoke } from './refresh';
+import type { TwinClock } from '../clock';
 
 const OAUTH_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.oauth';
 const LOGIN_REQUEST_TYPE = 'application/vnd.microsoft.activity.loginRequest';
@@ -88,12 +90,46 @@ export class TeamsDriver {
   /** Who sent each user activity (messages and invokes), so an OAuthCard replying to it goes to them. */
   private readonly senders = new Map<string, string>();
   private readonly background = new Set<Promise<unknown>>();
+  private readonly refresh: AutomaticRefresh;
 
   constructor(
     private readonly state: TeamsState,
     private readonly clients: TeamsClients,
     private readonly entra: EntraTwin,
-  ) {}
+    clock: TwinClock,
+  ) {
+    this.refresh = new AutomaticRefresh(state, clients, clock, (work) => this.inBackground(work));
+  }
+
+  /** Every automatic refresh the members' clients sent (trigger "automatic"), in order. */
+  get refreshes(): readonly RefreshInvoke[] {
+    return this.refresh.invokes;
+  }
+
+  /**
+   * Every member keeps the conversation open from now on: each bot post and update is viewed by
+   * every member's client, which refreshes it automatically where Teams would (see AutomaticRefresh).
+   */
+  watch(conversation: Conversation): void {
+    this.refresh.watch(conversation);
+  }
+
+  /** A user looks at a bot message: their client refreshes its card if Teams would (undefined otherwise). */
+  async view(userOid: string, messageId: string): Promise<RefreshInvoke | undefined> {
+    const found = this.state.findMessage(messageId);
+    if (!found || found.message.deleted) throw new Error(`no message ${messageId} in the Teams twin`);
+    return this.refresh.view(userOid, found.conversation, found.message);
+  }
+
+  /** Teams gives the bot this long to answer an invoke or a message (default 15 s); later answers are failures. */
+  set invokeDeadlineMs(ms: number) {
+    this.clients.invokeDeadlineMs = ms;
+  }
+
+  /** Every invoke and message posted to the bot, timed; `late` ones were not answered within the deadline. */
+  get invokeTimings(): readonly InvokeTiming[] {
+    return this.clients.invokeTimings;
+  }
 
   createTeam(options: { name: string; members: string[]; channels?: string[] }): Team {
     return this.state.createTeam(options);
@@ -274,19 +310,28 @@ export class TeamsDriver {
     return this.state.transcript(conversation);
   }
 
-  /** Resolves once the clients' background work (SSO exchanges) has finished. */
+  /** Resolves once the clients' background work (SSO exchanges, automatic refreshes) has finished. */
   async settled(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   /** The connector tells the clients about every bot message; an OAuthCard with a `tokenExchangeResource` starts SSO. */
   onBotMessage(conversation: Conversation, message: Message): void {
+    this.refresh.posted(conversation, message);
     const card = message.versions[0].attachments?.find((attachment) => attachment.contentType === OAUTH_CARD_CONTENT_TYPE);
     const content = card?.content as { connectionName?: string; tokenExchangeResource?: TokenExchangeResource } | undefined;
     if (!content?.tokenExchangeResource) return;
     const userOid = this.recipientOf(conversation, message);
     if (!userOid) return;
-    const work = this.exchangeFromEveryClient(conversation, message, userOid, content.tokenExchangeResource, content.connectionName ?? '');
+    this.inBackground(this.exchangeFromEveryClient(conversation, message, userOid, content.tokenExchangeResource, content.connectionName ?? ''));
+  }
+
+  /** The connector tells the clients about every update of a bot message. */
+  onBotUpdate(conversation: Conversation, message: Message): void {
+    this.refresh.updated(conversation, message);
+  }
+
+  private inBackground(work: Promise<unknown>): void {
     this.background.add(work);
     void work.finally(() => this.background.delete(work));
   }

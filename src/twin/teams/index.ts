@@ -1,6 +1,7 @@
 export { TeamsTwin, type TeamsTwinOptions } from './teams-twin';
 export { TEAMS_CHANNEL_ID } from './channel-auth';
-export type { BotResponse, PostOptions } from './clients';
+export type { BotResponse, InvokeTiming, PostOptions } from './clients';
+export type { RefreshInvoke } from './refresh';
 export type { ConnectorCall, TeamsCloud } from './connector';
 export type {
   Conversation, ConversationType, Team, TeamsChannelAccount, TranscriptEntry, WireActivity, WireAttachment,

@@ -53,9 +53,10 @@ export class TeamsTwin {
     const state = new TeamsState(entra.directory, clock, botAppId, botName);
     this.clients = new TeamsClients(state, this.channelAuth, clock, this.serviceUrl);
     this.clients.botEndpoint = options.botEndpoint;
-    this.driver = new TeamsDriver(state, this.clients, entra);
+    this.driver = new TeamsDriver(state, this.clients, entra, clock);
     this.connector = new Connector(entra, state, this.rateLimits, this.messageSizeLimit,
-      (conversation, message) => this.driver.onBotMessage(conversation, message), this.cloud);
+      (conversation, message) => this.driver.onBotMessage(conversation, message),
+      (conversation, message) => this.driver.onBotUpdate(conversation, message), this.cloud);
     this.channelAuth.registerRoutes(router);
     this.connector.registerRoutes(router, servicePath);
   }
