@@ -3,8 +3,9 @@ import { twinBotConfig } from '../src/local-mode';
 import { startTwin, type Twin } from '../src/twin';
 import { type BurstResult, type BurstSettings, measureBurst } from './burst';
 import { type CallsPerTurn, measureCallsPerTurn } from './calls-per-turn';
-import { type BotFootprint, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
+import { type BotFootprint, type FootprintSettings, measureProductFootprint, type ProductFootprint, startMeasured } from './footprint';
 import { describeMachine, type MachineDescription } from './machine';
+import { measureReplicas, type ReplicaResult, type ReplicaSettings } from './replicas';
 import type { BotProcess } from './spawn-bot';
 import { measureTelemetryCost, type TelemetryCost, type TelemetryCostSettings } from './telemetry-cost';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
@@ -21,9 +22,8 @@ export interface BenchSettings {
   telemetry: TelemetryCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
-  footprintSubscriptions: number;
-  /** How long a new bot process sits without traffic before its idle memory is read. */
-  idleMs: number;
+  footprint: FootprintSettings;
+  replicas: ReplicaSettings;
 }
 
 export const FULL: BenchSettings = {
@@ -32,8 +32,8 @@ export const FULL: BenchSettings = {
   telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
   burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
-  footprintSubscriptions: 1_000,
-  idleMs: 2_000,
+  footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 2_000 },
+  replicas: { users: 50, turnsPerUser: 10 },
 };
 
 /** Every figure of the full run, from a few turns: a smoke test that the benchmark works, not a measurement. */
@@ -43,8 +43,8 @@ export const QUICK: BenchSettings = {
   telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,
   burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
-  footprintSubscriptions: 10,
-  idleMs: 100,
+  footprint: { subscriptionLevels: [2, 5, 10], pollAlerts: [1, 5, 10], matchingAlerts: 5, idleMs: 100 },
+  replicas: { users: 4, turnsPerUser: 2 },
 };
 
 export interface BenchResults {
@@ -57,6 +57,7 @@ export interface BenchResults {
   /** The CPU cost of telemetry on a turn, start-up and memory with it. */
   telemetry: TelemetryCost;
   burst: BurstResult;
+  replicas: ReplicaResult;
   /** Defender requests caused by the viewers of a response card in a 60-member channel, and by its follow-up. */
   viewers: ViewerCost;
   /** On-behalf-of requests during the whole run, and the sign-ins (user × bot process) that needed one. */
@@ -78,11 +79,14 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     prepareTwin(twin);
     addBenchMachines(twin, 'ws', Math.max(0, Math.max(...settings.turnCost.concurrency) + 1 - isolatableMachines(twin).length));
     const config = benchBotConfig(twin);
-    const [footprintUser, callsUser] = addBenchUsers(twin, 'solo', 2);
+    const [callsUser] = addBenchUsers(twin, 'solo', 1);
 
-    progress('footprint: a fresh bot, idle and with subscriptions');
-    const product = await measureProductFootprint(twin, config, footprintUser, settings.footprintSubscriptions, settings.idleMs);
-    const echo = await startMeasured('echo', config, settings.idleMs);
+    progress('footprint and scale: a fresh bot, idle, then with growing subscriptions and polls (on a twin of its own)');
+    const product = await onOwnTwin((own) => {
+      const [footprintUser] = addBenchUsers(own, 'solo', 1);
+      return measureProductFootprint(own, benchBotConfig(own), footprintUser, settings.footprint);
+    });
+    const echo = await startMeasured('echo', config, settings.footprint.idleMs);
     bots.push(echo.bot);
     const productBot = (await startMeasured('product', config, 0)).bot;
     bots.push(productBot);
@@ -99,7 +103,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     const turnCost = await measureTurnCost(twin, { product: productBot, echo: echo.bot }, users, settings.turnCost);
 
     progress(`telemetry: \`alerts\` on bots with telemetry off, metrics, metrics and traces (${settings.telemetry.rounds} rounds)`);
-    const telemetry = await measureTelemetryCost(twin, config, users, settings.telemetry, settings.idleMs);
+    const telemetry = await measureTelemetryCost(twin, config, users, settings.telemetry, settings.footprint.idleMs);
     twin.teams.setBotEndpoint(productBot.endpoint);
 
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
@@ -108,6 +112,10 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     progress(`viewers: a response card in a channel of ${VIEWER_CHANNEL_MEMBERS} members whose clients refresh cards`);
     const unsignedViewers = addBenchUsers(twin, 'viewer', Math.max(0, VIEWER_CHANNEL_MEMBERS - users.length));
     const viewers = await measureViewerCost(twin, users[0], [...users.slice(1), ...unsignedViewers].slice(0, VIEWER_CHANNEL_MEMBERS - 1));
+    const oboBeforeReplicas = twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length;
+    progress(`turn throughput with one and two replicas on PostgreSQL, ${settings.replicas.users} users`);
+    prepareTwin(twin);
+    const replicas = await measureReplicas(twin, config, users, settings.replicas);
 
     return {
       mode: settings.mode,
@@ -119,16 +127,28 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       telemetry,
       burst,
       viewers,
+      replicas,
       obo: {
-        requests: twin.entra.tokenRequests.filter((request) => request.grantType.endsWith('jwt-bearer')).length,
-        // footprint bot: 1 user; product bot: the calls user and every load user; the telemetry bots: their users
-        signIns: 1 + 1 + users.length + telemetry.signIns,
+        requests: oboBeforeReplicas,
+        // product bot: the calls user and every load user; the telemetry bots: their users
+        signIns: 1 + users.length + telemetry.signIns,
       },
       botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
       durationSeconds: (Date.now() - startedAt) / 1000,
     };
   } finally {
     await Promise.all(bots.map((bot) => bot.stop()));
+    await twin.close();
+  }
+}
+
+/** Parts that leave thousands of alerts and conversations behind run against a twin of their own. */
+async function onOwnTwin<T>(part: (twin: Twin) => Promise<T>): Promise<T> {
+  const twin = await startTwin();
+  try {
+    prepareTwin(twin);
+    return await part(twin);
+  } finally {
     await twin.close();
   }
 }
@@ -146,6 +166,7 @@ function prepareTwin(twin: Twin): void {
   twin.teams.rateLimits.enabled = false;
 }
 
+/** Each bot process gets its own SQLite file, as production's default store (spawn-bot.ts). */
 function benchBotConfig(twin: Twin): BotConfig {
   return twinBotConfig(twin, { actionPollIntervalMs: 100, storage: { sqlitePath: ':memory:' } });
 }

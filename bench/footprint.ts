@@ -1,8 +1,10 @@
+import type { PollResult } from '../src/notify/poller';
 import type { BotConfig } from '../src/config';
 import type { Twin } from '../src/twin';
 import type { Conversation } from '../src/twin/teams';
 import type { BotTelemetry, MemoryFigures } from './ipc';
 import { runConcurrently } from './load';
+import { slope } from './stats';
 import { BotProcess, type StartupFigures } from './spawn-bot';
 import { type BenchUser, installForUsers, signIn } from './users';
 
@@ -12,10 +14,37 @@ export interface BotFootprint {
   idle: MemoryFigures;
 }
 
-export interface ProductFootprint extends BotFootprint {
+/** Memory and the cost of matching alerts to subscriptions, with this many subscriptions. */
+export interface SubscriptionLevel {
   subscriptions: number;
-  /** After `subscriptions` channels subscribed through chat (`subscribe high`), after a full GC. */
-  withSubscriptions: MemoryFigures;
+  /** After the subscriptions were made through chat, after a full GC. */
+  memory: MemoryFigures;
+  /** Bot CPU for one poll of `matchingAlerts` new Medium alerts that no subscription takes (matching only). */
+  matchingPollCpuMs: number;
+}
+
+/** One poll that reads `alerts` new alerts (none of them matching a subscription). */
+export interface PollCost {
+  alerts: number;
+  cpuMs: number;
+  defenderRequests: number;
+}
+
+export interface ProductFootprint extends BotFootprint {
+  levels: SubscriptionLevel[];
+  matchingAlerts: number;
+  polls: PollCost[];
+}
+
+export interface FootprintSettings {
+  /** Subscriptions to grow to, in order; the poll costs are taken at the first level. */
+  subscriptionLevels: readonly number[];
+  /** New alerts per poll for the poll-cost figures. */
+  pollAlerts: readonly number[];
+  /** New alerts per poll for the matching-cost figure at each level. */
+  matchingAlerts: number;
+  /** How long a new bot process sits without traffic before its idle memory is read. */
+  idleMs: number;
 }
 
 const CHANNELS_PER_TEAM = 5;
@@ -31,41 +60,86 @@ export async function startMeasured(
 }
 
 /**
- * A fresh product bot: start-up, idle memory, then `subscriptions` channels (teams of five
- * channels, the app installed in each team) subscribed by a signed-in user, and memory again.
- * The Teams twin's rate limits must be off (this is about memory, not pacing).
+ * A fresh product bot: start-up and idle memory; then, at each subscription level (channels in
+ * teams of five, the app installed in each team, `subscribe high` by a signed-in user), memory and
+ * the CPU of matching a poll's alerts against every subscription; at the first level also the cost
+ * of polls of growing size. The Teams and Defender twins' rate limits must be off (this is about
+ * memory and CPU, not pacing).
  */
-export async function measureProductFootprint(
-  twin: Twin, config: BotConfig, user: BenchUser, subscriptions: number, idleMs: number,
-): Promise<ProductFootprint> {
-  const { bot, footprint } = await startMeasured('product', config, idleMs);
+export async function measureProductFootprint(twin: Twin, config: BotConfig, user: BenchUser, settings: FootprintSettings): Promise<ProductFootprint> {
+  const { bot, footprint } = await startMeasured('product', config, settings.idleMs);
   try {
-    const { driver } = twin.teams;
     twin.teams.setBotEndpoint(bot.endpoint);
     const channels: Conversation[] = [];
-    for (let team = 0; channels.length < subscriptions; team++) {
-      const names = Array.from({ length: CHANNELS_PER_TEAM - 1 }, (_, index) => `Channel ${index + 2}`);
-      const created = driver.createTeam({ name: `Footprint ${team + 1}`, members: [user.oid], channels: names });
-      await driver.install(created);
-      channels.push(...created.channels.slice(0, subscriptions - channels.length));
+    const levels: SubscriptionLevel[] = [];
+    let polls: PollCost[] = [];
+    for (const [index, level] of settings.subscriptionLevels.entries()) {
+      await subscribeUpTo(twin, bot, user, channels, level);
+      if (index === 0) {
+        await bot.request<PollResult | undefined>('poll'); // the first poll sets the watermark
+        polls = [];
+        for (const alerts of settings.pollAlerts) polls.push(await measurePoll(twin, bot, alerts));
+      }
+      const matching = await measurePoll(twin, bot, settings.matchingAlerts);
+      levels.push({ subscriptions: level, memory: await bot.memory(), matchingPollCpuMs: matching.cpuMs });
     }
-    const subscribe = async (channel: Conversation) => {
-      const said = await driver.say(user.oid, channel, 'subscribe high');
-      if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
-    };
-    // Teams has no silent sign-in for bots in channels: the user signs in through their personal chat.
-    await installForUsers(twin, [user]);
-    await signIn(twin, [user]);
-    await subscribe(channels[0]);
-    const workers = Array.from({ length: SUBSCRIBING_USERS }, (_, worker) => ({
-      worker, items: channels.slice(1).filter((_, index) => index % SUBSCRIBING_USERS === worker),
-    }));
-    const result = await runConcurrently(workers, (_worker, channel) => subscribe(channel));
-    if (result.failures.length > 0) throw new Error(`subscribing failed: ${result.failures[0]}`);
-    const stored = await bot.request<number>('subscriptions');
-    if (stored !== subscriptions) throw new Error(`the bot holds ${stored} subscriptions, not ${subscriptions}`);
-    return { ...footprint, subscriptions: stored, withSubscriptions: await bot.memory() };
+    return { ...footprint, levels, matchingAlerts: settings.matchingAlerts, polls };
   } finally {
     await bot.stop();
   }
+}
+
+async function subscribeUpTo(twin: Twin, bot: BotProcess, user: BenchUser, channels: Conversation[], subscriptions: number): Promise<void> {
+  const { driver } = twin.teams;
+  const fresh: Conversation[] = [];
+  for (let team = channels.length / CHANNELS_PER_TEAM; channels.length + fresh.length < subscriptions; team++) {
+    const names = Array.from({ length: CHANNELS_PER_TEAM - 1 }, (_, index) => `Channel ${index + 2}`);
+    const created = driver.createTeam({ name: `Footprint ${team + 1}`, members: [user.oid], channels: names });
+    await driver.install(created);
+    fresh.push(...created.channels.slice(0, subscriptions - channels.length - fresh.length));
+  }
+  const subscribe = async (channel: Conversation) => {
+    const said = await driver.say(user.oid, channel, 'subscribe high');
+    if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
+  };
+  if (channels.length === 0) {
+    // Teams has no silent sign-in for bots in channels: the user signs in through their personal chat.
+    await installForUsers(twin, [user]);
+    await signIn(twin, [user]);
+  }
+  const workers = Array.from({ length: SUBSCRIBING_USERS }, (_, worker) => ({
+    worker, items: fresh.filter((_, index) => index % SUBSCRIBING_USERS === worker),
+  }));
+  const result = await runConcurrently(workers, (_worker, channel) => subscribe(channel));
+  if (result.failures.length > 0) throw new Error(`subscribing failed: ${result.failures[0]}`);
+  channels.push(...fresh);
+  const stored = await bot.request<number>('subscriptions');
+  if (stored !== subscriptions) throw new Error(`the bot holds ${stored} subscriptions, not ${subscriptions}`);
+}
+
+/** Raises `alerts` new Medium alerts (the subscriptions take High only) and measures the poll that reads them. */
+async function measurePoll(twin: Twin, bot: BotProcess, alerts: number): Promise<PollCost> {
+  const machines = twin.defender.data.machines;
+  for (let index = 0; index < alerts; index++) twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity: 'Medium' });
+  const defenderBefore = twin.defender.requests.length;
+  const cpuBefore = await bot.cpuMs();
+  const poll = await bot.request<PollResult | undefined>('poll');
+  const cpuMs = (await bot.cpuMs()) - cpuBefore;
+  if (!poll) throw new Error('the bot did not poll (it holds no poller lease)');
+  if (poll.alerts < alerts || poll.enqueued !== 0) throw new Error(`the poll read ${poll.alerts} alerts and enqueued ${poll.enqueued}; expected ${alerts} and 0`);
+  return { alerts, cpuMs, defenderRequests: twin.defender.requests.length - defenderBefore };
+}
+
+/**
+ * How much resident memory 10,000 more subscriptions take, in bytes: least squares over the levels
+ * after the first, since the first turns of a process raise its RSS once (allocator arenas, JIT
+ * code) whatever they do; that first rise is the first level's RSS against the idle one.
+ */
+export function rssBytesPer10kSubscriptions(footprint: ProductFootprint): number {
+  return slope(footprint.levels.slice(1).map((level) => ({ x: level.subscriptions, y: level.memory.rssBytes }))) * 10_000;
+}
+
+/** CPU the poll spends per subscription and alert it matches, in microseconds (least squares over the levels). */
+export function matchingMicrosPerSubscriptionAlert(footprint: ProductFootprint): number {
+  return (slope(footprint.levels.map((level) => ({ x: level.subscriptions, y: level.matchingPollCpuMs }))) * 1000) / footprint.matchingAlerts;
 }

@@ -1,4 +1,5 @@
 import type { BenchResults } from './benchmark';
+import { rssBytesPer10kSubscriptions } from './footprint';
 
 export interface GoalCheck {
   goal: string;
@@ -9,19 +10,37 @@ export interface GoalCheck {
 }
 
 const ratio = (value: number) => `${value.toFixed(2)}×`;
+const MiB = 1024 ** 2;
+
+/** At most `limit`: the check, with how far over when missed. */
+function atMost(goal: string, value: number, limit: number, show: (value: number) => string): GoalCheck {
+  return {
+    goal, measured: show(value), met: value <= limit,
+    ...(value > limit ? { missedBy: `${show(value - limit)} over (${((value / limit - 1) * 100).toFixed(0)} % above the goal)` } : {}),
+  };
+}
+
+/** The CPU ratio to the echo bot allowed for each operation, by concurrent users. */
+const CPU_RATIO_GOALS: Record<number, number> = { 1: 1.5, 50: 1.2 };
 
 /** The issue's goals against the measured figures. */
 export function checkGoals(results: BenchResults): GoalCheck[] {
   const checks: GoalCheck[] = [];
-  for (const cell of results.turnCost.filter((c) => c.operation === 'alerts')) {
-    const value = cell.cpuRatioToEcho ?? Number.NaN;
-    checks.push({
-      goal: `\`alerts\` CPU per turn ≤ 1.5× the echo bot's (${cell.users} user${cell.users > 1 ? 's' : ''})`,
-      measured: ratio(value),
-      met: value <= 1.5,
-      ...(value > 1.5 ? { missedBy: `${ratio(value - 1.5)} over (${((value / 1.5 - 1) * 100).toFixed(0)} % above the goal)` } : {}),
-    });
+  for (const cell of results.turnCost) {
+    const limit = CPU_RATIO_GOALS[cell.users];
+    if (cell.cpuRatioToEcho === undefined || limit === undefined) continue;
+    checks.push(atMost(`${cell.label} CPU per turn ≤ ${limit}× the echo bot's (${cell.users} user${cell.users > 1 ? 's' : ''})`, cell.cpuRatioToEcho, limit, ratio));
   }
+  const { product } = results.footprint;
+  checks.push(atMost('compiled bot: start-up to ready ≤ 1 s', product.startup.spawnToReadyMs, 1000, (value) => `${value.toFixed(0)} ms`));
+  checks.push(atMost('compiled bot: idle RSS ≤ 120 MiB', product.idle.rssBytes / MiB, 120, (value) => `${value.toFixed(1)} MiB`));
+  checks.push(atMost('RSS grows by ≤ 20 MiB per 10,000 subscriptions', rssBytesPer10kSubscriptions(product) / MiB, 20, (value) => `${value.toFixed(1)} MiB`));
+  const failed = failedTurns(results);
+  checks.push({
+    goal: 'no turn failed (driver errors and bot-side turn errors)',
+    measured: `${failed.seenByUsers} failed, ${failed.loggedByBots} logged by the bots`,
+    met: failed.seenByUsers === 0 && failed.loggedByBots === 0,
+  });
   for (const command of results.callsPerTurn.commands) {
     if (!command.goal) continue;
     const { maxDefenderRequests, maxOboRequests } = command.goal;
@@ -74,6 +93,13 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     measured: `${burst.cardsDelivered} of ${burst.cardsExpected}, ${burst.duplicates} duplicate(s)`,
     met: burst.cardsDelivered === burst.cardsExpected && burst.duplicates === 0,
   });
+  const { replicas } = results;
+  checks.push({
+    goal: 'replicas: 1 OBO request per user across both replicas',
+    measured: `${replicas.oboRequests} OBO for ${replicas.users} users`,
+    met: replicas.oboRequests <= replicas.users,
+    ...(replicas.oboRequests > replicas.users ? { missedBy: `${replicas.oboRequests - replicas.users} extra` } : {}),
+  });
   const { viewers } = results;
   checks.push({
     goal: `viewers of a response card in a ${viewers.members}-member channel: ≤ 1 Defender read per card change`,
@@ -88,4 +114,13 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     ...(burst.poll.defenderRequests !== burst.poll.pages ? { missedBy: `${burst.poll.defenderRequests - burst.poll.pages} extra` } : {}),
   });
   return checks;
+}
+
+/** Turns that failed as the simulated users saw them, and turn errors the bots logged (which a user may not see). */
+export function failedTurns(results: BenchResults): { seenByUsers: number; loggedByBots: number } {
+  const cells = [...results.turnCost, ...results.replicas.cells];
+  return {
+    seenByUsers: cells.reduce((sum, cell) => sum + cell.failures, 0),
+    loggedByBots: results.botLogs.filter((line) => line.startsWith('turn failed')).length,
+  };
 }

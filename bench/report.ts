@@ -2,6 +2,7 @@ import type { BenchResults } from './benchmark';
 import { checkGoals } from './goals';
 import { followUpSchedule } from './viewers';
 import type { MemoryFigures } from './ipc';
+import { matchingMicrosPerSubscriptionAlert, rssBytesPer10kSubscriptions } from './footprint';
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
@@ -33,7 +34,8 @@ Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/r
 ## How it was measured
 
 - The bot under test is the product (\`createBotApp\`: restify + CloudAdapter with inbound JWT validation on,
-  msal-node, SQLite in memory), each in **its own child process** (\`bench/bot-process.ts\`, run by \`node --import tsx\`).
+  msal-node, SQLite in memory) **as production runs it**: compiled by \`npm run build\` into \`dist/\`, each bot in
+  **its own child process** (\`bench/bot-process.ts\`, compiled by \`tsconfig.bench.json\`, run by plain \`node\`).
   The echo baseline (\`bench/echo-bot.ts\`) is a bare botbuilder \`ActivityHandler\` on the same \`createServer\` +
   \`createCloudAdapter\` stack: it validates the same signed activities and replies through the connector.
 - The twins (Entra, Teams, Defender) and the load generator (the Teams twin's driver playing the users) run in the
@@ -136,16 +138,49 @@ against ${schedule.budgetPerHour} requests per hour for the machine actions API 
 ## Footprint
 
 ${table(
-    ['Bot', 'Start-up to ready (ms)', 'of which module load (ms)', 'composition + listen (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)', `RSS with ${footprint.product.subscriptions} subscriptions (MiB)`, 'Heap with them (MiB)'],
+    ['Bot', 'Start-up to ready (ms)', 'of which module load (ms)', 'composition + listen (ms)', 'RSS idle (MiB)', 'Heap idle (MiB)'],
     [
-      ['product', ...startupCells(footprint.product.startup), ...memoryCells(footprint.product.idle), ...memoryCells(footprint.product.withSubscriptions)],
-      ['echo (baseline)', ...startupCells(footprint.echo.startup), ...memoryCells(footprint.echo.idle), '—', '—'],
+      ['product', ...startupCells(footprint.product.startup), ...memoryCells(footprint.product.idle)],
+      ['echo (baseline)', ...startupCells(footprint.echo.startup), ...memoryCells(footprint.echo.idle)],
     ],
   )}
 
-Start-up is from spawning \`node --import tsx\` (TypeScript transpiled on load, cached by tsx) until the server listens.
-Memory is read after a full GC (\`--expose-gc\`). The subscriptions are made through chat: teams of five channels, the
-app installed in each, \`subscribe high\` in every channel by a signed-in user.
+Start-up is from spawning \`node\` on the compiled bot until the server listens. Memory is read after a full GC
+(\`--expose-gc\`).
+
+## Scale
+
+Subscriptions are made through chat (teams of five channels, the app installed in each, \`subscribe high\` in every
+channel by a signed-in user). At each level: memory, and the bot's CPU for one poll of ${footprint.product.matchingAlerts} new Medium alerts
+that every subscription looks at and none takes (the cost of matching).
+
+${table(
+    ['Subscriptions', 'RSS (MiB)', 'Heap (MiB)', `Matching poll CPU (ms, ${footprint.product.matchingAlerts} alerts)`],
+    footprint.product.levels.map((level) => [level.subscriptions, ...memoryCells(level.memory), ms(level.matchingPollCpuMs)]),
+  )}
+
+Slopes (least squares): RSS **${mib(rssBytesPer10kSubscriptions(footprint.product))} MiB per 10,000 subscriptions** (over the levels
+after the first: a process's first burst of turns raises its RSS once, allocator arenas and JIT code, here
+${mib((footprint.product.levels[1]?.memory.rssBytes ?? 0) - footprint.product.idle.rssBytes)} MiB from idle to the second level); matching **${(matchingMicrosPerSubscriptionAlert(footprint.product)).toFixed(2)} µs of CPU per
+subscription and alert** (over all levels).
+
+Poll cost, at ${footprint.product.levels[0]?.subscriptions ?? 0} subscriptions: one poll that reads this many changed alerts.
+
+${table(
+    ['Changed alerts', 'Bot CPU (ms)', 'CPU per alert (ms)', 'Defender requests'],
+    footprint.product.polls.map((poll) => [poll.alerts, ms(poll.cpuMs), (poll.cpuMs / poll.alerts).toFixed(3), poll.defenderRequests]),
+  )}
+
+Replicas: ${results.replicas.users} users sending \`alerts\` through a round-robin HTTP balancer on loopback to one, then two
+compiled bots sharing one PostgreSQL schema and the twin (on ${machine.cpus} cores, with the twins and the load in the parent).
+
+${table(
+    ['Replicas', 'Turns', 'Throughput (turns/s)', 'Bot CPU per turn, all replicas (ms)', 'Failures'],
+    results.replicas.cells.map((cell) => [cell.replicas, cell.turns, cell.throughputPerSecond.toFixed(0), cell.cpuMsPerTurn.toFixed(2), cell.failures]),
+  )}
+
+Two replicas against one: **${results.replicas.throughputRatio.toFixed(2)}×** the throughput. ${results.replicas.oboRequests} on-behalf-of
+requests in this part for ${results.replicas.users} users (one per user when every replica shares the token cache).
 
 ## Goals
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, QUICK, runBenchmark } from './benchmark';
-import { checkGoals } from './goals';
+import { checkGoals, failedTurns } from './goals';
 import { renderReport } from './report';
 
 async function main(): Promise<void> {
@@ -23,6 +23,11 @@ async function main(): Promise<void> {
   const missed = checkGoals(results).filter((check) => !check.met);
   console.log(`[bench] done in ${results.durationSeconds.toFixed(0)} s; wrote ${path.join(out, 'RESULTS.md')}`);
   for (const check of missed) console.log(`[bench] goal missed: ${check.goal}: ${check.measured}${check.missedBy ? ` (${check.missedBy})` : ''}`);
+  const failed = failedTurns(results);
+  if (failed.seenByUsers + failed.loggedByBots > 0) {
+    for (const line of results.botLogs) console.error(`[bench] bot log: ${line}`);
+    throw new Error(`${failed.seenByUsers} turn(s) failed and the bots logged ${failed.loggedByBots} turn error(s): the figures are not of a working bot`);
+  }
 }
 
 main().then(() => process.exit(0), (error: unknown) => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,15 +6,30 @@ import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../src/config';
 import type { BotKind, BotMessage, BotRequestOp, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
-const BOT_PROCESS = path.join(__dirname, 'bot-process.ts');
+const ROOT = path.resolve(__dirname, '..');
+/** The production build (`npm run build`) and this harness, compiled apart (tsconfig.bench.json). */
+const BOT_MODULES = path.join(ROOT, 'dist');
+const BOT_PROCESS = path.join(ROOT, '.bench-build', 'bench', 'bot-process.js');
 const READY_TIMEOUT_MS = 60_000;
 const WARN = 40;
+
+let compiled = false;
+
+/** Builds the bot as production does, and the harness beside it, once per benchmark run. */
+function compileOnce(): void {
+  if (compiled) return;
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const project of ['tsconfig.build.json', 'tsconfig.bench.json']) {
+    execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, project)], { cwd: ROOT, stdio: 'inherit' });
+  }
+  compiled = true;
+}
 
 /** Start-up of a bot process as the parent saw it. */
 export interface StartupFigures {
   /** From spawning the process to the bot listening. */
   spawnToReadyMs: number;
-  /** The process's age when its modules (bot, botbuilder, msal; transpiled by tsx) were loaded. */
+  /** The process's age when its modules (the compiled bot, botbuilder, msal) were loaded. */
   moduleLoadMs: number;
   /** From modules loaded to listening: building the app and opening the store. */
   compositionMs: number;
@@ -39,14 +54,21 @@ export class BotProcess {
   }
 
   /** Starts the bot and resolves once it listens on loopback. */
-  static start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off'): Promise<BotProcess> {
-    const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bot-')), `${kind}.log`);
+  static start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off', env: Record<string, string> = {}): Promise<BotProcess> {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bot-'));
+    const logFile = path.join(directory, `${kind}.log`);
+    // A file of its own, as production's default store: an in-memory database would count the data in the bot's RSS.
+    const ownStore: BotConfig = { ...config, storage: { ...config.storage, sqlitePath: path.join(directory, 'chatops.db') } };
+    compileOnce();
     const spawnedAt = performance.now();
     // BENCH_CPU_PROF_DIR: a V8 CPU profile of each bot process's life, for finding where its time goes.
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, '--import', 'tsx', BOT_PROCESS], {
+    const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, BOT_PROCESS], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(config), BENCH_BOT_LOG: logFile, BENCH_BOT_TELEMETRY: telemetry },
+      env: {
+        ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile,
+        BENCH_BOT_MODULES: BOT_MODULES, BENCH_BOT_TELEMETRY: telemetry, ...env,
+      },
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`the ${kind} bot did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
@@ -111,6 +133,7 @@ export class BotProcess {
       await exited;
       clearTimeout(timer);
     }
+    if (process.env.BENCH_KEEP_LOGS) fs.copyFileSync(this.logFile, path.join(process.env.BENCH_KEEP_LOGS, `${this.kind}-${this.pid}.log`));
     fs.rmSync(path.dirname(this.logFile), { recursive: true, force: true });
   }
 

@@ -57,6 +57,8 @@ export interface BotAppOptions {
   logger?: Logger;
   /** Limits for replies; default Teams' own. A benchmark whose Teams twin has its limits off turns them off here too. */
   replyRateLimits?: SendRateLimits;
+  /** How long a connection to the Bot Connector may sit idle (default 30 s; tests shorten it). */
+  connectorIdleSocketMs?: number;
   /** Epoch ms for ages on cards and follow-up timing; tests pass the twin's clock. */
   now?: () => number;
   /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
@@ -99,7 +101,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       ToBotFromChannelTokenIssuer: config.channel?.tokenIssuer ?? botFramework.ToBotFromChannelTokenIssuer,
       ToChannelFromBotLoginUrl: authority,
       ToChannelFromBotOAuthScope: botFramework.ToChannelFromBotOAuthScope,
-    }, msal)
+    }, msal, options.connectorIdleSocketMs)
     : new BotAdapter(new ConfigurationBotFrameworkAuthentication({}));
   // The Agents Playground (local mode) has no real tenant; everywhere else only allowed tenants get in.
   if (inbound === 'botframework') adapter.use(new TenantGuard(new Set(config.allowedTenants.map((id) => id.toLowerCase())), log));

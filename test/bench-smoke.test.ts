@@ -3,7 +3,7 @@
  * produces every figure of the report. Speed is measured by `npm run bench`, never asserted here.
  */
 import { type BenchResults, QUICK, runBenchmark } from '../bench/benchmark';
-import { checkGoals } from '../bench/goals';
+import { checkGoals, failedTurns } from '../bench/goals';
 import { renderReport } from '../bench/report';
 
 let results: BenchResults;
@@ -71,21 +71,38 @@ it('counts the Defender requests viewers of a response card cause in a 60-member
   expect(viewers.followUpRequests).toBeGreaterThan(0);
 });
 
-it('takes start-up time and memory of a fresh bot, idle and with subscriptions made through chat', () => {
+it('takes start-up time and memory of a fresh compiled bot, idle and at each level of subscriptions made through chat', () => {
   const { product, echo } = results.footprint;
-  expect(product.subscriptions).toBe(QUICK.footprintSubscriptions);
+  expect(product.levels.map((level) => level.subscriptions)).toEqual(QUICK.footprint.subscriptionLevels);
   for (const footprint of [product, echo]) {
     expect(footprint.startup.spawnToReadyMs).toBeGreaterThan(0);
     expect(footprint.idle.rssBytes).toBeGreaterThan(0);
   }
-  expect(product.withSubscriptions.rssBytes).toBeGreaterThan(0);
+  for (const level of product.levels) {
+    expect(level.memory.rssBytes).toBeGreaterThan(0);
+    expect(level.matchingPollCpuMs).toBeGreaterThan(0);
+  }
+});
+
+it('measures polls of growing size with the Defender requests they made, and one and two replicas on PostgreSQL', () => {
+  const { polls } = results.footprint.product;
+  expect(polls.map((poll) => poll.alerts)).toEqual(QUICK.footprint.pollAlerts);
+  for (const poll of polls) expect(poll.defenderRequests).toBeGreaterThan(0);
+  expect(results.replicas.cells.map((cell) => cell.replicas)).toEqual([1, 2]);
+  for (const cell of results.replicas.cells) expect(cell.turns).toBe(QUICK.replicas.users * QUICK.replicas.turnsPerUser);
+  expect(results.replicas.throughputRatio).toBeGreaterThan(0);
+});
+
+it('sees no turn fail, neither as a user nor in the bots\' logs', () => {
+  expect(failedTurns(results)).toEqual({ seenByUsers: 0, loggedByBots: 0 });
+  expect(results.botLogs).toEqual([]);
 });
 
 it('produces only finite figures, and a report that states each one and every goal', () => {
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Goals']) {
+  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
     expect(report).toContain(heading);
   }
   expect(report).toContain(results.machine.cpuModel);

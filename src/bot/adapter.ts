@@ -7,6 +7,7 @@ import {
 import { JsonWebTokenError } from 'jsonwebtoken';
 import { isMicrosoftLoginHost } from '../identity/authorities';
 import { createMsalClient } from '../identity/msal-client';
+import { CONNECTOR_IDLE_SOCKET_MS, ConnectorConnections } from './connector-connections';
 
 /**
  * The bot's Bot Framework settings, under botbuilder's own configuration keys. The channel
@@ -52,9 +53,12 @@ const AZURE_PUBLIC_CHANNEL = BOT_FRAMEWORK_CLOUDS.public;
 /**
  * A CloudAdapter that validates every inbound activity with botbuilder's channel validation and
  * gets its outbound Bot Framework token with msal-node (client credentials in the bot's tenant).
- * `msalClient` lets the bot share one confidential client with its on-behalf-of flows.
+ * `msalClient` lets the bot share one confidential client with its on-behalf-of flows;
+ * `connectorIdleSocketMs` how long a connection to the connector may stay idle (connector-connections.ts).
  */
-export function createCloudAdapter(settings: BotAuthSettings, msalClient?: ConfidentialClientApplication): CloudAdapter {
+export function createCloudAdapter(
+  settings: BotAuthSettings, msalClient?: ConfidentialClientApplication, connectorIdleSocketMs = CONNECTOR_IDLE_SOCKET_MS,
+): CloudAdapter {
   const loginUrl = settings.ToChannelFromBotLoginUrl
     ?? `${AZURE_PUBLIC_CHANNEL.loginHost}/${settings.MicrosoftAppTenantId}`;
   const loginHost = new URL(loginUrl).host;
@@ -85,7 +89,7 @@ export function createCloudAdapter(settings: BotAuthSettings, msalClient?: Confi
       client as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1],
     ),
   );
-  return new CloudAdapter(authentication);
+  return new CloudAdapter(authentication).use(new ConnectorConnections(connectorIdleSocketMs));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { defenderRequestDone } from '../telemetry';
 import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject } from './errors';
 
@@ -124,18 +125,20 @@ export class DefenderHttp {
       defenderRequestDone(info);
     };
     const details = { operation: call.operation, subject: call.subject };
-    let response: Response;
+    let response: WireResponse;
     let text: string;
     try {
-      response = await fetch(url, {
+      // undici's request rather than fetch: a fraction of fetch's CPU and allocations per call (bench/RESULTS.md).
+      // It follows no redirect: Defender does not redirect, and following one would carry the token somewhere unexpected.
+      const answer = await request(url, {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal: controller.signal,
-        // Defender does not redirect; following one would carry the token somewhere unexpected.
-        redirect: 'error',
       });
-      text = await response.text();
+      text = await answer.body.text();
+      const retryAfter = answer.headers['retry-after'];
+      response = { status: answer.statusCode, ok: answer.statusCode >= 200 && answer.statusCode < 300, retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null };
     } catch (error) {
       report('error');
       if (controller.signal.aborted) throw new DefenderApiError('timeout', { ...details, timeoutMs }, error);
@@ -192,7 +195,14 @@ function parseJson(text: string): unknown {
 }
 
 /** Defender's `{error:{code,message,target}}` (reference §7.1), read leniently: any part may be missing. */
-function errorFromResponse(response: Response, text: string, details: CallDetails, nowMs: number): DefenderApiError {
+/** What the error mapping reads of an HTTP answer. */
+interface WireResponse {
+  status: number;
+  ok: boolean;
+  retryAfter: string | null;
+}
+
+function errorFromResponse(response: WireResponse, text: string, details: CallDetails, nowMs: number): DefenderApiError {
   const body = parseJson(text) as { error?: { code?: unknown; message?: unknown; target?: unknown } } | undefined;
   const error = typeof body === 'object' && body !== null ? body.error : undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
@@ -204,7 +214,7 @@ function errorFromResponse(response: Response, text: string, details: CallDetail
   if (status === 403) return new DefenderApiError('forbidden', wire);
   if (status === 404) return new DefenderApiError('not_found', wire);
   if (status === 429) {
-    const retryAfterSeconds = retryAfter(response.headers.get('retry-after'), nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    const retryAfterSeconds = retryAfter(response.retryAfter, nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
     return new DefenderApiError('throttled', { ...wire, retryAfterSeconds });
   }
   if (status >= 500) return new DefenderApiError('server', wire);

@@ -11,8 +11,18 @@ export interface TwinServer {
   /** e.g. `https://127.0.0.1:40123` (no trailing slash). */
   baseUrl: string;
   port: number;
+  /**
+   * How idle keep-alive connections end. By default as Node's server does: closed after 5 s, with a
+   * `Keep-Alive: timeout=5` hint. With a time, as a load balancer in front of a service does (Azure
+   * Load Balancer drops idle flows, by default after 4 minutes, without telling the client): no
+   * hint, and a request on a connection idle that long is reset unanswered. `undefined` restores the default.
+   */
+  dropIdleConnectionsAfter(ms: number | undefined): void;
   close(): Promise<void>;
 }
+
+const IDLE_SINCE = Symbol('idleSince');
+type TrackedSocket = Duplex & { [IDLE_SINCE]?: number };
 
 /**
  * Starts an HTTPS server on loopback with the twin's certificate, routing with find-my-way.
@@ -24,7 +34,18 @@ export async function startTwinServer(
 ): Promise<TwinServer> {
   const { cert, key } = ensureTwinCertificates(options.stateDir);
   const sockets = new Set<Duplex>();
-  const server = https.createServer({ cert, key }, (req, res) => router.lookup(req, res));
+  let dropIdleAfterMs: number | undefined;
+  const server = https.createServer({ cert, key }, (req, res) => {
+    const socket = req.socket as TrackedSocket;
+    const idleSince = socket[IDLE_SINCE];
+    if (dropIdleAfterMs !== undefined && idleSince !== undefined && Date.now() - idleSince > dropIdleAfterMs) {
+      socket.destroy();
+      return;
+    }
+    socket[IDLE_SINCE] = undefined;
+    res.on('finish', () => { socket[IDLE_SINCE] = Date.now(); });
+    router.lookup(req, res);
+  });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -34,9 +55,15 @@ export async function startTwinServer(
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const nodeKeepAliveTimeoutMs = server.keepAliveTimeout;
   return {
     baseUrl: `https://127.0.0.1:${port}`,
     port,
+    dropIdleConnectionsAfter: (ms) => {
+      dropIdleAfterMs = ms;
+      // A load balancer neither hints nor closes: the connection just stops working.
+      server.keepAliveTimeout = ms === undefined ? nodeKeepAliveTimeoutMs : 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -30,10 +30,10 @@ export interface BotWithTwin {
 export async function startBotWithTwin(
   overrides: Partial<BotConfig> = {}, options: { store?: Store } & TwinOptions & ReplicaOptions = {},
 ): Promise<BotWithTwin> {
-  const { store: givenStore, turnBudgetMs, ...twinOptions } = options;
+  const { store: givenStore, turnBudgetMs, connectorIdleSocketMs, ...twinOptions } = options;
   const twin = await startTwin(twinOptions);
   const store = givenStore ?? await SqliteStore.open(':memory:');
-  const replica = await startReplica(twin, store, overrides, { turnBudgetMs });
+  const replica = await startReplica(twin, store, overrides, { turnBudgetMs, connectorIdleSocketMs });
   return {
     twin, app: replica.app, store, logs: replica.logs,
     close: async () => {
@@ -65,7 +65,7 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs'>;
+export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs'>;
 
 /** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
 const deploymentSecrets = new WeakMap<Twin, Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'>>();

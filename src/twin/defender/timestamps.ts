@@ -34,6 +34,18 @@ const INSTANT_PATTERN =
  * A time of day needs a zone (`Z` or an offset). Returns undefined when the text is not such an instant.
  */
 export function normalizeInstant(text: string): string | undefined {
+  // Every filter or sort over a collection normalises each entity's timestamps again: remember them.
+  if (normalized.has(text)) return normalized.get(text);
+  if (normalized.size >= NORMALIZED_MEMORY) normalized.clear();
+  const instant = parseInstant(text);
+  normalized.set(text, instant);
+  return instant;
+}
+
+const NORMALIZED_MEMORY = 200_000;
+const normalized = new Map<string, string | undefined>();
+
+function parseInstant(text: string): string | undefined {
   const match = INSTANT_PATTERN.exec(text);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second = '00', fraction = '', zone] = match;

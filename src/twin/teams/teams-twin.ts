@@ -74,6 +74,11 @@ export class TeamsTwin {
     return this.server.baseUrl;
   }
 
+  /** Idle connections to the connector dropped as a load balancer does (see TwinServer); `undefined`: Node's default. */
+  dropIdleConnectionsAfter(ms: number | undefined): void {
+    this.server.dropIdleConnectionsAfter(ms);
+  }
+
   /** Stands for `https://api.botframework.com`, the `iss` of channel tokens. */
   get issuer(): string {
     return this.channelAuth.issuer;
