@@ -9,6 +9,7 @@ import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
 import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } from './views/machine-actions';
 import type { HelpCardData, MessageCardData } from './views/messages';
+import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -24,12 +25,14 @@ export interface CardDataByName {
   'device-choices': DeviceChoicesCardData;
   message: MessageCardData;
   audit: AuditCardData;
+  'incident-list': IncidentListCardData;
+  incident: IncidentCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -11,6 +11,8 @@ import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
 import { actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind } from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
+import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
+import type { Incident } from '../../graph/model';
 
 export * from './alerts';
 export * from './audit';
@@ -18,6 +20,7 @@ export * from './common';
 export * from './devices';
 export * from './machine-actions';
 export * from './messages';
+export * from './incidents';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -68,6 +71,11 @@ export function createViews(now: () => Date = () => new Date()) {
 
     audit: (locale: string, entries: readonly AuditLineInput[], device?: string): Attachment =>
       renderCard('audit', auditView({ device, entries }, context(locale))),
+
+    incidentList: (locale: string, incidents: readonly Incident[], filter: IncidentListFilter, open: (incident: Incident) => CardAction): Attachment =>
+      renderCard('incident-list', incidentListView({ items: incidents.map((incident) => ({ incident, open: open(incident) })), filter }, context(locale))),
+
+    incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
   };
 }
 
