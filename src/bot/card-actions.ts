@@ -101,6 +101,10 @@ export class CardActions {
       case SIGN_IN_VERB:
         return this.card(await this.runAfterSignIn(context, acting, params.text ?? ''));
     }
+    if (this.deps.commands.incidents.handles(action.verb)) {
+      const answer = await this.deps.commands.incidents.act(context, acting, action);
+      return 'below' in answer ? this.postBelow(context, answer.below) : this.card(answer.card);
+    }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), params.machineId ?? '');

@@ -1,4 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { INCIDENT_ALIASES, type IncidentCommand, parseIncidentCommand } from './incident-commands';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -15,7 +16,8 @@ export type Command =
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
   | { name: 'audit'; query?: string }
-  | { name: 'signout' };
+  | { name: 'signout' }
+  | IncidentCommand;
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -45,6 +47,7 @@ const ALIASES: Record<string, Command['name']> = {
   subscriptions: 'subscriptions', subs: 'subscriptions',
   audit: 'audit',
   signout: 'signout', logout: 'signout',
+  ...INCIDENT_ALIASES,
 };
 
 export const USAGE: Record<Command['name'], string> = {
@@ -60,6 +63,8 @@ export const USAGE: Record<Command['name'], string> = {
   subscriptions: 'subscriptions',
   audit: 'audit [device]',
   signout: 'signout',
+  incidents: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]',
+  incident: 'incident <incident id>',
 };
 
 export const DEFAULT_SUBSCRIPTION_SEVERITY: Severity = 'Medium';
@@ -108,6 +113,9 @@ export function parseCommand(rawText: string): ParseResult {
       const [query, ...tail] = rest;
       return { ok: true, command: { name, query, comment: tail.join(' ') } };
     }
+    case 'incidents':
+    case 'incident':
+      return parseIncidentCommand(name, rest);
   }
 }
 
