@@ -124,3 +124,64 @@ describe('Graph tokens from the Entra twin', () => {
     expect(claims.scp!.split(' ').sort()).toEqual(['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All']);
   });
 });
+
+describe('advanced hunting (runHuntingQuery)', () => {
+  const hunt = (query: string, oid: string = SEEDED_USERS.alice, extra: Record<string, unknown> = {}) =>
+    call('POST', '/v1.0/security/runHuntingQuery', tokenOf(oid), { Query: query, ...extra });
+
+  it('runs where/project/order/take over the tables built from the twin, with Graph\'s schema and results', async () => {
+    const process = twin.graph.huntingTables().DeviceProcessEvents.rows[0];
+    const reply = await hunt(`DeviceProcessEvents | where SHA256 == "${process.SHA256}" | project DeviceName, FileName, SHA256 | order by DeviceName asc | take 5`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.schema).toEqual([{ Name: 'DeviceName', Type: 'String' }, { Name: 'FileName', Type: 'String' }, { Name: 'SHA256', Type: 'String' }]);
+    expect(reply.body.results).toContainEqual({ DeviceName: process.DeviceName, FileName: process.FileName, SHA256: process.SHA256 });
+  });
+
+  it('supports has, contains, in, !=, ago() and summarize count() by', async () => {
+    const rows = twin.graph.huntingTables().AlertInfo.rows;
+    const counted = await hunt('AlertInfo | where Timestamp > ago(30d) and Severity in ("High", "Medium") and Title != "x" | summarize count() by Severity');
+    expect(counted.status).toBe(200);
+    const expected = (severity: string) => rows.filter((row) => row.Severity === severity && String(row.Timestamp) > new Date(twin.clock.now() - 30 * 86_400_000).toISOString()).length;
+    expect(counted.body.results).toEqual(expect.arrayContaining([{ Severity: 'High', count_: expected('High') }, { Severity: 'Medium', count_: expected('Medium') }]));
+    const has = await hunt('AlertInfo | where Title has "Mimikatz" | project Title');
+    for (const row of has.body.results) expect(row.Title).toContain('Mimikatz');
+    const contains = await hunt('AlertInfo | where Title contains "mimi" | project Title');
+    expect(contains.body.results).toHaveLength(has.body.results.length);
+  });
+
+  it('scopes rows to the caller\'s device groups', async () => {
+    const all = await hunt('DeviceInfo | project DeviceName, MachineGroup');
+    const bob = await hunt('DeviceInfo | project DeviceName, MachineGroup', SEEDED_USERS.bob);
+    expect(bob.body.results.length).toBeGreaterThan(0);
+    expect(bob.body.results.length).toBeLessThan(all.body.results.length);
+    for (const row of bob.body.results) expect(row.MachineGroup).toBe('Workstations');
+  });
+
+  it('answers unknown syntax, unknown tables and columns with Graph\'s 400', async () => {
+    for (const query of ['DeviceInfo | extend X = 1', 'NoSuchTable', 'DeviceInfo | where Nope == 1', 'DeviceInfo | where DeviceName ==']) {
+      const reply = await hunt(query);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe('BadRequest');
+    }
+  });
+
+  it('refuses results past the row limit, and throttles past the quota', async () => {
+    twin.graph.huntingRowLimit = 3;
+    try {
+      const reply = await hunt('DeviceInfo');
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.message).toContain('limit of 3 rows');
+    } finally {
+      twin.graph.huntingRowLimit = 100_000;
+    }
+    twin.graph.setHuntingLimits([{ limit: 1, windowMs: 60_000 }]);
+    try {
+      expect((await hunt('DeviceInfo | take 1')).status).toBe(200);
+      const throttled = await hunt('DeviceInfo | take 1');
+      expect(throttled.status).toBe(429);
+      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      twin.graph.setHuntingLimits([{ limit: 45, windowMs: 60_000 }]);
+    }
+  });
+});

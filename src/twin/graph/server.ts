@@ -10,6 +10,8 @@ import { type EntraTwin, TokenRejectedError } from '../entra';
 import { bearerToken, readBody, sendJson, startTwinServer, type TwinRouter, type TwinServer } from '../http-server';
 import { type RateWindow, SlidingWindowLimiter } from '../rate-limiter';
 import { GraphError, graphErrors } from './errors';
+import { type HuntingTable, huntingTables } from './hunting-tables';
+import { KqlError, runKql } from './kql';
 import {
   CLASSIFICATIONS, DETERMINATIONS, graphAlert, type GraphIncident, INCIDENT_SEVERITIES, INCIDENT_STATUSES, IncidentBook,
 } from './incidents';
@@ -27,6 +29,12 @@ export interface RecordedGraphRequest {
 /** Graph's documented `/security` limit: 150 requests per minute per app per tenant (throttling-limits). */
 export const GRAPH_SECURITY_WINDOWS: readonly RateWindow[] = [{ limit: 150, windowMs: 60_000 }];
 
+/** Advanced hunting's API quota: 45 calls a minute per tenant; at most 100,000 rows (advanced-hunting-limits). */
+export const HUNTING_WINDOWS: readonly RateWindow[] = [{ limit: 45, windowMs: 60_000 }];
+export const HUNTING_ROW_LIMIT = 100_000;
+const DEFAULT_TIMESPAN_MS = 30 * 24 * 3_600_000;
+
+const HUNT = ['ThreatHunting.Read.All'];
 const READ = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'];
 const WRITE = ['SecurityIncident.ReadWrite.All'];
 const MAX_TOP = 50;
@@ -49,6 +57,10 @@ export class GraphTwin {
   readonly requests: RecordedGraphRequest[] = [];
   /** Graph's throttling; tests may tighten it (`limiter = new SlidingWindowLimiter(...)`). */
   limiter: SlidingWindowLimiter;
+  /** Advanced hunting's own quota, on top of Graph's. */
+  huntingLimiter: SlidingWindowLimiter;
+  /** Rows a hunting query may return; more is an error (tests lower it). */
+  huntingRowLimit = HUNTING_ROW_LIMIT;
   private readonly book: IncidentBook;
 
   private constructor(
@@ -58,6 +70,7 @@ export class GraphTwin {
     private readonly clock: TwinClock,
   ) {
     this.limiter = new SlidingWindowLimiter(GRAPH_SECURITY_WINDOWS, clock);
+    this.huntingLimiter = new SlidingWindowLimiter(HUNTING_WINDOWS, clock);
     this.book = new IncidentBook(defender.tenantId);
   }
 
@@ -85,6 +98,16 @@ export class GraphTwin {
     this.limiter = new SlidingWindowLimiter(windows, this.clock);
   }
 
+  /** Sets advanced hunting's quota (e.g. one query a minute, to see a 429). */
+  setHuntingLimits(windows: readonly RateWindow[]): void {
+    this.huntingLimiter = new SlidingWindowLimiter(windows, this.clock);
+  }
+
+  /** The hunting tables of the whole tenant, as an app token would see them. */
+  huntingTables(): Record<string, HuntingTable> {
+    return huntingTables(this.defender.data.machines, this.defender.data.alerts);
+  }
+
   /** Every incident of the tenant as an app token would see it. */
   incidents(): GraphIncident[] {
     return this.book.incidents(this.defender.data.alerts);
@@ -95,6 +118,7 @@ export class GraphTwin {
   }
 
   private routes(router: TwinRouter): void {
+    router.post('/v1.0/security/runHuntingQuery', (req, res) => void this.serve(req, res, async (caller) => this.hunt(caller, await jsonBody(req))));
     router.get('/v1.0/security/incidents', (req, res) => void this.serve(req, res, (caller, url) => this.list(caller, url)));
     router.get('/v1.0/security/incidents/:id', (req, res, params) => void this.serve(req, res, (caller, url) =>
       this.withAlerts(caller, this.incident(caller, params.id ?? ''), url.searchParams.get('$expand'))));
@@ -110,6 +134,35 @@ export class GraphTwin {
       const comments = this.book.comment(incident, body.comment, caller.requestor, new Date(this.clock.now()).toISOString());
       return { value: comments.map((comment) => ({ '@odata.type': '#microsoft.graph.security.alertComment', ...comment })) };
     }));
+  }
+
+  /**
+   * `POST /security/runHuntingQuery` {Query, Timespan}: the KQL subset of kql.ts over the caller's
+   * devices only (device-group scoping for Graph hunting is unconfirmed; the portal scopes it so).
+   */
+  private hunt(caller: Caller, body: Record<string, unknown>): Record<string, unknown> {
+    this.authorize(caller, HUNT, 'viewData');
+    const decision = this.huntingLimiter.take(caller.tenantId);
+    if (!decision.allowed) throw graphErrors.throttled(decision.retryAfterSeconds);
+    const query = body.Query;
+    if (typeof query !== 'string' || query.trim() === '') throw graphErrors.badRequest("The request body must contain 'Query', a KQL query.");
+    const spanMs = body.Timespan === undefined ? DEFAULT_TIMESPAN_MS : isoDuration(body.Timespan);
+    const since = new Date(this.clock.now() - spanMs).toISOString();
+    const { machines } = this.defender.data;
+    const visibleMachines = machines.filter((machine) => canAccessDevice(caller, machine));
+    const tables = huntingTables(visibleMachines, this.visibleAlerts(caller));
+    for (const table of Object.values(tables)) table.rows = table.rows.filter((row) => String(row.Timestamp) >= since);
+    let result;
+    try {
+      result = runKql(query, tables, this.clock.now());
+    } catch (error) {
+      if (error instanceof KqlError) throw graphErrors.badRequest(error.message);
+      throw error;
+    }
+    if (result.results.length > this.huntingRowLimit) {
+      throw graphErrors.badRequest(`Query result exceeded the limit of ${this.huntingRowLimit} rows. Narrow the query (where, take) and try again.`);
+    }
+    return { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults', schema: result.schema, results: result.results };
   }
 
   private list(caller: Caller, url: URL): Record<string, unknown> {
@@ -237,4 +290,12 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
     // answered below
   }
   throw graphErrors.badRequest('The request body is not a valid JSON object.');
+}
+
+/** An ISO 8601 duration such as P30D, PT24H or P1DT12H, in ms. */
+function isoDuration(value: unknown): number {
+  const match = typeof value === 'string' ? /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(value) : null;
+  if (!match || value === 'P' || value === 'PT') throw graphErrors.badRequest(`Timespan '${String(value)}' is not an ISO 8601 duration such as P30D.`);
+  const [, days = '0', hours = '0', minutes = '0'] = match;
+  return ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000;
 }
