@@ -21,6 +21,7 @@ import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { auditEntry, ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { IncidentScreens } from './bot/incidents';
+import { HuntScreens } from './bot/hunting';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { registerSignInPages } from './bot/sign-in-pages';
 import { SignInStates } from './identity/sign-in-states';
@@ -169,12 +170,11 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     },
   });
   const graphScope = `${config.graph.tokenResource}/.default`;
-  const incidents = new IncidentScreens({
-    graph: new GraphSecurityClient({ baseUrl: config.graph.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } }),
-    graphToken: (user) => tokens.tokenFor(user, graphScope),
-    views, signer, openTitle: (locale) => buttonTitles(locale).open,
-  });
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents };
+  const graph = new GraphSecurityClient({ baseUrl: config.graph.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
+  const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
+  const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
+  const hunting = new HuntScreens({ graph, graphToken, views });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     responses: new ResponseActions(

@@ -4,8 +4,8 @@ import { TRIAGE_CLASSIFICATIONS, type CardAction } from '../cards/views';
 import type { AccessTokenSource } from '../defender/http';
 import type { GraphSecurityClient } from '../graph/client';
 import type { Incident, IncidentChange, IncidentClassification } from '../graph/model';
-import type { ExchangeOutcome, TeamsUser } from '../identity/user-tokens';
 import type { Acting } from './acting';
+import { graphTokenOrCard, type GraphTokens } from './graph-token';
 import { VERBS } from './buttons';
 import type { ActionSigner, VerifiedAction } from './signed-actions';
 import type { Views } from './views';
@@ -32,8 +32,7 @@ export interface IncidentListRequest {
 
 export interface IncidentScreenDeps {
   graph: GraphSecurityClient;
-  /** The acting user's delegated Microsoft Graph token (same sign-in, same sealed cache). */
-  graphToken(user: TeamsUser): Promise<ExchangeOutcome>;
+  graphToken: GraphTokens;
   views: Views;
   signer: ActionSigner;
   /** Title of the Open button, in the card language. */
@@ -111,17 +110,8 @@ export class IncidentScreens {
     });
   }
 
-  /** The user's Graph token, or the card that says why there is none (consent missing, sign in again). */
-  private async token(acting: Acting): Promise<AccessTokenSource | Attachment> {
-    const outcome = await this.deps.graphToken(acting.user);
-    if (outcome.ok) return async () => outcome.token.accessToken;
-    const strings = stringsForLocale(acting.locale).incidents;
-    const message = outcome.reason === 'consent_required' || outcome.reason === 'interaction_required'
-      ? { title: strings.graphConsentTitle, text: strings.graphConsentText }
-      : outcome.reason === 'unavailable'
-        ? { title: strings.graphConsentTitle, text: strings.graphUnavailableText }
-        : { title: strings.graphSignInTitle, text: strings.graphSignInText };
-    return this.deps.views.message(acting.locale, { kind: 'warning', ...message });
+  private token(acting: Acting): Promise<AccessTokenSource | Attachment> {
+    return graphTokenOrCard(acting, this.deps.graphToken, this.deps.views);
   }
 
   private action(acting: Acting, title: string, verb: string, params: Record<string, string>, style?: CardAction['style']): CardAction {

@@ -30,7 +30,8 @@ export type DefenderOperation =
   | 'unisolate'
   | 'listIncidents'
   | 'getIncident'
-  | 'updateIncident';
+  | 'updateIncident'
+  | 'runHuntingQuery';
 
 /** The access Defender checks for an operation (reference §2.1 and §2.2). */
 export interface RequiredAccess {
@@ -69,6 +70,12 @@ const TRIAGE_INCIDENTS: RequiredAccess = {
   applicationPermissions: ['SecurityIncident.ReadWrite.All'],
 };
 
+const HUNT: RequiredAccess = {
+  rolePermission: 'View Data',
+  delegatedPermissions: ['ThreatHunting.Read.All'],
+  applicationPermissions: ['ThreatHunting.Read.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -83,6 +90,7 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },
   getIncident: { doing: 'read the incident', access: READ_INCIDENTS, isAction: false },
   updateIncident: { doing: 'update the incident', access: TRIAGE_INCIDENTS, isAction: false },
+  runHuntingQuery: { doing: 'run the hunting query', access: HUNT, isAction: false },
 };
 
 /** What an operation was about: the kind of thing and its id (or, for a device, the name asked for). */

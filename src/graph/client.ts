@@ -1,7 +1,7 @@
 import { DefenderApiError, type DefenderOperation } from '../defender/errors';
 import { type AccessTokenSource, DefenderHttp, type DefenderCall, type DefenderHttpOptions } from '../defender/http';
 import { anyOf, odataString, pathSegment, queryString } from '../defender/odata';
-import type { Incident, IncidentChange } from './model';
+import type { HuntingResult, Incident, IncidentChange } from './model';
 
 export interface IncidentQuery {
   /** Graph's names: high, medium, low, informational. */
@@ -50,6 +50,20 @@ export class GraphSecurityClient {
   async updateIncident(token: AccessTokenSource, id: string, change: IncidentChange): Promise<Incident> {
     const target = `/v1.0/security/incidents/${incidentSegment(id)}`;
     return incident(await this.http.act(token, { ...this.call('PATCH', target, '/v1.0/security/incidents/{id}', 'updateIncident', id), body: change }), 'updateIncident');
+  }
+
+  /**
+   * Advanced hunting (runHuntingQuery): a read, so retried within the budget (honouring Retry-After).
+   * `timespan` is ISO 8601 (Graph's default: the last 30 days).
+   */
+  async runHuntingQuery(token: AccessTokenSource, query: string, timespan?: string): Promise<HuntingResult> {
+    const call = this.call('POST', '/v1.0/security/runHuntingQuery', '/v1.0/security/runHuntingQuery', 'runHuntingQuery');
+    const body = await this.http.read(token, { ...call, body: { Query: query, ...(timespan ? { Timespan: timespan } : {}) } });
+    const { schema, results } = body;
+    if (!Array.isArray(schema) || !Array.isArray(results) || !schema.every((column) => typeof column?.Name === 'string')) {
+      throw new DefenderApiError('malformed_response', { operation: 'runHuntingQuery' });
+    }
+    return { schema: schema as HuntingResult['schema'], results: results as HuntingResult['results'] };
   }
 
   private call(method: DefenderCall['method'], target: string, route: string, operation: DefenderOperation, id?: string): DefenderCall {

@@ -46,6 +46,12 @@ export interface IncidentChange {
   determination?: string;
 }
 
+/** An advanced hunting answer: the columns, then the rows (huntingQueryResults). */
+export interface HuntingResult {
+  schema: { Name: string; Type: string }[];
+  results: Record<string, unknown>[];
+}
+
 /** The devices and users an incident's alerts name in their evidence. */
 export function incidentEntities(incident: Incident): { devices: string[]; users: string[] } {
   const devices = new Set<string>();

@@ -4,7 +4,7 @@ import { viewContext } from '../../src/cards/format';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
-  messageView, incidentListView, incidentView, type CardAction, type CardRefresh,
+  messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
 import type { Incident } from '../../src/graph/model';
 import type { IsolationState } from '../../src/defender/isolation';
@@ -183,6 +183,19 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       }, context), locale),
       buttons: [button(titles.open, 'alert.open', { alertId: 'da2' }), button(titles.open, 'alert.open', { alertId: 'da1' }), classify, assignToMe],
       refresh: REFRESH,
+    },
+    hunt: {
+      card: renderCard('hunt', huntView({
+        query: 'DeviceLogonEvents | where DeviceName startswith "pc-finance-07" and Timestamp > ago(24h) | project Timestamp, DeviceName, AccountName, LogonType',
+        result: {
+          schema: [{ Name: 'Timestamp', Type: 'DateTime' }, { Name: 'DeviceName', Type: 'String' }, { Name: 'AccountName', Type: 'String' }, { Name: 'LogonType', Type: 'String' }],
+          results: Array.from({ length: 12 }, (_, index) => ({
+            Timestamp: `2024-05-01T${String(10 + (index % 10)).padStart(2, '0')}:00:00Z`, DeviceName: 'pc-finance-07.contoso.local',
+            AccountName: index % 2 ? 'bob' : 'svc-backup', LogonType: index % 3 ? 'Interactive' : 'Network',
+          })),
+        },
+      }, context), locale),
+      buttons: [],
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { INCIDENT_ALIASES, type IncidentCommand, parseIncidentCommand } from './incident-commands';
+import { type HuntCommand, parseHuntCommand } from './hunt-commands';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -17,7 +18,8 @@ export type Command =
   | { name: 'subscriptions' }
   | { name: 'audit'; query?: string }
   | { name: 'signout' }
-  | IncidentCommand;
+  | IncidentCommand
+  | HuntCommand;
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -48,6 +50,7 @@ const ALIASES: Record<string, Command['name']> = {
   audit: 'audit',
   signout: 'signout', logout: 'signout',
   ...INCIDENT_ALIASES,
+  hunt: 'hunt',
 };
 
 export const USAGE: Record<Command['name'], string> = {
@@ -65,6 +68,7 @@ export const USAGE: Record<Command['name'], string> = {
   signout: 'signout',
   incidents: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]',
   incident: 'incident <incident id>',
+  hunt: 'hunt <KQL> | hunt hash <sha1|sha256> | hunt logons <device> [24h] | hunt ip <address> | hunt process <name> [device]',
 };
 
 export const DEFAULT_SUBSCRIPTION_SEVERITY: Severity = 'Medium';
@@ -116,6 +120,8 @@ export function parseCommand(rawText: string): ParseResult {
     case 'incidents':
     case 'incident':
       return parseIncidentCommand(name, rest);
+    case 'hunt':
+      return parseHuntCommand(rest);
   }
 }
 

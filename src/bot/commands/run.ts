@@ -4,6 +4,7 @@ import { type Acting, tokenSource } from '../acting';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 import type { IncidentScreens } from '../incidents';
+import type { HuntScreens } from '../hunting';
 import { runIncidentCommand } from './incident-commands';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
@@ -11,6 +12,7 @@ type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 export interface CommandDeps extends SubscriptionCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
   incidents: IncidentScreens;
+  hunting: HuntScreens;
 }
 
 /** Runs a command as the signed-in user who typed it, and returns the card to post. */
@@ -49,5 +51,7 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
     case 'incidents':
     case 'incident':
       return runIncidentCommand(command, acting, deps.incidents);
+    case 'hunt':
+      return deps.hunting.hunt(acting, command);
   }
 }

@@ -34,6 +34,7 @@ export const enUS = {
       alert: { usage: 'alert <alert id>', description: 'One alert: details, evidence and response buttons.', example: 'alert da637472900382838869_1364969609' },
       incidents: { usage: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]', description: 'Newest incidents (related alerts grouped across devices and users), through Microsoft Graph.', example: 'incidents high active mine' },
       incident: { usage: 'incident <incident id>', description: 'One incident: its alerts, devices, users, status and classification, with triage buttons.', example: 'incident 42' },
+      hunt: { usage: 'hunt <KQL> | hunt hash <sha1|sha256> | hunt logons <device> [24h] | hunt ip <address> | hunt process <name> [device]', description: 'Advanced hunting as you: a KQL query, or a ready-made hunt for a file hash, logons on a device, an IP address or a process.', example: 'hunt logons pc-finance-07 24h' },
       device: { usage: 'device <name | device id | IP address>', description: 'A device: health, risk, isolation state, recent actions and open alerts.', example: 'device pc-finance-07' },
       isolate: { usage: 'isolate <device> [selective] [comment…]', description: 'Isolate a device from the network (full or selective), after you confirm.', example: 'isolate pc-finance-07 selective Suspicious beaconing' },
       release: { usage: 'release <device> [comment…]', description: 'Release a device from isolation, after you confirm.', example: 'release pc-finance-07 Cleaned by IR' },
@@ -187,6 +188,13 @@ export const enUS = {
   },
 
 
+  hunting: {
+    title: 'Advanced hunting',
+    allRows: '{total} rows',
+    someRows: '{total} rows, the first {shown} shown',
+    noRows: 'No rows: nothing matched in the last 30 days on the devices you can see.',
+    openInPortal: 'Run in Microsoft Defender',
+  },
   incidents: {
     listTitle: 'Incidents',
     count: '{count} shown, newest first',
@@ -346,6 +354,7 @@ export const enUS = {
         listIncidents: 'list incidents',
         getIncident: 'read the incident',
         updateIncident: 'update the incident',
+        runHuntingQuery: 'run the hunting query',
       } satisfies Record<DefenderOperation, string>,
       anyOperation: 'complete the request',
       subjects: {

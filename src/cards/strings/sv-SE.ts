@@ -28,6 +28,7 @@ export const svSE: CardStrings = {
       alert: { usage: 'alert <larm-id>', description: 'Ett larm: detaljer, bevis och åtgärdsknappar.', example: 'alert da637472900382838869_1364969609' },
       incidents: { usage: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]', description: 'Senaste incidenterna (relaterade larm grupperade över enheter och användare), via Microsoft Graph.', example: 'incidents high active mine' },
       incident: { usage: 'incident <incident-id>', description: 'En incident: larm, enheter, användare, status och klassificering, med knappar för triage.', example: 'incident 42' },
+      hunt: { usage: 'hunt <KQL> | hunt hash <sha1|sha256> | hunt logons <enhet> [24h] | hunt ip <adress> | hunt process <namn> [enhet]', description: 'Avancerad jakt som du: en KQL-fråga, eller en färdig jakt efter en filhash, inloggningar på en enhet, en IP-adress eller en process.', example: 'hunt logons pc-finance-07 24h' },
       device: { usage: 'device <namn | enhets-id | IP-adress>', description: 'En enhet: hälsa, risk, isoleringsläge, senaste åtgärder och öppna larm.', example: 'device pc-finance-07' },
       isolate: { usage: 'isolate <enhet> [selective] [kommentar…]', description: 'Isolera en enhet från nätverket (fullständigt eller selektivt) efter att du bekräftat.', example: 'isolate pc-finance-07 selective Misstänkt beaconing' },
       release: { usage: 'release <enhet> [kommentar…]', description: 'Häv isoleringen av en enhet efter att du bekräftat.', example: 'release pc-finance-07 Rensad av IR' },
@@ -181,6 +182,13 @@ export const svSE: CardStrings = {
   },
 
 
+  hunting: {
+    title: 'Avancerad jakt',
+    allRows: '{total} rader',
+    someRows: '{total} rader, de första {shown} visas',
+    noRows: 'Inga rader: inget matchade de senaste 30 dagarna på de enheter du kan se.',
+    openInPortal: 'Kör i Microsoft Defender',
+  },
   incidents: {
     listTitle: 'Incidenter',
     count: '{count} visas, nyaste först',
@@ -337,6 +345,7 @@ export const svSE: CardStrings = {
         listIncidents: 'lista incidenter',
         getIncident: 'läsa incidenten',
         updateIncident: 'uppdatera incidenten',
+        runHuntingQuery: 'köra jaktfrågan',
       },
       anyOperation: 'slutföra begäran',
       subjects: {

@@ -12,7 +12,8 @@ import { deviceChoicesView, deviceView } from './devices';
 import { actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind } from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
 import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
-import type { Incident } from '../../graph/model';
+import type { HuntingResult, Incident } from '../../graph/model';
+import { huntView } from './hunting';
 
 export * from './alerts';
 export * from './audit';
@@ -21,6 +22,7 @@ export * from './devices';
 export * from './machine-actions';
 export * from './messages';
 export * from './incidents';
+export * from './hunting';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -76,6 +78,8 @@ export function createViews(now: () => Date = () => new Date()) {
       renderCard('incident-list', incidentListView({ items: incidents.map((incident) => ({ incident, open: open(incident) })), filter }, context(locale))),
 
     incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
+
+    hunt: (locale: string, query: string, result: HuntingResult): Attachment => renderCard('hunt', huntView({ query, result }, context(locale))),
   };
 }
 
