@@ -5,7 +5,7 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { HuntingRow } from '../src/twin/graph/hunting-tables';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { askForCard, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -18,16 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function ask(user: string, text: string): Promise<{ card: unknown; text: string }> {
-  const before = botMessages(env.twin, chat).length;
-  await sayAndSignIn(env.twin, user, chat, text);
-  return eventually(() => {
-    const messages = botMessages(env.twin, chat);
-    const last = lastBotCard(env.twin, chat);
-    if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
-    return { card: last.card, text: cardText(last.card) };
-  });
-}
+const ask = (user: string, text: string) => askForCard(env.twin, user, chat, text);
 
 const tables = () => env.twin.graph.huntingTables();
 const lastQuery = () => env.twin.graph.requests.filter((request) => request.path === '/v1.0/security/runHuntingQuery').at(-1)!;

@@ -4,9 +4,7 @@
  */
 import { GRAPH_API, SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import {
-  botMessages, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin,
-} from './support/bot-harness';
+import { askForCard, botMessages, cardText, eventually, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol, dave, erin } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -20,16 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function ask(user: string, text: string, conversation = channel): Promise<{ id: string; card: unknown; text: string }> {
-  const before = botMessages(env.twin, conversation).length;
-  await sayAndSignIn(env.twin, user, conversation, text);
-  return eventually(() => {
-    const messages = botMessages(env.twin, conversation);
-    const last = lastBotCard(env.twin, conversation);
-    if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
-    return { ...last, text: cardText(last.card) };
-  });
-}
+const ask = (user: string, text: string, conversation = channel) => askForCard(env.twin, user, conversation, text);
 
 const graphTokenRequests = () => env.twin.entra.tokenRequests.filter((request) => request.scope.includes('graph.microsoft.com'));
 const invokeBody = (click: { body: unknown }) => click.body as { statusCode: number; type: string; value: unknown };
