@@ -6,7 +6,7 @@
 import type { Alert } from '../src/defender/model';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { botMessages, cardText, eventually, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol, dave, nina } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -24,8 +24,8 @@ async function channelOf(name: string): Promise<Conversation> {
 
 async function ask(user: string, conversation: Conversation, text: string): Promise<string> {
   const before = botMessages(env.twin, conversation).length;
-  await env.twin.teams.driver.say(user, conversation, text);
-  await env.twin.teams.driver.settled();
+  // In a channel Teams cannot sign anyone in silently: the user presses the sign-in card's button.
+  await sayAndSignIn(env.twin, user, conversation, text);
   return eventually(() => {
     const messages = botMessages(env.twin, conversation);
     if (messages.length <= before) throw new Error('no answer yet');
