@@ -74,7 +74,9 @@ function notificationsIn(channel: Conversation): string[] {
 }
 
 it('keeps answering through a storage outage during a burst, and loses and repeats no notification', async () => {
-  const machines = env.twin.defender.data.machines.filter((machine) => machine.healthStatus === 'Active' && machine.osPlatform.startsWith('Windows'));
+  // Devices in a device group: an ungrouped device's alerts are never posted to a subscription (issue 12).
+  const machines = env.twin.defender.data.machines.filter((machine) =>
+    machine.healthStatus === 'Active' && machine.osPlatform.startsWith('Windows') && machine.rbacGroupName !== null);
   const raised = Array.from({ length: BURST }, (_, index) => env.twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity: 'High' }));
   env.twin.clock.advance(1000);
   await env.app.notifier.poller.pollOnce();
