@@ -108,7 +108,7 @@ export function incidentView(input: IncidentCardInput, context: ViewContext): In
       return {
         severity,
         title: oneLine(alert.title, 120),
-        summary: [severity.text, oneLine(alert.status, 20), age(alert.createdDateTime, context)].filter(Boolean).join(' · '),
+        summary: [severity.text, alertStatusText(alert.status, context), age(alert.createdDateTime, context)].filter(Boolean).join(' · '),
         open: templateAction(input.openAlert(alert.id)),
       };
     }),
@@ -138,6 +138,12 @@ function severityOf(severity: string, context: ViewContext): Coloured {
 
 function statusOf(status: string, context: ViewContext): Coloured {
   return { text: context.strings.incidents.statusName[status] ?? oneLine(status, 20), color: STATUS_COLORS[status] ?? 'default' };
+}
+
+/** Graph's alert status (new, inProgress, resolved) in the words of the alert cards. */
+function alertStatusText(status: string, context: ViewContext): string {
+  const names: Record<string, string> = context.strings.alertStatus;
+  return names[status.charAt(0).toUpperCase() + status.slice(1)] ?? oneLine(status, 20);
 }
 
 function filterText(filter: IncidentListFilter, context: ViewContext): string {
