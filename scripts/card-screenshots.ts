@@ -15,6 +15,7 @@ interface Shot { name: CardName; locale: string; file: string }
 const SHOTS: Shot[] = [
   ...CARD_NAMES.map((name) => ({ name, locale: 'en-US', file: `${name}.png` })),
   { name: 'device', locale: 'sv-SE', file: 'device.sv-SE.png' },
+  { name: 'incident', locale: 'sv-SE', file: 'incident.sv-SE.png' },
 ];
 
 async function main(): Promise<void> {

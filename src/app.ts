@@ -8,6 +8,7 @@ import { createViews, buttonTitles } from './cards/views';
 import type { BotConfig } from './config';
 import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
+import { GraphSecurityClient } from './graph/client';
 import { createMsalClient, userMsalClients } from './identity/msal-client';
 import { SealedTokenCache } from './identity/token-cache';
 import { type TeamsUser, UserTokenService } from './identity/user-tokens';
@@ -19,6 +20,8 @@ import { OnceLedger } from './bot/once';
 import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
+import { IncidentScreens } from './bot/incidents';
+import { HuntScreens } from './bot/hunting';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
 import { registerSignInPages } from './bot/sign-in-pages';
 import { SignInStates } from './identity/sign-in-states';
@@ -175,7 +178,12 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
       return `deleted ${pruned.audit} audit entries older than ${config.retention.auditDays} days and ${pruned.outbox} sent notification payloads older than ${config.retention.notificationDays} days`;
     },
   });
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store };
+  const graphScope = `${config.graph.tokenResource}/.default`;
+  const graph = new GraphSecurityClient({ baseUrl: config.graph.apiUrl, timeoutMs: 5000, readRetry: { maxAttempts: 3, budgetMs: 6000 } });
+  const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
+  const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
+  const hunting = new HuntScreens({ graph, graphToken, views });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },

@@ -21,6 +21,8 @@ export interface BotConfig {
   /** Overrides of botbuilder's channel settings, only for a non-Microsoft channel (the local twin). */
   channel?: { openIdMetadataUrl: string; tokenIssuer: string };
   defender: { apiUrl: string; tokenResource: string };
+  /** Microsoft Graph (security incidents, advanced hunting): `apiUrl` ends before `/v1.0`; tokens are for the cloud's Graph host. */
+  graph: { apiUrl: string; tokenResource: string };
   sso: { connectionName: string; resourceUri: string };
   cardSigningSecret: string;
   /** Public base URL of the bot: the interactive sign-in's pages (and redirect URI `/auth/end`) live there. */
@@ -61,6 +63,15 @@ export const DEFENDER_REGIONS: Record<string, { apiUrl: string; tokenResource: s
   },
 };
 
+/**
+ * Microsoft Graph per cloud (learn.microsoft.com/graph/deployments, "National cloud deployments"):
+ * GCC uses the global service, GCC High graph.microsoft.us. Tokens are for that host (`<host>/.default`).
+ */
+export const GRAPH_HOSTS: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(DEFENDER_REGIONS).map((region) => [region, 'https://graph.microsoft.com'])),
+  'gcc-high': 'https://graph.microsoft.us',
+};
+
 /** Regions Defender has but this bot cannot serve, with the reason given at start-up. */
 const UNSUPPORTED_REGIONS: Record<string, string> = {
   dod: 'DEFENDER_REGION "dod" is not supported: Microsoft Teams offers no bots in the DoD cloud, so the bot could never receive a message there. Use "gcc-high" for GCC High tenants.',
@@ -85,7 +96,7 @@ export const CREDENTIAL_SETTINGS = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'
  */
 export const PRODUCTION_SETTINGS = [
   'CARD_SIGNING_SECRET', 'DEFENDER_REGION', 'DEFENDER_API_URL', 'DEFENDER_TOKEN_RESOURCE', 'ENTRA_AUTHORITY_HOST',
-  'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'AUDIT_RETENTION_DAYS',
+  'GRAPH_API_URL', 'BOT_PUBLIC_URL', 'SSO_CONNECTION_NAME', 'DATABASE_URL', 'SQLITE_PATH', 'ALLOWED_TENANTS', 'AUDIT_RETENTION_DAYS',
   'NOTIFICATION_RETENTION_DAYS', 'TOKEN_CACHE_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'BOT_CHANNEL_OPENID_METADATA_URL', 'BOT_CHANNEL_TOKEN_ISSUER',
 ] as const;
@@ -137,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const authorityHost = urlSetting(read('ENTRA_AUTHORITY_HOST') || defaults.authorityHost, 'ENTRA_AUTHORITY_HOST', problems);
   const defenderApiUrl = urlSetting(read('DEFENDER_API_URL') || defaults.apiUrl, 'DEFENDER_API_URL', problems);
   const tokenResource = urlSetting(read('DEFENDER_TOKEN_RESOURCE') || defaults.tokenResource, 'DEFENDER_TOKEN_RESOURCE', problems);
+  const graphHost = GRAPH_HOSTS[regionName] ?? GRAPH_HOSTS.global;
+  const graphApiUrl = urlSetting(read('GRAPH_API_URL') || graphHost, 'GRAPH_API_URL', problems);
   const publicUrl = required('BOT_PUBLIC_URL', 'the bot\'s public HTTPS address, e.g. https://chatops.contoso.com: Teams opens the sign-in page there (its host must be in the app package\'s validDomains) and `<address>/auth/end` is the Entra app\'s redirect URI.')
     ? urlSetting(read('BOT_PUBLIC_URL'), 'BOT_PUBLIC_URL', problems) : undefined;
   const tokenCacheKey = tokenCacheKeySetting(read('TOKEN_CACHE_KEY'), problems);
@@ -170,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       botFrameworkCloud: defaults.botFrameworkCloud,
       ...(channel ? { channel } : {}),
       defender: { apiUrl: defenderApiUrl, tokenResource },
+      graph: { apiUrl: graphApiUrl, tokenResource: graphHost },
       sso: { connectionName: read('SSO_CONNECTION_NAME') || 'DefenderSso', resourceUri: `api://botid-${appId}` },
       cardSigningSecret,
       publicUrl,

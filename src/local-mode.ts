@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { InboundMode } from './app';
 import { type BotConfig, DEFAULT_RETENTION } from './config';
-import { DEFENDER_API, SEEDED, SEEDED_USERS } from './twin/directory';
+import { DEFENDER_API, GRAPH_API, SEEDED, SEEDED_USERS } from './twin/directory';
 import { startTwin, type Twin, type TwinOptions } from './twin';
 import { ensureTwinCertificates } from './twin/tls';
 
@@ -15,6 +15,7 @@ export function twinBotConfig(twin: Twin, overrides: Partial<BotConfig> = {}): B
     botFrameworkCloud: twin.teams.cloud,
     channel: { openIdMetadataUrl: twin.teams.openIdMetadataUrl, tokenIssuer: twin.teams.issuer },
     defender: { apiUrl: twin.defender.baseUrl, tokenResource: DEFENDER_API.identifierUris[0] },
+    graph: { apiUrl: twin.graph.baseUrl, tokenResource: GRAPH_API.identifierUris[0] },
     sso: { connectionName: 'DefenderSso', resourceUri: `api://botid-${SEEDED.botAppId}` },
     cardSigningSecret: crypto.randomBytes(32).toString('base64url'),
     // Local mode only: a fresh key per run (the simulated tenant's tokens need not outlive it).

@@ -91,6 +91,23 @@ describe('configuration from the environment', () => {
     expect(result.config.entra.authorityHost).toBe(authorityHost);
   });
 
+  it.each([
+    ['global', 'https://graph.microsoft.com'], ['eu', 'https://graph.microsoft.com'], ['gcc', 'https://graph.microsoft.com'],
+    ['gcc-high', 'https://graph.microsoft.us'],
+  ])('DEFENDER_REGION %s picks Microsoft Graph at %s (national cloud deployments)', (region, graphHost) => {
+    const result = loadConfig({ ...VALID, DEFENDER_REGION: region });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.graph).toEqual({ apiUrl: graphHost, tokenResource: graphHost });
+  });
+
+  it('GRAPH_API_URL overrides the Graph host but not the token resource, and must be https', () => {
+    const result = loadConfig({ ...VALID, GRAPH_API_URL: 'https://graph.contoso.test/' });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config.graph).toEqual({ apiUrl: 'https://graph.contoso.test', tokenResource: 'https://graph.microsoft.com' });
+    const bad = loadConfig({ ...VALID, GRAPH_API_URL: 'http://graph.microsoft.com' });
+    expect(bad.ok ? [] : bad.problems).toEqual([expect.stringMatching(/GRAPH_API_URL must be an https:\/\/ URL/)]);
+  });
+
   it('reports every problem at once', () => {
     expect(problemsWith({ PORT: 'x' })).toHaveLength(7);
   });

@@ -127,6 +127,10 @@ export class CardActions {
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
     }
+    if (this.deps.commands.incidents.handles(action.verb)) {
+      const answer = await this.deps.commands.incidents.act(output, acting, action);
+      return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
+    }
     const ask = ASK_VERBS[action.verb];
     if (ask) {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), params.machineId ?? '');

@@ -9,6 +9,8 @@ import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
 import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } from './views/machine-actions';
 import type { HelpCardData, MessageCardData } from './views/messages';
+import type { IncidentCardData, IncidentListCardData } from './views/incidents';
+import type { HuntCardData } from './views/hunting';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -24,12 +26,15 @@ export interface CardDataByName {
   'device-choices': DeviceChoicesCardData;
   message: MessageCardData;
   audit: AuditCardData;
+  'incident-list': IncidentListCardData;
+  incident: IncidentCardData;
+  hunt: HuntCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -28,12 +28,16 @@ export type DefenderOperation =
   | 'getMachineAction'
   | 'isolate'
   | 'unisolate'
-  | 'cancelAction';
+  | 'cancelAction'
+  | 'listIncidents'
+  | 'getIncident'
+  | 'updateIncident'
+  | 'runHuntingQuery';
 
 /** The access Defender checks for an operation (reference §2.1 and §2.2). */
 export interface RequiredAccess {
   /** The permission the user's Defender RBAC role must grant, on the device's device group. */
-  rolePermission: 'View Data' | 'Active remediation actions';
+  rolePermission: 'View Data' | 'Alerts investigation' | 'Active remediation actions';
   /** Delegated API permissions of the bot's app registration, any one of which suffices. */
   delegatedPermissions: readonly string[];
   /** Application permissions, any one of which suffices (the notifier's own token). */
@@ -56,6 +60,23 @@ const ISOLATE: RequiredAccess = {
   applicationPermissions: ['Machine.Isolate'],
 };
 
+const READ_INCIDENTS: RequiredAccess = {
+  rolePermission: 'View Data',
+  delegatedPermissions: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+  applicationPermissions: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+};
+const TRIAGE_INCIDENTS: RequiredAccess = {
+  rolePermission: 'Alerts investigation',
+  delegatedPermissions: ['SecurityIncident.ReadWrite.All'],
+  applicationPermissions: ['SecurityIncident.ReadWrite.All'],
+};
+
+const HUNT: RequiredAccess = {
+  rolePermission: 'View Data',
+  delegatedPermissions: ['ThreatHunting.Read.All'],
+  applicationPermissions: ['ThreatHunting.Read.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -69,11 +90,15 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
   // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
   cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
+  listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },
+  getIncident: { doing: 'read the incident', access: READ_INCIDENTS, isAction: false },
+  updateIncident: { doing: 'update the incident', access: TRIAGE_INCIDENTS, isAction: false },
+  runHuntingQuery: { doing: 'run the hunting query', access: HUNT, isAction: false },
 };
 
 /** What an operation was about: the kind of thing and its id (or, for a device, the name asked for). */
 export interface DefenderSubject {
-  kind: 'alert' | 'device' | 'responseAction';
+  kind: 'alert' | 'device' | 'responseAction' | 'incident';
   id: string;
 }
 
@@ -191,5 +216,7 @@ function subjectText(subject: DefenderSubject): string {
       return `device "${subject.id}"`;
     case 'responseAction':
       return `response action ${subject.id}`;
+    case 'incident':
+      return `incident ${subject.id}`;
   }
 }

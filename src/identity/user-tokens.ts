@@ -65,6 +65,27 @@ export class UserTokenService {
   }
 
   /**
+   * The signed-in user's delegated token for another resource (`<resource>/.default`, e.g. Microsoft
+   * Graph), from the same sealed cache: the one held while it is good, else one new token request
+   * with the refresh token of the user's sign-in (Entra's refresh tokens are not bound to a resource:
+   * learn.microsoft.com/entra/identity-platform/refresh-tokens), so one sign-in serves every resource
+   * and each resource costs one token request per token lifetime. Entra grants only what was consented.
+   */
+  async tokenFor(user: TeamsUser, resourceScope: string): Promise<ExchangeOutcome> {
+    try {
+      const msal = await this.clientFor(user);
+      const tokenCache = msal.getTokenCache();
+      const account = await tokenCache.getAccountByHomeId(homeAccountId(user));
+      if (!account) return { ok: false, reason: 'invalid_token', detail: 'The user is not signed in.' };
+      const scopes = grantedScopes(tokenCache.serialize(), account.homeAccountId, resourceScope) ?? [resourceScope];
+      // msal renews a token within 5 minutes of expiry itself (its token renewal offset).
+      return this.toToken(user, await msal.acquireTokenSilent({ account, scopes }));
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /**
    * A delegated Defender token for the user: the one already held, the one another of the user's
    * Teams clients is obtaining right now, or a new on-behalf-of exchange of `ssoToken`.
    */
@@ -145,11 +166,11 @@ function homeAccountId(user: TeamsUser): string {
 }
 
 /**
- * The scopes Entra granted with the user's cached Defender token. Entra answers a `/.default`
+ * The scopes Entra granted with the user's cached token for the resource of `resourceScope`. Entra answers a `/.default`
  * request with the granted scopes, and msal matches cached tokens by those, not by `/.default`.
  */
-function grantedScopes(serialized: string, accountId: string, defenderScope: string): string[] | undefined {
-  const resource = defenderScope.replace(/\/\.default$/, '').toLowerCase();
+function grantedScopes(serialized: string, accountId: string, resourceScope: string): string[] | undefined {
+  const resource = resourceScope.replace(/\/\.default$/, '').toLowerCase();
   const { AccessToken: tokens = {} } = JSON.parse(serialized) as JsonCache;
   const entry = Object.values(tokens).find((token) =>
     token.home_account_id === accountId && token.target.toLowerCase().split(' ').some((scope) => scope.startsWith(`${resource}/`)));

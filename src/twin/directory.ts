@@ -103,6 +103,22 @@ export const BOT_FRAMEWORK_API: ResourceApi = {
   delegatedScopes: [],
 };
 
+/**
+ * Microsoft Graph, for its security API (incidents, advanced hunting). One app id in every cloud;
+ * GCC High serves it at graph.microsoft.us (learn.microsoft.com/graph/deployments).
+ */
+export const GRAPH_API: ResourceApi = {
+  appId: '00000003-0000-0000-c000-000000000000',
+  displayName: 'Microsoft Graph',
+  identifierUris: ['https://graph.microsoft.com', 'https://graph.microsoft.us'],
+  tokenVersion: '1.0',
+  applicationRoles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All', 'SecurityAlert.Read.All'],
+  delegatedScopes: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All', 'SecurityAlert.Read.All', 'User.Read'],
+};
+
+/** The bot's delegated Graph permissions: exactly what docs/deployment.md tells an admin to grant. */
+export const BOT_DELEGATED_GRAPH_SCOPES = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All'];
+
 /** The bot's delegated permissions on Defender: exactly what docs/deployment.md (1.4) tells an admin to grant. */
 export const BOT_DELEGATED_DEFENDER_SCOPES = ['Alert.Read', 'Machine.Read', 'Machine.Isolate'];
 /** The notifier's read-only application permissions. */
@@ -130,7 +146,7 @@ export class Directory {
   readonly tenants = new Map<string, Tenant>();
   readonly users = new Map<string, DirectoryUser>(); // by oid
   readonly apps = new Map<string, AppRegistration>(); // by clientId
-  readonly resources: ResourceApi[] = [DEFENDER_API, BOT_FRAMEWORK_API];
+  readonly resources: ResourceApi[] = [DEFENDER_API, GRAPH_API, BOT_FRAMEWORK_API];
 
   addTenant(tenant: Tenant): Tenant {
     this.tenants.set(tenant.id, tenant);
@@ -194,7 +210,7 @@ export function seedDirectory(): Directory {
     preAuthorizedClientIds: [TEAMS_CLIENT_IDS.desktopAndMobile, TEAMS_CLIENT_IDS.web],
     redirectUris: [],
     applicationPermissions: { [DEFENDER_API.appId]: BOT_APPLICATION_DEFENDER_ROLES },
-    delegatedPermissions: { [DEFENDER_API.appId]: BOT_DELEGATED_DEFENDER_SCOPES },
+    delegatedPermissions: { [DEFENDER_API.appId]: BOT_DELEGATED_DEFENDER_SCOPES, [GRAPH_API.appId]: BOT_DELEGATED_GRAPH_SCOPES },
   });
   directory.addApp({
     clientId: SEEDED.automationAppId,

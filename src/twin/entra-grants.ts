@@ -109,7 +109,11 @@ export function validateUserAssertion(
 export function grantedDelegatedScopes(app: AppRegistration, user: DirectoryUser, scope: ResolvedScope): string[] {
   const granted = app.delegatedPermissions[resourceAppId(scope.resource)] ?? [];
   if (!user.consented) throw entraErrors.consentRequired(app.clientId, app.displayName);
-  if (scope.requested === 'default') return [...granted];
+  // `/.default` with nothing consented on the resource is a consent error, not an empty token.
+  if (scope.requested === 'default') {
+    if (granted.length === 0) throw entraErrors.consentRequired(app.clientId, app.displayName);
+    return [...granted];
+  }
   if (!scope.requested.every((permission) => granted.includes(permission))) {
     throw entraErrors.consentRequired(app.clientId, app.displayName);
   }

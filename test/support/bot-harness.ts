@@ -121,7 +121,9 @@ export function appPackageFor(publicUrl: string): AppPackage {
   return { validDomains: (JSON.parse(filled) as { validDomains: string[] }).validDomains };
 }
 
-export { eventually } from './eventually';
+import { eventually } from './eventually';
+
+export { eventually };
 
 /** A team with the bot installed, its members, and one channel per name after General; returns the channels. */
 export async function installedTeam(env: BotWithTwin, members: string[], channels: string[] = []): Promise<Conversation[]> {
@@ -222,4 +224,16 @@ export function freshWorkstation(twin: Twin, exclude: readonly string[] = []): M
     && m.osPlatform === 'Windows11' && !exclude.includes(m.id) && !actions.some((a) => a.machineId === m.id));
   if (!machine) throw new Error('the seed has no fresh workstation left');
   return machine;
+}
+
+/** `user` says `text` (signing in on the way, as sayAndSignIn) and the bot's new card comes back, with its text. */
+export async function askForCard(twin: Twin, user: string, conversation: Conversation, text: string): Promise<{ id: string; card: unknown; text: string }> {
+  const before = botMessages(twin, conversation).length;
+  await sayAndSignIn(twin, user, conversation, text);
+  return eventually(() => {
+    const messages = botMessages(twin, conversation);
+    const last = lastBotCard(twin, conversation);
+    if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
+    return { ...last, text: cardText(last.card) };
+  });
 }

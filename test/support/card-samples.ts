@@ -4,8 +4,9 @@ import { viewContext } from '../../src/cards/format';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
-  messageView, type CardAction, type CardRefresh,
+  messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
+import type { Incident } from '../../src/graph/model';
 import type { IsolationState } from '../../src/defender/isolation';
 import type { Alert, AlertEvidence, Machine, MachineAction } from '../../src/defender/model';
 
@@ -44,6 +45,31 @@ export function alert(fields: Partial<Alert> = {}): Alert {
       evidence('Ip', { ipAddress: '203.0.113.9' }),
     ],
     domains: [], ...fields,
+  };
+}
+
+export function incident(fields: Partial<Incident> = {}): Incident {
+  return {
+    id: '42',
+    displayName: 'Multi-stage incident involving Execution on pc-finance-07',
+    severity: 'high',
+    status: 'active',
+    assignedTo: 'bob@contoso.com',
+    classification: 'truePositive',
+    determination: 'malware',
+    createdDateTime: '2024-05-01T12:00:00Z',
+    lastUpdateDateTime: '2024-05-01T14:30:00Z',
+    incidentWebUrl: 'https://security.microsoft.com/incidents/42?tid=7f3c1a52-9d4e-4b8a-a1c6-2e5f80d4b913',
+    alerts: [
+      { id: 'da1', title: "'Mimikatz' credential theft tool", severity: 'high', status: 'new', createdDateTime: '2024-05-01T12:00:00Z', evidence: [
+        { '@odata.type': '#microsoft.graph.security.deviceEvidence', deviceDnsName: 'pc-finance-07.contoso.local' },
+        { '@odata.type': '#microsoft.graph.security.userEvidence', userAccount: { accountName: 'bob', domainName: 'CONTOSO' } },
+      ] },
+      { id: 'da2', title: 'Suspicious PowerShell command line', severity: 'medium', status: 'inProgress', createdDateTime: '2024-05-01T12:05:00Z', evidence: [
+        { '@odata.type': '#microsoft.graph.security.deviceEvidence', deviceDnsName: 'pc-finance-08.contoso.local' },
+      ] },
+    ],
+    ...fields,
   };
 }
 
@@ -104,6 +130,8 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
   const confirm = button(titles.confirmIsolate, 'isolate.confirm', { machineId: 'a'.repeat(40) }, 'destructive');
   const cancel = button(titles.cancel, 'response.cancel', { machineId: 'a'.repeat(40), back: 'device' });
   const retry = button('Try again', 'help.show', {});
+  const assignToMe = button('Assign to me', 'incident.assign', { incidentId: '42' });
+  const classify = button('Classify', 'incident.classify', { incidentId: '42' }, 'positive');
   const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
   return {
     help: { card: renderCard('help', helpView({ didYouMean: 'alerts' }, context), locale), buttons: [] },
@@ -139,6 +167,35 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
         kind: 'error', title: 'Defender is busy', text: 'Too many requests; try again in a minute.', suggestions: ['alerts high'], buttons: [retry],
       }, context), locale),
       buttons: [retry],
+    },
+    'incident-list': {
+      card: renderCard('incident-list', incidentListView({
+        items: [incident(), incident({ id: '43', severity: 'low', status: 'resolved', assignedTo: null })]
+          .map((item) => ({ incident: item, open: button(titles.open, 'incident.open', { incidentId: item.id }) })),
+        filter: { severities: ['high'], statuses: ['active'], mine: true },
+      }, context), locale),
+      buttons: [button(titles.open, 'incident.open', { incidentId: '42' }), button(titles.open, 'incident.open', { incidentId: '43' })],
+    },
+    incident: {
+      card: renderCard('incident', incidentView({
+        incident: incident(), openAlert: (alertId) => button(titles.open, 'alert.open', { alertId }), buttons: [assignToMe],
+        classify, refresh: REFRESH,
+      }, context), locale),
+      buttons: [button(titles.open, 'alert.open', { alertId: 'da2' }), button(titles.open, 'alert.open', { alertId: 'da1' }), classify, assignToMe],
+      refresh: REFRESH,
+    },
+    hunt: {
+      card: renderCard('hunt', huntView({
+        query: 'DeviceLogonEvents | where DeviceName startswith "pc-finance-07" and Timestamp > ago(24h) | project Timestamp, DeviceName, AccountName, LogonType',
+        result: {
+          schema: [{ Name: 'Timestamp', Type: 'DateTime' }, { Name: 'DeviceName', Type: 'String' }, { Name: 'AccountName', Type: 'String' }, { Name: 'LogonType', Type: 'String' }],
+          results: Array.from({ length: 12 }, (_, index) => ({
+            Timestamp: `2024-05-01T${String(10 + (index % 10)).padStart(2, '0')}:00:00Z`, DeviceName: 'pc-finance-07.contoso.local',
+            AccountName: index % 2 ? 'bob' : 'svc-backup', LogonType: index % 3 ? 'Interactive' : 'Network',
+          })),
+        },
+      }, context), locale),
+      buttons: [],
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

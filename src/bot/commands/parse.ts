@@ -1,4 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { INCIDENT_ALIASES, type IncidentCommand, parseIncidentCommand } from './incident-commands';
+import { type HuntCommand, parseHuntCommand } from './hunt-commands';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -15,7 +17,9 @@ export type Command =
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
   | { name: 'audit'; query?: string }
-  | { name: 'signout' };
+  | { name: 'signout' }
+  | IncidentCommand
+  | HuntCommand;
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -45,6 +49,8 @@ const ALIASES: Record<string, Command['name']> = {
   subscriptions: 'subscriptions', subs: 'subscriptions',
   audit: 'audit',
   signout: 'signout', logout: 'signout',
+  ...INCIDENT_ALIASES,
+  hunt: 'hunt',
 };
 
 export const USAGE: Record<Command['name'], string> = {
@@ -60,6 +66,9 @@ export const USAGE: Record<Command['name'], string> = {
   subscriptions: 'subscriptions',
   audit: 'audit [device]',
   signout: 'signout',
+  incidents: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]',
+  incident: 'incident <incident id>',
+  hunt: 'hunt <KQL> | hunt hash <sha1|sha256> | hunt logons <device> [24h] | hunt ip <address> | hunt process <name> [device]',
 };
 
 export const DEFAULT_SUBSCRIPTION_SEVERITY: Severity = 'Medium';
@@ -108,6 +117,11 @@ export function parseCommand(rawText: string): ParseResult {
       const [query, ...tail] = rest;
       return { ok: true, command: { name, query, comment: tail.join(' ') } };
     }
+    case 'incidents':
+    case 'incident':
+      return parseIncidentCommand(name, rest);
+    case 'hunt':
+      return parseHuntCommand(rest);
   }
 }
 

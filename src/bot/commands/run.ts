@@ -3,11 +3,16 @@ import type { Store } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
+import type { IncidentScreens } from '../incidents';
+import type { HuntScreens } from '../hunting';
+import { runIncidentCommand } from './incident-commands';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
 export interface CommandDeps extends SubscriptionCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
+  incidents: IncidentScreens;
+  hunting: HuntScreens;
 }
 
 /**
@@ -46,5 +51,10 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       return unsubscribe(acting, context, deps);
     case 'subscriptions':
       return screens.subscriptionList(acting, await deps.subscriptions.listSubscriptions(context.activity.conversation.id));
+    case 'incidents':
+    case 'incident':
+      return runIncidentCommand(command, acting, deps.incidents);
+    case 'hunt':
+      return deps.hunting.hunt(acting, command);
   }
 }

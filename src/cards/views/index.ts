@@ -13,6 +13,9 @@ import {
   actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind, staleResponseMessage, type StaleResponseInput,
 } from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
+import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
+import type { HuntingResult, Incident } from '../../graph/model';
+import { huntView } from './hunting';
 
 export * from './alerts';
 export * from './audit';
@@ -20,6 +23,8 @@ export * from './common';
 export * from './devices';
 export * from './machine-actions';
 export * from './messages';
+export * from './incidents';
+export * from './hunting';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -75,6 +80,13 @@ export function createViews(now: () => Date = () => new Date()) {
 
     audit: (locale: string, entries: readonly AuditLineInput[], device?: string): Attachment =>
       renderCard('audit', auditView({ device, entries }, context(locale))),
+
+    incidentList: (locale: string, incidents: readonly Incident[], filter: IncidentListFilter, open: (incident: Incident) => CardAction): Attachment =>
+      renderCard('incident-list', incidentListView({ items: incidents.map((incident) => ({ incident, open: open(incident) })), filter }, context(locale))),
+
+    incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
+
+    hunt: (locale: string, query: string, result: HuntingResult): Attachment => renderCard('hunt', huntView({ query, result }, context(locale))),
   };
 }
 
