@@ -19,7 +19,7 @@ const MINUTE = 60_000;
  */
 export function huntingTables(machines: readonly Machine[], alerts: readonly Alert[]): Record<string, HuntingTable> {
   const device = (alert: Alert) => ({ DeviceId: alert.machineId, DeviceName: alert.computerDnsName });
-  const withEvidence = alerts.flatMap((alert) => alert.evidence.map((evidence) => ({ alert, evidence })));
+  const withEvidence = alerts.flatMap((alert) => (alert.evidence ?? []).map((evidence) => ({ alert, evidence })));
   return {
     DeviceInfo: {
       columns: { Timestamp: 'DateTime', DeviceId: 'String', DeviceName: 'String', OSPlatform: 'String', PublicIP: 'String', MachineGroup: 'String' },
@@ -32,7 +32,7 @@ export function huntingTables(machines: readonly Machine[], alerts: readonly Ale
       columns: {
         Timestamp: 'DateTime', DeviceId: 'String', DeviceName: 'String', ActionType: 'String', AccountDomain: 'String', AccountName: 'String', LogonType: 'String',
       },
-      rows: alerts.flatMap((alert) => alert.loggedOnUsers.map((user) => ({
+      rows: alerts.flatMap((alert) => (alert.loggedOnUsers ?? []).map((user) => ({
         Timestamp: shifted(alert.firstEventTime ?? alert.alertCreationTime, -5), ...device(alert), ActionType: 'LogonSuccess',
         AccountDomain: user.domainName, AccountName: user.accountName, LogonType: 'Interactive',
       }))),

@@ -164,7 +164,7 @@ export class IncidentBook {
 }
 
 export function graphAlert(alert: Alert): GraphAlert {
-  const users = alert.loggedOnUsers;
+  const users = alert.loggedOnUsers ?? [];
   return {
     id: alert.id,
     incidentId: String(alert.incidentId),
