@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { distance } from 'fastest-levenshtein';
+import { RESPONSE_ENDPOINTS, type ResponseEndpoint } from './response-endpoints';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
@@ -195,12 +196,25 @@ export class DefenderClient {
 
   /** One request, never retried: a repeated isolate may be refused or return the pending action. */
   async isolate(token: AccessTokenSource, machineId: string, comment: string, isolationType: 'Full' | 'Selective'): Promise<MachineAction> {
-    return this.act(token, machineId, 'isolate', { Comment: requiredComment(comment), IsolationType: isolationType });
+    return this.respond(token, RESPONSE_ENDPOINTS.isolate, machineId, comment, { IsolationType: isolationType });
   }
 
   /** One request, never retried. */
   async unisolate(token: AccessTokenSource, machineId: string, comment: string): Promise<MachineAction> {
-    return this.act(token, machineId, 'unisolate', { Comment: requiredComment(comment) });
+    return this.respond(token, RESPONSE_ENDPOINTS.unisolate, machineId, comment);
+  }
+
+  /** A machine action (isolate, scan, …) on one device: one request, never retried; the body is the comment plus `body`. */
+  async respond(token: AccessTokenSource, endpoint: ResponseEndpoint, machineId: string, comment: string, body: Record<string, string> = {}): Promise<MachineAction> {
+    const call: DefenderCall = {
+      method: 'POST',
+      target: `/api/machines/${pathSegment(machineId, 'device id')}/${endpoint.segment}`,
+      route: `/api/machines/{id}/${endpoint.segment}`,
+      operation: endpoint.operation,
+      subject: { kind: 'device', id: machineId },
+      body: { Comment: requiredComment(comment), ...body },
+    };
+    return entity(await this.http.act(token, call), MACHINE_ACTION, endpoint.operation);
   }
 
   /** Cancels an action that has not finished (reference §3.2 A10): one request, never retried; 200 + the action. */
@@ -215,18 +229,6 @@ export class DefenderClient {
       body: { Comment: requiredComment(comment) },
     };
     return entity(await this.http.act(token, call), MACHINE_ACTION, 'cancelAction');
-  }
-
-  private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {
-    const call: DefenderCall = {
-      method: 'POST',
-      target: `/api/machines/${pathSegment(machineId, 'device id')}/${operation}`,
-      route: `/api/machines/{id}/${operation}`,
-      operation,
-      subject: { kind: 'device', id: machineId },
-      body,
-    };
-    return entity(await this.http.act(token, call), MACHINE_ACTION, operation);
   }
 
   /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */

@@ -28,6 +28,7 @@ export type DefenderOperation =
   | 'getMachineAction'
   | 'isolate'
   | 'unisolate'
+  | 'runAntiVirusScan'
   | 'cancelAction';
 
 /** The access Defender checks for an operation (reference §2.1 and §2.2). */
@@ -56,6 +57,12 @@ const ISOLATE: RequiredAccess = {
   applicationPermissions: ['Machine.Isolate'],
 };
 
+const SCAN: RequiredAccess = {
+  rolePermission: 'Active remediation actions',
+  delegatedPermissions: ['Machine.Scan'],
+  applicationPermissions: ['Machine.Scan'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -67,6 +74,7 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   getMachineAction: { doing: 'read the response action', access: READ_MACHINES, isAction: false },
   isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
+  runAntiVirusScan: { doing: 'run an antivirus scan on the device', access: SCAN, isAction: true },
   // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
   cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
 };

@@ -6,6 +6,8 @@ import {
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
+import { confirmationOf } from '../../src/bot/responses/definition';
+import { isolate } from '../../src/bot/responses/definitions/isolate';
 import type { IsolationState } from '../../src/defender/isolation';
 import type { Alert, AlertEvidence, Machine, MachineAction } from '../../src/defender/model';
 
@@ -122,7 +124,7 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       buttons: [release], refresh: REFRESH,
     },
     'confirm-action': {
-      card: renderCard('confirm-action', confirmActionView({ kind: 'isolate', machine: machine(), comment: 'C2 beaconing', confirm, cancel }, context), locale),
+      card: renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel }, context), locale),
       buttons: [confirm, cancel],
     },
     'action-status': {
