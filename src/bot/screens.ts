@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import { oneLine } from '../cards/format';
+import type { AlertUpdate } from '../defender/alert-triage';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { actionStateFrom, type IsolationState, isolationStateFrom } from '../defender/isolation';
@@ -103,6 +104,12 @@ export class Screens {
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
     return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+  }
+
+  /** One triage change as the user (`PATCH /api/alerts/{id}`), then the alert's card as they see it now. */
+  async updatedAlert(acting: Acting, alertId: string, update: AlertUpdate): Promise<{ alert: Alert; card: Attachment }> {
+    const alert = await this.defender.updateAlert(tokenSource(acting), alertId, update);
+    return { alert, card: await this.alert(acting, alert.id) };
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { distance } from 'fastest-levenshtein';
+import type { AlertUpdate } from './alert-triage';
 import { RESPONSE_ENDPOINTS, type ResponseEndpoint } from './response-endpoints';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
@@ -102,6 +103,19 @@ export class DefenderClient {
   async getAlert(token: AccessTokenSource, id: string): Promise<Alert> {
     const call = this.get(`/api/alerts/${pathSegment(id, 'alert id')}`, '/api/alerts/{id}', 'getAlert', { kind: 'alert', id });
     return entity(await this.http.read(token, call), ALERT, call.operation);
+  }
+
+  /** Triage as the user (`PATCH /api/alerts/{id}`, Alert.ReadWrite): one request, never retried; the updated alert. */
+  async updateAlert(token: AccessTokenSource, id: string, update: AlertUpdate): Promise<Alert> {
+    const call: DefenderCall = {
+      method: 'PATCH',
+      target: `/api/alerts/${pathSegment(id, 'alert id')}`,
+      route: '/api/alerts/{id}',
+      operation: 'updateAlert',
+      subject: { kind: 'alert', id },
+      body: Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
+    };
+    return entity(await this.http.act(token, call), ALERT, 'updateAlert');
   }
 
   /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */

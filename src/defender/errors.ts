@@ -29,12 +29,13 @@ export type DefenderOperation =
   | 'isolate'
   | 'unisolate'
   | 'runAntiVirusScan'
+  | 'updateAlert'
   | 'cancelAction';
 
 /** The access Defender checks for an operation (reference §2.1 and §2.2). */
 export interface RequiredAccess {
   /** The permission the user's Defender RBAC role must grant, on the device's device group. */
-  rolePermission: 'View Data' | 'Active remediation actions';
+  rolePermission: 'View Data' | 'Active remediation actions' | 'Alerts investigation';
   /** Delegated API permissions of the bot's app registration, any one of which suffices. */
   delegatedPermissions: readonly string[];
   /** Application permissions, any one of which suffices (the notifier's own token). */
@@ -63,6 +64,13 @@ const SCAN: RequiredAccess = {
   applicationPermissions: ['Machine.Scan'],
 };
 
+/** `PATCH /api/alerts/{id}` (update-alert.md): triage as the user. */
+const TRIAGE: RequiredAccess = {
+  rolePermission: 'Alerts investigation',
+  delegatedPermissions: ['Alert.ReadWrite'],
+  applicationPermissions: ['Alert.ReadWrite.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -75,6 +83,7 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
   runAntiVirusScan: { doing: 'run an antivirus scan on the device', access: SCAN, isAction: true },
+  updateAlert: { doing: 'update the alert', access: TRIAGE, isAction: true },
   // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
   cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
 };

@@ -32,7 +32,7 @@ export interface DefenderHttpOptions {
 }
 
 export interface DefenderCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Path and query below the base URL (`/api/alerts?$top=5`), or an absolute `@odata.nextLink` on the same origin. */
   target: string;
   route: string;

@@ -104,7 +104,7 @@ export const BOT_FRAMEWORK_API: ResourceApi = {
 };
 
 /** The bot's delegated permissions on Defender: exactly what docs/deployment.md (1.4) tells an admin to grant. */
-export const BOT_DELEGATED_DEFENDER_SCOPES = ['Alert.Read', 'Machine.Read', 'Machine.Isolate', 'Machine.Scan'];
+export const BOT_DELEGATED_DEFENDER_SCOPES = ['Alert.ReadWrite', 'Machine.Read', 'Machine.Isolate', 'Machine.Scan'];
 /** The notifier's read-only application permissions. */
 export const BOT_APPLICATION_DEFENDER_ROLES = ['Alert.Read.All', 'Machine.Read.All'];
 

@@ -1,4 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
+import { type AlertClassification, DETERMINATIONS } from '../../defender/alert-triage';
 import type { ResponseDefinition } from '../responses/definition';
 import { RESPONSE_DEFINITIONS, responseByWord } from '../responses/registry';
 
@@ -13,6 +14,8 @@ export type Command =
   /** A response action (isolate, release, scan, …), named by its definition's first word; `choice` as typed. */
   | { name: 'respond'; response: string; query: string; choice?: string; comment: string }
   | { name: 'actions'; query: string }
+  | { name: 'assign'; alertId: string; assignee: 'me' | string }
+  | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
   | { name: 'subscribe'; minSeverity: Severity; deviceGroup?: string }
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
@@ -42,6 +45,8 @@ const ALIASES: Record<string, ReadCommand> = {
   alert: 'alert',
   device: 'device', d: 'device', dev: 'device', machine: 'device',
   actions: 'actions', history: 'actions',
+  assign: 'assign',
+  resolve: 'resolve',
   subscribe: 'subscribe', sub: 'subscribe',
   unsubscribe: 'unsubscribe', unsub: 'unsubscribe',
   subscriptions: 'subscriptions', subs: 'subscriptions',
@@ -55,6 +60,8 @@ const READ_USAGE: Record<ReadCommand, string> = {
   alert: 'alert <alert id>',
   device: 'device <name | device id | IP address>',
   actions: 'actions <device>',
+  assign: 'assign <alert id> [me|<upn>]',
+  resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
   subscribe: 'subscribe [high|medium|low|informational] [group <device group>]',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
@@ -100,6 +107,10 @@ export function parseCommand(rawText: string): ParseResult {
       return parseAlerts(rest);
     case 'alert':
       return rest[0] ? { ok: true, command: { name, alertId: rest[0] } } : missing();
+    case 'assign':
+      return parseAssign(rest);
+    case 'resolve':
+      return parseResolve(rest);
     case 'device':
     case 'actions':
       return rest.length ? { ok: true, command: { name, query: rest.join(' ') } } : missing();
@@ -114,6 +125,32 @@ function parseResponse(definition: ResponseDefinition, words: string[]): ParseRe
   const typed = definition.choice?.values.find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
   const comment = (typed ? tail.slice(1) : tail).join(' ');
   return { ok: true, command: { name: 'respond', response, query, ...(typed ? { choice: typed } : {}), comment } };
+}
+
+const CLASSIFICATIONS: Record<string, AlertClassification> = {
+  truepositive: 'TruePositive', tp: 'TruePositive',
+  falsepositive: 'FalsePositive', fp: 'FalsePositive',
+  expected: 'InformationalExpectedActivity', informational: 'InformationalExpectedActivity', benign: 'InformationalExpectedActivity',
+};
+const UPN = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
+
+function parseAssign([alertId, who, ...extra]: string[]): ParseResult {
+  if (!alertId) return { ok: false, problem: 'missing_argument', command: 'assign' };
+  const assignee = !who || who.toLowerCase() === 'me' ? 'me' : who;
+  if ((assignee !== 'me' && !UPN.test(assignee)) || extra.length > 0) {
+    return { ok: false, problem: 'bad_argument', word: extra[0] ?? who, command: 'assign' };
+  }
+  return { ok: true, command: { name: 'assign', alertId, assignee } };
+}
+
+/** `resolve <alert> <classification> [<determination>] [comment…]`: the determination must be one the classification allows. */
+function parseResolve([alertId, classificationWord, ...tail]: string[]): ParseResult {
+  if (!alertId || !classificationWord) return { ok: false, problem: 'missing_argument', command: 'resolve' };
+  const classification = CLASSIFICATIONS[classificationWord.toLowerCase()];
+  if (!classification) return { ok: false, problem: 'bad_argument', word: classificationWord, command: 'resolve' };
+  const determination = DETERMINATIONS[classification].find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
+  const comment = (determination ? tail.slice(1) : tail).join(' ');
+  return { ok: true, command: { name: 'resolve', alertId, classification, ...(determination ? { determination } : {}), comment } };
 }
 
 function parseAlerts(words: string[]): ParseResult {

@@ -3,6 +3,7 @@ import type { Store } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
 import { DefenderApiError } from '../../defender/errors';
 import { responseNamed } from '../responses/registry';
+import { triageAlert } from './alert-triage-commands';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 
@@ -41,6 +42,9 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       if (!lookup.found) return lookup.card;
       return screens.confirm(acting, definition, lookup.machine, { card: 'device' }, { comment: command.comment, choice: command.choice });
     }
+    case 'assign':
+    case 'resolve':
+      return triageAlert(command, acting, deps);
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
     case 'subscribe':
