@@ -118,7 +118,7 @@ describe('on-behalf-of with msal-node', () => {
     expect(claims.scp!.split(' ').sort()).toEqual(['Alert.ReadWrite', 'Machine.Isolate', 'Machine.Read', 'Machine.Scan']);
     expect(claims.roles).toBeUndefined();
     // The answer names the granted scopes, as Entra does, not an echo of `/.default`.
-    expect([...result!.scopes].sort()).toEqual([`${DEFENDER}/Alert.Read`, `${DEFENDER}/Machine.Isolate`, `${DEFENDER}/Machine.Read`]);
+    expect([...result!.scopes].sort()).toEqual([`${DEFENDER}/Alert.ReadWrite`, `${DEFENDER}/Machine.Isolate`, `${DEFENDER}/Machine.Read`, `${DEFENDER}/Machine.Scan`]);
   });
 
   it.each([['mfa', 50076], ['mfaRegistration', 50079]] as const)(
