@@ -5,7 +5,7 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -83,5 +83,38 @@ describe('assign and resolve, typed', () => {
     expect(env.twin.defender.data.alerts.find((a) => a.id === alert.id)!.assignedTo).toBe(assignedBefore);
     const [entry] = await env.store.listAudit({ limit: 1 });
     expect(entry).toMatchObject({ action: 'AssignAlert', upn: 'carol@contoso.onmicrosoft.com', result: 'refused' });
+  });
+});
+
+describe('Assign to me on the alert card', () => {
+  const message = (id: string) => env.twin.teams.driver.transcript(channel).find((m) => m.id === id)!;
+
+  it('one PATCH as the clicker; the card is updated for everyone and no longer offers it to them', async () => {
+    const alert = newAlert();
+    await say(alice, `alert ${alert.id}`, /Credential theft/);
+    const { id, card } = lastBotCard(env.twin, channel);
+    expect(verbsOf(card)).toContain('alert.assign');
+    const before = message(id).version;
+    const answer = (await env.twin.teams.driver.click(bob, id, 'alert.assign')).body as { value: unknown };
+    expect(patches(alert.id)).toHaveLength(1);
+    expect(patches(alert.id)[0]).toMatchObject({ status: 200, upn: 'bob@contoso.onmicrosoft.com' });
+    expect(cardText(answer.value)).toContain('bob@contoso.onmicrosoft.com');
+    expect(verbsOf(answer.value)).not.toContain('alert.assign');
+    expect(message(id).version).toBeGreaterThan(before);
+    expect(cardText(message(id).cards[0])).toContain('bob@contoso.onmicrosoft.com');
+    const [entry] = await env.store.listAudit({ machineId: alert.machineId!, limit: 5 });
+    expect(entry).toMatchObject({ action: 'AssignAlert', upn: 'bob@contoso.onmicrosoft.com', result: 'updated' });
+  });
+
+  it('a viewer is refused with the permission named; nothing changes for anyone', async () => {
+    const alert = newAlert();
+    await say(alice, `alert ${alert.id}`, /Credential theft/);
+    const { id } = lastBotCard(env.twin, channel);
+    const before = message(id).version;
+    await sayAndSignIn(env.twin, carol, channel, 'alerts');
+    const answer = (await env.twin.teams.driver.click(carol, id, 'alert.assign')).body as { value: unknown };
+    expect(cardText(answer.value)).toContain('Alerts investigation');
+    expect(patches(alert.id).every((r) => r.status === 403)).toBe(true);
+    expect(message(id).version).toBe(before);
   });
 });

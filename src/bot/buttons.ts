@@ -15,6 +15,7 @@ export const VERBS = {
   actionStatus: 'action.status',
   cancel: 'response.cancel',
   cancelAction: 'action.cancel',
+  assignAlert: 'alert.assign',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -78,6 +79,11 @@ export class Buttons {
   /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */
   cancelAction(actionId: string, machineId: string, back: BackTo): CardAction {
     return this.action(this.titles.cancelAction, VERBS.cancelAction, { actionId, machineId, ...backParams(back) }, 'destructive');
+  }
+
+  /** Assigns the alert to the clicker (`PATCH /api/alerts/{id}` as them); the card is then updated for everyone. */
+  assignToMe(alertId: string): CardAction {
+    return this.action(stringsForLocale(this.locale).triage.assignToMe, VERBS.assignAlert, { alertId });
   }
 
   /** A notification card cannot know each reader's view: this shows the clicker the alert with the responses their view allows. */

@@ -10,6 +10,7 @@ import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
+import { triageAlert } from './commands/alert-triage-commands';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
 import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
@@ -126,6 +127,8 @@ export class CardActions {
         return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
+      case VERBS.assignAlert:
+        return this.assignToMe(output, acting, params.alertId ?? '');
     }
     const response = responseStep(action.verb);
     if (response?.step === 'ask') {
@@ -192,6 +195,18 @@ export class CardActions {
     const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
     if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
+  }
+
+  /**
+   * Assign to me: one PATCH as the clicker; everyone sees the alert's card as a notification shows it
+   * (it knows no viewer's rights), the clicker their own view of it.
+   */
+  private async assignToMe(output: TurnOutput, acting: Acting, alertId: string): Promise<AdaptiveCardInvokeResponse> {
+    const { alert, card } = await triageAlert({ name: 'assign', alertId, assignee: 'me' }, acting, this.deps.commands);
+    if (output.replyToId) {
+      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(alert, acting)] });
+    }
+    return this.card(card);
   }
 
   /**

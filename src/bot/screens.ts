@@ -93,7 +93,7 @@ export class Screens {
   notificationCard(alert: Alert, target: CardTarget): Attachment {
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
-    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(target.locale, alert, undefined, [...responses, ...triage(alert, buttons)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -103,7 +103,7 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(acting.locale, alert, isolation, [...responses, ...triage(alert, buttons, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   /** One triage change as the user (`PATCH /api/alerts/{id}`), then the alert's card as they see it now. */
@@ -338,6 +338,12 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
+}
+
+/** Assign to me, unless the alert is resolved or already the viewer's (a notification card knows no viewer). */
+function triage(alert: Alert, buttons: Buttons, viewerUpn?: string) {
+  const mine = viewerUpn !== undefined && alert.assignedTo?.toLowerCase() === viewerUpn.toLowerCase();
+  return alert.status === 'Resolved' || mine ? [] : [buttons.assignToMe(alert.id)];
 }
 
 /** `"Workstations", "Servers"`: device group names as a card shows them. */

@@ -1,5 +1,6 @@
 import type { Attachment } from 'botbuilder';
 import type { AlertUpdate } from '../../defender/alert-triage';
+import type { Alert } from '../../defender/model';
 import { DefenderApiError } from '../../defender/errors';
 import type { Store } from '../../store/store';
 import type { Acting } from '../acting';
@@ -18,7 +19,7 @@ type TriageCommand = Extract<Command, { name: 'assign' } | { name: 'resolve' }>;
  * `assign` and `resolve`: one `PATCH /api/alerts/{id}` as the user who typed it (Defender decides,
  * Alerts investigation and Alert.ReadWrite), then the alert's card as it is now; audited, refusals included.
  */
-export async function triageAlert(command: TriageCommand, acting: Acting, deps: TriageCommandDeps): Promise<Attachment> {
+export async function triageAlert(command: TriageCommand, acting: Acting, deps: TriageCommandDeps): Promise<{ alert: Alert; card: Attachment }> {
   const { update, action, comment } = command.name === 'assign'
     ? { update: { assignedTo: command.assignee === 'me' ? acting.token.upn : command.assignee }, action: 'AssignAlert', comment: '' }
     : {
@@ -33,9 +34,9 @@ export async function triageAlert(command: TriageCommand, acting: Acting, deps: 
     comment: [describe(update), comment].filter(Boolean).join('; '),
   });
   try {
-    const { alert, card } = await deps.screens.updatedAlert(acting, command.alertId, update as AlertUpdate);
-    await deps.audit.appendAudit({ ...auditEntry(audited(alert), 'updated'), defenderActionId: null });
-    return card;
+    const updated = await deps.screens.updatedAlert(acting, command.alertId, update as AlertUpdate);
+    await deps.audit.appendAudit(auditEntry(audited(updated.alert), 'updated'));
+    return updated;
   } catch (error) {
     const refused = error instanceof DefenderApiError && ['forbidden', 'not_found', 'bad_request', 'unauthorized'].includes(error.kind);
     await deps.audit.appendAudit(auditEntry(audited(undefined), refused ? 'refused' : 'failed'));

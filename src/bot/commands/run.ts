@@ -44,7 +44,7 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
     }
     case 'assign':
     case 'resolve':
-      return triageAlert(command, acting, deps);
+      return (await triageAlert(command, acting, deps)).card;
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
     case 'subscribe':

@@ -120,6 +120,10 @@ export const enUS = {
     selective: 'Selective: Outlook, Teams and Skype keep working',
   },
 
+  triage: {
+    assignToMe: 'Assign to me',
+  },
+
   responses: {
     scan: {
       button: 'Run antivirus scan',

@@ -114,6 +114,10 @@ export const svSE: CardStrings = {
     selective: 'Selektiv: Outlook, Teams och Skype fortsätter att fungera',
   },
 
+  triage: {
+    assignToMe: 'Tilldela mig',
+  },
+
   responses: {
     scan: {
       button: 'Kör antivirusgenomsökning',
