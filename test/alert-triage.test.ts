@@ -5,7 +5,7 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -13,9 +13,7 @@ let channel: Conversation;
 
 beforeAll(async () => {
   env = await startBotWithTwin();
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
-  await env.twin.teams.driver.install(team);
-  channel = team.channels[0];
+  channel = await socChannel(env);
 });
 afterAll(() => env.close());
 

@@ -9,7 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import type { Machine } from '../../src/defender/model';
 import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
-import { SEEDED } from '../../src/twin/directory';
+import { SEEDED, SEEDED_USERS } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
 import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
 
@@ -209,4 +209,12 @@ export function freshWorkstation(twin: Twin, exclude: readonly string[] = []): M
     && m.osPlatform === 'Windows11' && !exclude.includes(m.id) && !actions.some((a) => a.machineId === m.id));
   if (!machine) throw new Error('the seed has no fresh workstation left');
   return machine;
+}
+
+/** A team "SOC" of Alice, Bob and Carol with the bot installed: its General channel. */
+export async function socChannel(env: BotWithTwin): Promise<Conversation> {
+  const { alice, bob, carol } = SEEDED_USERS;
+  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
+  await env.twin.teams.driver.install(team);
+  return team.channels[0];
 }
