@@ -67,11 +67,24 @@ export interface Replica {
 
 export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs'>;
 
+/** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
+const deploymentSecrets = new WeakMap<Twin, Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'>>();
+
+function secretsOf(twin: Twin): Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'> {
+  let secrets = deploymentSecrets.get(twin);
+  if (!secrets) {
+    const { cardSigningSecret, tokenCacheKey } = twinBotConfig(twin);
+    secrets = { cardSigningSecret, tokenCacheKey };
+    deploymentSecrets.set(twin, secrets);
+  }
+  return secrets;
+}
+
 /** One more bot on the same twin and store (a restart, or a second replica); Teams posts to the newest. */
 export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<Replica> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...overrides });
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...secretsOf(twin), ...overrides });
   const app = createBotApp(config, store, { ...options, logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;

@@ -44,7 +44,7 @@ export async function waitUntilServing(port: number): Promise<void> {
   await eventually(async () => {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     if (!response.ok) throw new Error('not up yet');
-  }, 30_000);
+  }, 60_000); // tsx compiles the whole bot on start: slow on a busy machine
 }
 
 export function exitOf(child: ChildProcess): Promise<number | null> {
