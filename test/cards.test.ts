@@ -9,6 +9,9 @@ import {
 import {
   alert, button, everyCard, evidence, isolated, isolateButton, LOCALES, machine, machineAction, NOW, REFRESH, releaseButton,
 } from './support/card-samples';
+import { confirmationOf } from '../src/bot/responses/definition';
+import { isolate } from '../src/bot/responses/definitions/isolate';
+import { release as releaseDefinition } from '../src/bot/responses/definitions/release';
 import { elements, type Json } from './support/card-json';
 
 /** The official Adaptive Cards SDK; its UMD bundle parses and validates cards without a DOM. */
@@ -263,7 +266,7 @@ describe('confirmation card', () => {
   const cancel = button('Cancel', 'response.cancel', { machineId: 'a'.repeat(40), back: 'device' });
 
   it('asks for a required comment and Full/Selective before an isolation', () => {
-    const card = content(renderCard('confirm-action', confirmActionView({ kind: 'isolate', machine: machine(), isolationType: 'Selective', confirm, cancel }, context)));
+    const card = content(renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { choice: 'Selective' }), machine: machine(), confirm, cancel }, context)));
     const [comment] = elements(card, 'Input.Text');
     expect(comment).toMatchObject({ id: CONFIRM_INPUT_IDS.comment, isRequired: true, errorMessage: 'Enter a comment: Defender requires one.', value: '' });
     const choiceSets = elements(card, 'Input.ChoiceSet');
@@ -278,7 +281,7 @@ describe('confirmation card', () => {
 
   it('offers no isolation type before a release, and keeps a prefilled comment', () => {
     const release = button('Release', 'release.confirm', { machineId: 'a'.repeat(40) }, 'positive');
-    const card = content(renderCard('confirm-action', confirmActionView({ kind: 'release', machine: machine(), comment: 'Cleaned by IR', confirm: release, cancel }, viewContext('sv', NOW))));
+    const card = content(renderCard('confirm-action', confirmActionView({ ...confirmationOf(releaseDefinition, viewContext('sv', NOW).strings, { comment: 'Cleaned by IR' }), machine: machine(), confirm: release, cancel }, viewContext('sv', NOW))));
     expect(elements(card, 'Input.ChoiceSet')).toEqual([]);
     expect(elements(card, 'Input.Text')[0]).toMatchObject({ isRequired: true, value: 'Cleaned by IR', errorMessage: 'Skriv en kommentar: Defender kräver en.' });
     expect(visibleText(card)).toContain('Häva isoleringen av pc-finance-07.contoso.local?');
@@ -422,7 +425,7 @@ describe('rendering', () => {
       views.alert('sv-SE', alert(), undefined, [isolateButton]),
       views.device('sv-SE', machine(), isolated(), [machineAction()], [alert()], [releaseButton], REFRESH),
       views.deviceChoices('sv-SE', 'pc', [machine()], open),
-      views.confirm('sv-SE', machine(), 'isolate', { comment: '', isolationType: 'Full' }, isolateButton, releaseButton),
+      views.confirm('sv-SE', machine(), confirmationOf(isolate, viewContext('sv-SE', NOW).strings), isolateButton, releaseButton),
       views.actionStatus('sv-SE', machineAction(), [releaseButton], REFRESH),
       views.actions('sv-SE', machine(), [machineAction()]),
     ];

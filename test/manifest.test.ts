@@ -10,6 +10,7 @@ import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { PNG } from 'pngjs';
 import { USAGE } from '../src/bot/commands/parse';
+import { enUS } from '../src/cards/strings/en-US';
 import { shippedSchemaFile } from '../scripts/teams-app/schema-file';
 
 const REPO = path.join(__dirname, '..');
@@ -147,10 +148,12 @@ describe('npm run package with a complete configuration', () => {
     }
   });
 
-  test('lists every command of the bot, and signout only in personal chat', () => {
+  test('lists commands of the bot chosen per scope (help lists every command), and signout only in personal chat', () => {
     const titles = (scope: string) => manifest.bots[0].commandLists.find((list) => list.scopes.includes(scope))!.commands.map((command) => command.title);
     const listed = new Set(['personal', 'team', 'groupChat'].flatMap(titles));
-    for (const command of Object.keys(USAGE)) expect(listed).toContain(command);
+    for (const command of listed) expect(Object.keys(USAGE)).toContain(command);
+    for (const command of Object.keys(USAGE)) expect(Object.keys(enUS.help.commands)).toContain(command);
+    expect(titles('team')).toContain('scan');
     expect(titles('personal')).toContain('signout');
     expect(titles('team')).not.toContain('signout');
     expect(titles('groupChat')).not.toContain('signout');
@@ -227,7 +230,8 @@ describe('npm run package refuses to build from bad input, and writes nothing', 
     const manifestDir = copyOfManifestDir();
     const templateFile = path.join(manifestDir, 'manifest.template.json');
     const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Manifest;
-    template.bots[0].commandLists[0].commands.push({ title: 'one', description: 'x' }, { title: 'two', description: 'y' });
+    // A template that names its own command lists keeps them; eleven commands are one too many.
+    template.bots[0].commandLists = [{ scopes: ['personal'], commands: Array.from({ length: 11 }, (_, index) => ({ title: `c${index}`, description: 'x' })) }];
     fs.writeFileSync(templateFile, JSON.stringify(template));
     const cwd = workDir();
     const run = runPackaging(cwd, VALID_ENV, ['--manifest-dir', manifestDir]);

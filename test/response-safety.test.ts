@@ -69,11 +69,11 @@ describe('an isolated device', () => {
 
   it('offers Release and never Isolate on its device card and on the card of its alert', async () => {
     const device = await ask(bob, `device ${isolated().computerDnsName}`);
-    expect(verbsOf(device.card)).toEqual(['release.ask']);
+    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask']);
     const alert = env.twin.defender.data.alerts.find((a) => a.machineId === isolated().id)
       ?? env.twin.defender.addAlert({ machineId: isolated().id, severity: 'High', title: 'On the isolated device' });
     const alertCard = await ask(bob, `alert ${alert.id}`);
-    expect(verbsOf(alertCard.card)).toEqual(['release.ask']);
+    expect(verbsOf(alertCard.card)).toEqual(['release.ask', 'scan.ask']);
   });
 
   it('answers a typed isolate with what is the case instead of a confirmation; nothing reaches Defender', async () => {
@@ -107,7 +107,7 @@ describe('a card that went stale', () => {
     await portalAction(alice, machine, 'isolate', 'Isolated for triage');
     env.twin.clock.advance(20_000);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
-    expect(verbsOf(device.card)).toEqual(['release.ask']);
+    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask']);
     await portalAction(alice, machine, 'unisolate', 'Released from the portal');
     env.twin.clock.advance(20_000);
     const answer = invokeCard(await env.twin.teams.driver.click(bob, device.id, 'release.ask'));
@@ -122,7 +122,7 @@ describe('a pending action', () => {
     const actionId = await portalAction(alice, machine, 'isolate', 'Isolation that should not happen');
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     expect(cardText(device.card)).toMatch(/Isolation in progress/);
-    expect(verbsOf(device.card)).toEqual(['action.cancel']);
+    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask']);
 
     const click = await env.twin.teams.driver.click(bob, device.id, 'action.cancel');
     const answer = invokeCard(click);
@@ -147,7 +147,7 @@ describe('a pending action', () => {
     env.twin.clock.advance(20_000);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     expect(cardText(device.card)).toMatch(/another isolation is waiting/);
-    expect(verbsOf(device.card)).toEqual(['action.cancel']);
+    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask']);
     expect(buttonData(device.card, 'action.cancel')).toMatchObject({ p: expect.objectContaining({ actionId: stuckId }) });
 
     // Carol (a viewer) may not cancel it: Defender refuses her, and the card says which role is missing.

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
+import { manifestCommandLists } from '../../src/bot/manifest-commands';
 import { iconProblems, type IconKind } from './icons';
 import type { PackageSettings } from './settings';
 import { validateTeamsManifest } from './validate';
@@ -46,6 +47,7 @@ export async function buildTeamsAppPackage(settings: PackageSettings, app: AppIn
   } catch (error) {
     return { ok: false, problems: [`${templateFile} is not valid JSON: ${(error as Error).message}`] };
   }
+  withCommandLists(manifest);
   const schemaProblems = await validateTeamsManifest(manifest);
   if (schemaProblems.length > 0) {
     return { ok: false, problems: schemaProblems.map((problem) => `The manifest does not match its schema: ${problem}`) };
@@ -67,6 +69,12 @@ export async function buildTeamsAppPackage(settings: PackageSettings, app: AppIn
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, manifest, zip: zip.toBuffer() };
+}
+
+/** The bot's command lists come from its commands (src/bot/manifest-commands.ts), not from the template, which leaves them empty. */
+function withCommandLists(manifest: Record<string, unknown>): void {
+  const [bot] = (manifest.bots ?? []) as { commandLists?: unknown[] }[];
+  if (bot && (bot.commandLists ?? []).length === 0) bot.commandLists = manifestCommandLists();
 }
 
 /** Replaces `${{NAME}}` placeholders with JSON-escaped values; an unknown name is a problem. */

@@ -3,7 +3,7 @@ import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
 import type { TeamsUser, UserDefenderToken, UserTokenService } from '../identity/user-tokens';
 import type { Acting, UserIdentification } from './acting';
 import { type CardActions, localeOf } from './card-actions';
-import { type Command, parseCommand, type ParseResult } from './commands/parse';
+import { parseCommand, type ParseResult, USAGE } from './commands/parse';
 import type { CommandDeps } from './commands/run';
 import type { Screens } from './screens';
 import { TurnOutput, withinBudget } from './turn-budget';
@@ -180,9 +180,8 @@ export class DefenderBot extends TeamsActivityHandler {
 }
 
 /** A command's syntax in the user's language: from the help card's list, or the bot's own table for the rest. */
-function usageOf(command: Command['name'], strings: CardStrings): string {
-  const listed = Object.fromEntries(Object.entries(strings.help.commands).map(([name, { usage }]) => [name, usage])) as
-    Record<keyof CardStrings['help']['commands'], string>;
-  const usages: Record<Command['name'], string> = { ...listed, ...strings.bot.usage };
-  return usages[command];
+function usageOf(command: string, strings: CardStrings): string {
+  const listed = Object.fromEntries(Object.entries(strings.help.commands).map(([name, { usage }]) => [name, usage]));
+  const usages: Record<string, string> = { ...USAGE, ...listed, ...strings.bot.usage };
+  return usages[command] ?? command;
 }

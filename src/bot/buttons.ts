@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
-import type { IsolationState } from '../defender/isolation';
-import { offeredResponse } from './response-state';
+import { stringsForLocale } from '../cards/strings';
+import { actionStateFrom, ISOLATION_HISTORY_QUERY, type IsolationState } from '../defender/isolation';
+import type { MachineAction, MachineActionType } from '../defender/model';
+import type { ResponseDefinition } from './responses/definition';
+import { RESPONSE_DEFINITIONS, RESPONSE_FAMILIES, verbOf } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
-import type { CardAction, CardRefresh, ResponseKind } from './views';
+import type { CardAction, CardRefresh } from './views';
 
 export const VERBS = {
   openAlert: 'alert.open',
@@ -10,10 +13,9 @@ export const VERBS = {
   refreshAlert: 'alert.refresh',
   refreshDevice: 'device.refresh',
   actionStatus: 'action.status',
-  ask: { isolate: 'isolate.ask', release: 'release.ask' },
-  confirm: { isolate: 'isolate.confirm', release: 'release.confirm' },
   cancel: 'response.cancel',
   cancelAction: 'action.cancel',
+  assignAlert: 'alert.assign',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -40,6 +42,7 @@ export class Buttons {
     private readonly signer: ActionSigner,
     private readonly conversationId: string,
     private readonly titles: ButtonTitles,
+    private readonly locale = 'en-US',
   ) {}
 
   openAlert(alertId: string): CardAction {
@@ -50,12 +53,27 @@ export class Buttons {
     return this.action(this.titles.open, VERBS.openDevice, { machineId });
   }
 
-  /** Isolate when the device is not isolated, Release when it is, Cancel while an action is pending; nothing when unknown. */
-  responses(machineId: string, isolation: IsolationState | undefined, back: BackTo): CardAction[] {
+  /**
+   * The responses the device's state allows, each family of actions decided by its own history:
+   * Isolate or Release from the isolation state (Cancel instead while an isolation action is
+   * pending), a scan unless one is under way (`history`: the device's recent actions, when read).
+   * Nothing when the isolation state is unknown.
+   */
+  responses(machineId: string, isolation: IsolationState | undefined, back: BackTo, history: readonly MachineAction[] = []): CardAction[] {
     if (!isolation) return [];
-    if (isolation.pending) return [this.cancelAction(isolation.pending.id, machineId, back)];
-    const kind = offeredResponse(isolation);
-    return kind ? [this.ask(kind, machineId, back)] : [];
+    return RESPONSE_FAMILIES.flatMap((family) => family === ISOLATION_HISTORY_QUERY.types
+      ? this.offers(family, isolation, machineId, back)
+      : this.offers(family, actionStateFrom(history, family), machineId, back, { cancel: false }));
+  }
+
+  /** What a family's state allows: Cancel of its pending action, or each of its responses not blocked. */
+  offers(
+    family: readonly MachineActionType[], state: IsolationState, machineId: string, back: BackTo, options = { cancel: true },
+  ): CardAction[] {
+    if (state.pending) return options.cancel ? [this.cancelAction(state.pending.id, machineId, back)] : [];
+    return RESPONSE_DEFINITIONS
+      .filter((definition) => definition.family === family && !definition.blocked(state))
+      .map((definition) => this.ask(definition, machineId, back));
   }
 
   /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */
@@ -63,19 +81,25 @@ export class Buttons {
     return this.action(this.titles.cancelAction, VERBS.cancelAction, { actionId, machineId, ...backParams(back) }, 'destructive');
   }
 
+  /** Assigns the alert to the clicker (`PATCH /api/alerts/{id}` as them); the card is then updated for everyone. */
+  assignToMe(alertId: string): CardAction {
+    return this.action(stringsForLocale(this.locale).triage.assignToMe, VERBS.assignAlert, { alertId });
+  }
+
   /** A notification card cannot know each reader's view: this shows the clicker the alert with the responses their view allows. */
   respond(alertId: string): CardAction {
     return this.action(this.titles.respond, VERBS.refreshAlert, { alertId });
   }
 
-  ask(kind: ResponseKind, machineId: string, back: BackTo): CardAction {
-    return this.action(this.titles[kind], VERBS.ask[kind], { machineId, ...backParams(back) }, kind === 'isolate' ? 'destructive' : 'positive');
+  ask(definition: ResponseDefinition, machineId: string, back: BackTo): CardAction {
+    const title = definition.texts(stringsForLocale(this.locale)).button;
+    return this.action(title, verbOf(definition, 'ask'), { machineId, ...backParams(back) }, definition.style);
   }
 
-  confirm(kind: ResponseKind, machineId: string): CardAction {
-    const title = kind === 'isolate' ? this.titles.confirmIsolate : this.titles.confirmRelease;
-    const data = this.signer.sign(VERBS.confirm[kind], { machineId }, this.conversationId, crypto.randomUUID());
-    return { title, verb: VERBS.confirm[kind], data: { ...data }, style: kind === 'isolate' ? 'destructive' : 'positive' };
+  confirm(definition: ResponseDefinition, machineId: string): CardAction {
+    const verb = verbOf(definition, 'confirm');
+    const data = this.signer.sign(verb, { machineId }, this.conversationId, crypto.randomUUID());
+    return { title: definition.texts(stringsForLocale(this.locale)).confirm, verb, data: { ...data }, style: definition.style };
   }
 
   cancel(machineId: string, back: BackTo): CardAction {

@@ -10,10 +10,13 @@ import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
+import { triageAlert } from './commands/alert-triage-commands';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
 import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
-import type { ResponseKind, Views } from './views';
+import type { ResponseDefinition } from './responses/definition';
+import { responseStep } from './responses/registry';
+import type { Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -32,8 +35,6 @@ export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   tracker: ActionTracker;
 }
 
-const CONFIRM_VERBS: Record<string, ResponseKind> = { [VERBS.confirm.isolate]: 'isolate', [VERBS.confirm.release]: 'release' };
-const ASK_VERBS: Record<string, ResponseKind> = { [VERBS.ask.isolate]: 'isolate', [VERBS.ask.release]: 'release' };
 
 /**
  * `adaptiveCard/action` invokes: verify the signed button data, act as the clicking user (their own
@@ -68,7 +69,7 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const shortLived = typeof verb === 'string' && (Boolean(CONFIRM_VERBS[verb]) || verb === SIGN_IN_VERB);
+      const shortLived = typeof verb === 'string' && (responseStep(verb)?.step === 'confirm' || verb === SIGN_IN_VERB);
       const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
@@ -126,18 +127,19 @@ export class CardActions {
         return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
+      case VERBS.assignAlert:
+        return this.assignToMe(output, acting, params.alertId ?? '');
     }
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
     }
-    const ask = ASK_VERBS[action.verb];
-    if (ask) {
+    const response = responseStep(action.verb);
+    if (response?.step === 'ask') {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), params.machineId ?? '');
-      return this.card(await screens.confirm(acting, ask, machine, backFrom(params)));
+      return this.card(await screens.confirm(acting, response.definition, machine, backFrom(params)));
     }
-    const confirm = CONFIRM_VERBS[action.verb];
-    if (confirm && action.nonce) return this.confirm(output, acting, confirm, params.machineId ?? '', action);
+    if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
@@ -151,18 +153,18 @@ export class CardActions {
   }
 
   private async confirm(
-    output: TurnOutput, acting: Acting, kind: ResponseKind, machineId: string, action: VerifiedAction,
+    output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
-    const outcome = await this.deps.responses.execute(acting, { kind, machineId, nonce: action.nonce!, inputs: action.inputs });
+    const outcome = await this.deps.responses.execute(acting, { definition, machineId, nonce: action.nonce!, inputs: action.inputs });
     const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
       return this.card(this.deps.views.message(acting.locale, {
-        kind: 'warning', title: strings.cardActions.checkInputTitle, text: inputProblemText(outcome.problem, acting.locale),
+        kind: 'warning', title: strings.cardActions.checkInputTitle, text: inputProblemText(outcome.problem, definition, acting.locale),
       }));
     }
     if (outcome.done === 'stale') {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), machineId);
-      return this.card(this.deps.screens.stale(acting, kind, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
+      return this.card(this.deps.screens.stale(acting, definition, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
     }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
@@ -197,6 +199,18 @@ export class CardActions {
     const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
     if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
+  }
+
+  /**
+   * Assign to me: one PATCH as the clicker; everyone sees the alert's card as a notification shows it
+   * (it knows no viewer's rights), the clicker their own view of it.
+   */
+  private async assignToMe(output: TurnOutput, acting: Acting, alertId: string): Promise<AdaptiveCardInvokeResponse> {
+    const { alert, card } = await triageAlert({ name: 'assign', alertId, assignee: 'me' }, acting, this.deps.commands);
+    if (output.replyToId) {
+      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(alert, acting)] });
+    }
+    return this.card(card);
   }
 
   /**
@@ -237,15 +251,15 @@ export function localeOf(context: TurnContext): string {
   return context.activity.locale ?? 'en-US';
 }
 
-function inputProblemText(problem: InputProblem, locale: string): string {
+function inputProblemText(problem: InputProblem, definition: ResponseDefinition, locale: string): string {
   const strings = stringsForLocale(locale).bot.responseInput;
   switch (problem.kind) {
     case 'comment_required':
       return strings.commentRequired;
     case 'comment_too_long':
       return fill(strings.commentTooLong, { length: problem.length, max: problem.max });
-    case 'isolation_type':
-      return strings.isolationType;
+    case 'choice':
+      return definition.texts(stringsForLocale(locale)).invalidChoice ?? '';
   }
 }
 

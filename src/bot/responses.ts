@@ -1,17 +1,16 @@
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
-import type { IsolationState } from '../defender/isolation';
+import { actionStateFrom, type IsolationState } from '../defender/isolation';
 import type { MachineAction } from '../defender/model';
 import type { AuditEntry } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import type { OnceLedger } from './once';
-import { blockedResponse } from './response-state';
-import type { ResponseKind } from './views';
+import type { ResponseDefinition } from './responses/definition';
 
 export const MAX_COMMENT_LENGTH = 1000;
 
 export interface ResponseRequest {
-  kind: ResponseKind;
+  definition: ResponseDefinition;
   machineId: string;
   /** The confirmation's one-time id: the same confirmation never reaches Defender twice. */
   nonce: string;
@@ -22,7 +21,8 @@ export interface ResponseRequest {
 export type InputProblem =
   | { kind: 'comment_required' }
   | { kind: 'comment_too_long'; length: number; max: number }
-  | { kind: 'isolation_type' };
+  /** The choice (isolation type, scan type) is none of the definition's values. */
+  | { kind: 'choice' };
 
 export type ResponseOutcome =
   | { done: 'created'; action: MachineAction }
@@ -32,8 +32,9 @@ export type ResponseOutcome =
   | { done: 'stale'; isolation: IsolationState };
 
 /**
- * Sends a confirmed isolate or release to Defender exactly once, with the acting user's own token,
- * and only when the device's isolation state (read as that user first) still allows it: a
+ * The pipeline of every machine response action (isolate, release, scan, …; one definition each):
+ * sends a confirmed response to Defender exactly once, with the acting user's own token, and only
+ * when the state of its family of actions (read as that user first) still allows it: a
  * confirmation for a device that was isolated meanwhile never reaches Defender, where it would
  * wait Pending and isolate the device again after the next release (issue #5903).
  * A second arrival of the same confirmation (double click, re-sent invoke, another replica) gets
@@ -47,25 +48,25 @@ export class ResponseActions {
   ) {}
 
   async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
-    const input = validInputs(request.kind, request.inputs);
+    const { definition } = request;
+    const input = validInputs(definition, request.inputs);
     if ('problem' in input) return { done: 'invalid_input', problem: input.problem };
-    const isolation = await this.defender.isolationState(tokenSource(acting), request.machineId);
-    if (blockedResponse(request.kind, isolation)) {
+    const token = tokenSource(acting);
+    const history = await this.defender.machineActions(token, request.machineId, { types: definition.family, top: 5 });
+    const state = actionStateFrom(history, definition.family);
+    if (definition.blocked(state)) {
       const actionId = await this.ledger.lookup(request.nonce);
-      if (!actionId) return { done: 'stale', isolation };
+      if (!actionId) return { done: 'stale', isolation: state };
     }
     if (!(await this.ledger.claim(request.nonce))) {
       const actionId = await this.ledger.lookup(request.nonce);
-      const action = actionId ? await this.defender.getMachineAction(tokenSource(acting), actionId).catch(() => undefined) : undefined;
+      const action = actionId ? await this.defender.getMachineAction(token, actionId).catch(() => undefined) : undefined;
       return { done: 'already_submitted', action };
     }
-    const token = tokenSource(acting);
-    const audited = { acting, action: request.kind === 'isolate' ? 'Isolate' : 'Unisolate', machineId: request.machineId, comment: input.comment };
+    const audited = { acting, action: definition.endpoint.actionType, machineId: request.machineId, comment: input.comment };
     let action: MachineAction;
     try {
-      action = request.kind === 'isolate'
-        ? await this.defender.isolate(token, request.machineId, input.comment, input.isolationType)
-        : await this.defender.unisolate(token, request.machineId, input.comment);
+      action = await this.defender.respond(token, definition.endpoint, request.machineId, input.comment, definition.body(input.choice));
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'already_in_progress') {
         const pending = await this.pendingAction(acting, request);
@@ -93,22 +94,24 @@ export class ResponseActions {
   }
 
   private async pendingAction(acting: Acting, request: ResponseRequest): Promise<MachineAction | undefined> {
-    const type = request.kind === 'isolate' ? 'Isolate' : 'Unisolate';
-    const actions = await this.defender.machineActions(tokenSource(acting), request.machineId, { types: [type], top: 5 });
+    const types = [request.definition.endpoint.actionType];
+    const actions = await this.defender.machineActions(tokenSource(acting), request.machineId, { types, top: 5 });
     return actions.find((action) => action.status === 'Pending' || action.status === 'InProgress');
   }
 }
 
 function validInputs(
-  kind: ResponseKind,
+  definition: ResponseDefinition,
   inputs: Record<string, unknown>,
-): { comment: string; isolationType: 'Full' | 'Selective' } | { problem: InputProblem } {
+): { comment: string; choice?: string } | { problem: InputProblem } {
   const comment = typeof inputs.comment === 'string' ? inputs.comment.trim() : '';
   if (!comment) return { problem: { kind: 'comment_required' } };
   if (comment.length > MAX_COMMENT_LENGTH) return { problem: { kind: 'comment_too_long', length: comment.length, max: MAX_COMMENT_LENGTH } };
-  const type = inputs.isolationType ?? 'Full';
-  if (kind === 'isolate' && type !== 'Full' && type !== 'Selective') return { problem: { kind: 'isolation_type' } };
-  return { comment, isolationType: type === 'Selective' ? 'Selective' : 'Full' };
+  const { choice } = definition;
+  if (!choice) return { comment };
+  const value = inputs[choice.id] ?? choice.initial;
+  if (typeof value !== 'string' || !choice.values.includes(value)) return { problem: { kind: 'choice' } };
+  return { comment, choice: value };
 }
 
 function failureResult(error: unknown): 'refused' | 'failed' {

@@ -2,18 +2,20 @@ import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import { oneLine } from '../cards/format';
+import type { AlertUpdate } from '../defender/alert-triage';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
-import { type IsolationState, isolationStateFrom } from '../defender/isolation';
+import { actionStateFrom, type IsolationState, isolationStateFrom } from '../defender/isolation';
 import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../defender/model';
 import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
-import { blockedResponse } from './response-state';
+import { confirmationOf, type ResponseDefinition } from './responses/definition';
+import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
-import type { ResponseKind, Views } from './views';
+import type { Views } from './views';
 
 /** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
 const DEVICE_HISTORY_DEPTH = 50;
@@ -66,7 +68,7 @@ export class Screens {
   }
 
   private buttonsFor(target: CardTarget): Buttons {
-    return new Buttons(this.signer, target.conversationId, this.titles(target.locale));
+    return new Buttons(this.signer, target.conversationId, this.titles(target.locale), target.locale);
   }
 
   async alertList(acting: Acting, request: AlertListRequest): Promise<Attachment> {
@@ -91,7 +93,7 @@ export class Screens {
   notificationCard(alert: Alert, target: CardTarget): Attachment {
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
-    return this.views.alert(target.locale, alert, undefined, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(target.locale, alert, undefined, [...responses, ...triage(alert, buttons)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -101,7 +103,13 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, responses, buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(acting.locale, alert, isolation, [...responses, ...triage(alert, buttons, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+  }
+
+  /** One triage change as the user (`PATCH /api/alerts/{id}`), then the alert's card as they see it now. */
+  async updatedAlert(acting: Acting, alertId: string, update: AlertUpdate): Promise<{ alert: Alert; card: Attachment }> {
+    const alert = await this.defender.updateAlert(tokenSource(acting), alertId, update);
+    return { alert, card: await this.alert(acting, alert.id) };
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -115,7 +123,7 @@ export class Screens {
     const buttons = this.buttons(acting);
     return this.views.device(
       acting.locale, machine, isolation, history.slice(0, RECENT_ACTIONS_SHOWN), openAlerts,
-      buttons.responses(machine.id, isolation, { card: 'device' }), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
+      buttons.responses(machine.id, isolation, { card: 'device' }, history), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
     );
   }
 
@@ -167,24 +175,32 @@ export class Screens {
   }
 
   /**
-   * The confirmation of a response, after reading the device's isolation state as the user: when
-   * the state no longer allows it (isolated already, nothing to release, an action pending), the
-   * card says what changed and offers what applies now instead.
+   * The confirmation of a response, after reading the state of its family of actions as the user
+   * (for isolate and release, the device's isolation state): when the state no longer allows it
+   * (isolated already, nothing to release, an action pending), the card says what changed and
+   * offers what applies now instead.
    */
   async confirm(
-    acting: Acting, kind: ResponseKind, machine: Machine, back: BackTo,
-    defaults: { comment: string; isolationType: 'Full' | 'Selective' } = { comment: '', isolationType: 'Full' },
+    acting: Acting, definition: ResponseDefinition, machine: Machine, back: BackTo,
+    defaults: { comment: string; choice?: string } = { comment: '' },
   ): Promise<Attachment> {
-    const isolation = await this.defender.isolationState(tokenSource(acting), machine.id);
-    if (blockedResponse(kind, isolation)) return this.stale(acting, kind, machine.computerDnsName, machine.id, isolation, back);
+    const state = await this.responseState(acting, definition, machine.id);
+    if (definition.blocked(state)) return this.stale(acting, definition, machine.computerDnsName, machine.id, state, back);
     const buttons = this.buttons(acting);
-    return this.views.confirm(acting.locale, machine, kind, defaults, buttons.confirm(kind, machine.id), buttons.cancel(machine.id, back));
+    const details = confirmationOf(definition, stringsForLocale(acting.locale), defaults);
+    return this.views.confirm(acting.locale, machine, details, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back));
   }
 
-  /** "This card is out of date": why `kind` no longer applies to the device, with the buttons that do. */
-  stale(acting: Acting, kind: ResponseKind, device: string, machineId: string, isolation: IsolationState, back: BackTo): Attachment {
-    const blocked = blockedResponse(kind, isolation) ?? { reason: 'pending' as const, action: isolation.pending };
-    const buttons = this.buttons(acting).responses(machineId, isolation, back);
+  /** The state of a response's family of actions on a device: one request (for isolation, the one `isolationState` sends). */
+  async responseState(acting: Acting, definition: ResponseDefinition, machineId: string): Promise<IsolationState> {
+    const history = await this.defender.machineActions(tokenSource(acting), machineId, { types: definition.family, top: 5 });
+    return actionStateFrom(history, definition.family);
+  }
+
+  /** "This card is out of date": why the response no longer applies to the device, with the buttons of its family that do. */
+  stale(acting: Acting, definition: ResponseDefinition, device: string, machineId: string, state: IsolationState, back: BackTo): Attachment {
+    const blocked = definition.blocked(state) ?? { reason: 'pending' as const, action: state.pending };
+    const buttons = this.buttons(acting).offers(definition.family, state, machineId, back);
     return this.views.staleResponse(acting.locale, { reason: blocked.reason, device, action: blocked.action, buttons });
   }
 
@@ -194,18 +210,24 @@ export class Screens {
   }
 
   /**
-   * The status of a response action: Cancel while it runs; once final, the response the device's
-   * isolation state allows (when the caller read it). It refreshes automatically only for
+   * The status of a response action: Cancel while it runs; once final, the responses of the same
+   * family the device's state allows (for isolation, when the caller read the isolation state;
+   * never another family's: a finished scan does not offer Isolate). It refreshes automatically only for
    * `refreshFor` (the requester while it runs), everyone else sees the base card the bot updates.
    */
   actionStatus(target: CardTarget, action: MachineAction, options: { isolation?: IsolationState; refreshFor: string[] }): Attachment {
     const buttons = this.buttonsFor(target);
     const back: BackTo = { card: 'device' };
     const running = !FINAL_ACTION_STATUSES.includes(action.status);
-    const next = running
-      ? [buttons.cancelAction(action.id, action.machineId, back)]
-      : buttons.responses(action.machineId, options.isolation, back);
+    const next = running ? [buttons.cancelAction(action.id, action.machineId, back)] : this.nextAfter(buttons, action, options.isolation);
     return this.views.actionStatus(target.locale, action, next, buttons.actionRefresh(action.id, action.machineId, running ? options.refreshFor : []));
+  }
+
+  private nextAfter(buttons: Buttons, action: MachineAction, isolation: IsolationState | undefined) {
+    const [family] = responsesAfter(action.type).map((definition) => definition.family);
+    if (!family) return [];
+    const state = family.includes('Isolate') ? isolation : actionStateFrom([action], family);
+    return state ? buttons.offers(family, state, action.machineId, { card: 'device' }) : [];
   }
 
   /** The action as the viewer sees it now (one read, plus the isolation history once it is final). */
@@ -316,6 +338,12 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
+}
+
+/** Assign to me, unless the alert is resolved or already the viewer's (a notification card knows no viewer). */
+function triage(alert: Alert, buttons: Buttons, viewerUpn?: string) {
+  const mine = viewerUpn !== undefined && alert.assignedTo?.toLowerCase() === viewerUpn.toLowerCase();
+  return alert.status === 'Resolved' || mine ? [] : [buttons.assignToMe(alert.id)];
 }
 
 /** `"Workstations", "Servers"`: device group names as a card shows them. */

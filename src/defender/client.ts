@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { distance } from 'fastest-levenshtein';
+import type { AlertUpdate } from './alert-triage';
+import { RESPONSE_ENDPOINTS, type ResponseEndpoint } from './response-endpoints';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
@@ -103,6 +105,19 @@ export class DefenderClient {
     return entity(await this.http.read(token, call), ALERT, call.operation);
   }
 
+  /** Triage as the user (`PATCH /api/alerts/{id}`, Alert.ReadWrite): one request, never retried; the updated alert. */
+  async updateAlert(token: AccessTokenSource, id: string, update: AlertUpdate): Promise<Alert> {
+    const call: DefenderCall = {
+      method: 'PATCH',
+      target: `/api/alerts/${pathSegment(id, 'alert id')}`,
+      route: '/api/alerts/{id}',
+      operation: 'updateAlert',
+      subject: { kind: 'alert', id },
+      body: Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)),
+    };
+    return entity(await this.http.act(token, call), ALERT, 'updateAlert');
+  }
+
   /** By device id or computer name (both are accepted by `GET /api/machines/{id}`; reference §3.1 R5). */
   async getMachine(token: AccessTokenSource, idOrComputerName: string): Promise<Machine> {
     const call = this.get(`/api/machines/${pathSegment(idOrComputerName, 'device name')}`, '/api/machines/{id}', 'getMachine', { kind: 'device', id: idOrComputerName });
@@ -195,12 +210,25 @@ export class DefenderClient {
 
   /** One request, never retried: a repeated isolate may be refused or return the pending action. */
   async isolate(token: AccessTokenSource, machineId: string, comment: string, isolationType: 'Full' | 'Selective'): Promise<MachineAction> {
-    return this.act(token, machineId, 'isolate', { Comment: requiredComment(comment), IsolationType: isolationType });
+    return this.respond(token, RESPONSE_ENDPOINTS.isolate, machineId, comment, { IsolationType: isolationType });
   }
 
   /** One request, never retried. */
   async unisolate(token: AccessTokenSource, machineId: string, comment: string): Promise<MachineAction> {
-    return this.act(token, machineId, 'unisolate', { Comment: requiredComment(comment) });
+    return this.respond(token, RESPONSE_ENDPOINTS.unisolate, machineId, comment);
+  }
+
+  /** A machine action (isolate, scan, …) on one device: one request, never retried; the body is the comment plus `body`. */
+  async respond(token: AccessTokenSource, endpoint: ResponseEndpoint, machineId: string, comment: string, body: Record<string, string> = {}): Promise<MachineAction> {
+    const call: DefenderCall = {
+      method: 'POST',
+      target: `/api/machines/${pathSegment(machineId, 'device id')}/${endpoint.segment}`,
+      route: `/api/machines/{id}/${endpoint.segment}`,
+      operation: endpoint.operation,
+      subject: { kind: 'device', id: machineId },
+      body: { Comment: requiredComment(comment), ...body },
+    };
+    return entity(await this.http.act(token, call), MACHINE_ACTION, endpoint.operation);
   }
 
   /** Cancels an action that has not finished (reference §3.2 A10): one request, never retried; 200 + the action. */
@@ -215,18 +243,6 @@ export class DefenderClient {
       body: { Comment: requiredComment(comment) },
     };
     return entity(await this.http.act(token, call), MACHINE_ACTION, 'cancelAction');
-  }
-
-  private async act(token: AccessTokenSource, machineId: string, operation: 'isolate' | 'unisolate', body: object): Promise<MachineAction> {
-    const call: DefenderCall = {
-      method: 'POST',
-      target: `/api/machines/${pathSegment(machineId, 'device id')}/${operation}`,
-      route: `/api/machines/{id}/${operation}`,
-      operation,
-      subject: { kind: 'device', id: machineId },
-      body,
-    };
-    return entity(await this.http.act(token, call), MACHINE_ACTION, operation);
   }
 
   /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */

@@ -28,6 +28,8 @@ export type DefenderOperation =
   | 'getMachineAction'
   | 'isolate'
   | 'unisolate'
+  | 'runAntiVirusScan'
+  | 'updateAlert'
   | 'cancelAction'
   | 'listIncidents'
   | 'getIncident'
@@ -77,6 +79,19 @@ const HUNT: RequiredAccess = {
   applicationPermissions: ['ThreatHunting.Read.All'],
 };
 
+const SCAN: RequiredAccess = {
+  rolePermission: 'Active remediation actions',
+  delegatedPermissions: ['Machine.Scan'],
+  applicationPermissions: ['Machine.Scan'],
+};
+
+/** `PATCH /api/alerts/{id}` (update-alert.md): triage as the user. */
+const TRIAGE: RequiredAccess = {
+  rolePermission: 'Alerts investigation',
+  delegatedPermissions: ['Alert.ReadWrite'],
+  applicationPermissions: ['Alert.ReadWrite.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -88,6 +103,8 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   getMachineAction: { doing: 'read the response action', access: READ_MACHINES, isAction: false },
   isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
+  runAntiVirusScan: { doing: 'run an antivirus scan on the device', access: SCAN, isAction: true },
+  updateAlert: { doing: 'update the alert', access: TRIAGE, isAction: true },
   // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
   cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
   listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },

@@ -25,8 +25,16 @@ const ISOLATION_TYPES: readonly MachineActionType[] = ['Isolate', 'Unisolate'];
 export const ISOLATION_HISTORY_QUERY = { types: ISOLATION_TYPES, top: 5 } as const;
 
 export function isolationStateFrom(actions: readonly MachineAction[]): IsolationState {
+  return actionStateFrom(actions, ISOLATION_TYPES);
+}
+
+/**
+ * The same reading for any family of action types (an antivirus scan's: is one under way?); only
+ * the isolation family can make `isolated` true.
+ */
+export function actionStateFrom(actions: readonly MachineAction[], types: readonly MachineActionType[]): IsolationState {
   const newestFirst = actions
-    .filter((action) => ISOLATION_TYPES.includes(action.type))
+    .filter((action) => types.includes(action.type))
     .sort((a, b) => compareCreation(b, a));
   const last = newestFirst
     .filter((action) => action.status === 'Succeeded')

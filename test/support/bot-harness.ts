@@ -9,7 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import type { Machine } from '../../src/defender/model';
 import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
-import { SEEDED } from '../../src/twin/directory';
+import { SEEDED, SEEDED_USERS } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
 import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
 
@@ -236,4 +236,12 @@ export async function askForCard(twin: Twin, user: string, conversation: Convers
     if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
     return { ...last, text: cardText(last.card) };
   });
+}
+
+/** A team "SOC" of Alice, Bob and Carol with the bot installed: its General channel. */
+export async function socChannel(env: BotWithTwin): Promise<Conversation> {
+  const { alice, bob, carol } = SEEDED_USERS;
+  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
+  await env.twin.teams.driver.install(team);
+  return team.channels[0];
 }

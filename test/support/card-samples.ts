@@ -7,6 +7,8 @@ import {
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
 import type { Incident } from '../../src/graph/model';
+import { confirmationOf } from '../../src/bot/responses/definition';
+import { isolate } from '../../src/bot/responses/definitions/isolate';
 import type { IsolationState } from '../../src/defender/isolation';
 import type { Alert, AlertEvidence, Machine, MachineAction } from '../../src/defender/model';
 
@@ -150,7 +152,7 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       buttons: [release], refresh: REFRESH,
     },
     'confirm-action': {
-      card: renderCard('confirm-action', confirmActionView({ kind: 'isolate', machine: machine(), comment: 'C2 beaconing', confirm, cancel }, context), locale),
+      card: renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel }, context), locale),
       buttons: [confirm, cancel],
     },
     'action-status': {

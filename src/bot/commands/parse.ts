@@ -1,6 +1,9 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { INCIDENT_ALIASES, type IncidentCommand, parseIncidentCommand } from './incident-commands';
 import { type HuntCommand, parseHuntCommand } from './hunt-commands';
+import { type AlertClassification, DETERMINATIONS } from '../../defender/alert-triage';
+import type { ResponseDefinition } from '../responses/definition';
+import { RESPONSE_DEFINITIONS, responseByWord } from '../responses/registry';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -10,9 +13,11 @@ export type Command =
   | { name: 'alerts'; severities: Severity[]; statuses: Status[]; mine: boolean; top: number }
   | { name: 'alert'; alertId: string }
   | { name: 'device'; query: string }
-  | { name: 'isolate'; query: string; isolationType: 'Full' | 'Selective'; comment: string }
-  | { name: 'release'; query: string; comment: string }
+  /** A response action (isolate, release, scan, …), named by its definition's first word; `choice` as typed. */
+  | { name: 'respond'; response: string; query: string; choice?: string; comment: string }
   | { name: 'actions'; query: string }
+  | { name: 'assign'; alertId: string; assignee: 'me' | string }
+  | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
   | { name: 'subscribe'; minSeverity: Severity; deviceGroup?: string }
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
@@ -26,8 +31,8 @@ export type ParseResult =
   | {
     ok: false; problem: 'empty' | 'unknown' | 'missing_argument' | 'bad_argument' | 'too_long';
     word?: string; suggestion?: string;
-    /** The command whose argument is missing or wrong. */
-    command?: Command['name'];
+    /** The command whose argument is missing or wrong (a response by its first word). */
+    command?: string;
   };
 
 export const DEFAULT_ALERT_COUNT = 10;
@@ -36,14 +41,16 @@ const MAX_COMMAND_LENGTH = 2000;
 /** Checked before any other work: markup and entities could at most quadruple a command's length. */
 const MAX_RAW_LENGTH = 4 * MAX_COMMAND_LENGTH;
 
-const ALIASES: Record<string, Command['name']> = {
+type ReadCommand = Exclude<Command['name'], 'respond'>;
+
+const ALIASES: Record<string, ReadCommand> = {
   help: 'help', '?': 'help', h: 'help',
   alerts: 'alerts', a: 'alerts', al: 'alerts',
   alert: 'alert',
   device: 'device', d: 'device', dev: 'device', machine: 'device',
-  isolate: 'isolate', iso: 'isolate',
-  release: 'release', unisolate: 'release', rel: 'release',
   actions: 'actions', history: 'actions',
+  assign: 'assign',
+  resolve: 'resolve',
   subscribe: 'subscribe', sub: 'subscribe',
   unsubscribe: 'unsubscribe', unsub: 'unsubscribe',
   subscriptions: 'subscriptions', subs: 'subscriptions',
@@ -53,14 +60,14 @@ const ALIASES: Record<string, Command['name']> = {
   hunt: 'hunt',
 };
 
-export const USAGE: Record<Command['name'], string> = {
+const READ_USAGE: Record<ReadCommand, string> = {
   help: 'help',
   alerts: 'alerts [high|medium|low|informational] [new|inprogress|resolved] [mine] [N]',
   alert: 'alert <alert id>',
   device: 'device <name | device id | IP address>',
-  isolate: 'isolate <device> [selective] [comment…]',
-  release: 'release <device> [comment…]',
   actions: 'actions <device>',
+  assign: 'assign <alert id> [me|<upn>]',
+  resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
   subscribe: 'subscribe [high|medium|low|informational] [group <device group>]',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
@@ -69,6 +76,12 @@ export const USAGE: Record<Command['name'], string> = {
   incidents: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]',
   incident: 'incident <incident id>',
   hunt: 'hunt <KQL> | hunt hash <sha1|sha256> | hunt logons <device> [24h] | hunt ip <address> | hunt process <name> [device]',
+};
+
+/** Every command's syntax by name: the read commands', then each response definition's. */
+export const USAGE: Record<string, string> = {
+  ...READ_USAGE,
+  ...Object.fromEntries(RESPONSE_DEFINITIONS.map((definition) => [definition.words[0], definition.usage])),
 };
 
 export const DEFAULT_SUBSCRIPTION_SEVERITY: Severity = 'Medium';
@@ -84,6 +97,8 @@ export function parseCommand(rawText: string): ParseResult {
   if (!text) return { ok: false, problem: 'empty' };
   const [first, ...rest] = text.split(' ');
   const word = first.toLowerCase();
+  const response = responseByWord(word);
+  if (response) return parseResponse(response, rest);
   const name = word === 'sign' && rest[0]?.toLowerCase() === 'out' ? 'signout' : ALIASES[word];
   if (!name) return { ok: false, problem: 'unknown', word: first, suggestion: suggestCommand(word) };
   const missing = (): ParseResult => ({ ok: false, problem: 'missing_argument', command: name });
@@ -101,28 +116,55 @@ export function parseCommand(rawText: string): ParseResult {
       return parseAlerts(rest);
     case 'alert':
       return rest[0] ? { ok: true, command: { name, alertId: rest[0] } } : missing();
+    case 'assign':
+      return parseAssign(rest);
+    case 'resolve':
+      return parseResolve(rest);
     case 'device':
     case 'actions':
       return rest.length ? { ok: true, command: { name, query: rest.join(' ') } } : missing();
-    case 'isolate': {
-      if (!rest[0]) return missing();
-      const [query, ...tail] = rest;
-      const typeWord = tail[0]?.toLowerCase();
-      const isolationType = typeWord === 'selective' ? 'Selective' : 'Full';
-      const commentWords = typeWord === 'selective' || typeWord === 'full' ? tail.slice(1) : tail;
-      return { ok: true, command: { name, query, isolationType, comment: commentWords.join(' ') } };
-    }
-    case 'release': {
-      if (!rest[0]) return missing();
-      const [query, ...tail] = rest;
-      return { ok: true, command: { name, query, comment: tail.join(' ') } };
-    }
     case 'incidents':
     case 'incident':
       return parseIncidentCommand(name, rest);
     case 'hunt':
       return parseHuntCommand(rest);
   }
+}
+
+/** `<word> <device> [choice] [comment…]`: a first word after the device that names one of the choice's values preselects it. */
+function parseResponse(definition: ResponseDefinition, words: string[]): ParseResult {
+  const response = definition.words[0];
+  const [query, ...tail] = words;
+  if (!query) return { ok: false, problem: 'missing_argument', command: response };
+  const typed = definition.choice?.values.find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
+  const comment = (typed ? tail.slice(1) : tail).join(' ');
+  return { ok: true, command: { name: 'respond', response, query, ...(typed ? { choice: typed } : {}), comment } };
+}
+
+const CLASSIFICATIONS: Record<string, AlertClassification> = {
+  truepositive: 'TruePositive', tp: 'TruePositive',
+  falsepositive: 'FalsePositive', fp: 'FalsePositive',
+  expected: 'InformationalExpectedActivity', informational: 'InformationalExpectedActivity', benign: 'InformationalExpectedActivity',
+};
+const UPN = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
+
+function parseAssign([alertId, who, ...extra]: string[]): ParseResult {
+  if (!alertId) return { ok: false, problem: 'missing_argument', command: 'assign' };
+  const assignee = !who || who.toLowerCase() === 'me' ? 'me' : who;
+  if ((assignee !== 'me' && !UPN.test(assignee)) || extra.length > 0) {
+    return { ok: false, problem: 'bad_argument', word: extra[0] ?? who, command: 'assign' };
+  }
+  return { ok: true, command: { name: 'assign', alertId, assignee } };
+}
+
+/** `resolve <alert> <classification> [<determination>] [comment…]`: the determination must be one the classification allows. */
+function parseResolve([alertId, classificationWord, ...tail]: string[]): ParseResult {
+  if (!alertId || !classificationWord) return { ok: false, problem: 'missing_argument', command: 'resolve' };
+  const classification = CLASSIFICATIONS[classificationWord.toLowerCase()];
+  if (!classification) return { ok: false, problem: 'bad_argument', word: classificationWord, command: 'resolve' };
+  const determination = DETERMINATIONS[classification].find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
+  const comment = (determination ? tail.slice(1) : tail).join(' ');
+  return { ok: true, command: { name: 'resolve', alertId, classification, ...(determination ? { determination } : {}), comment } };
 }
 
 function parseAlerts(words: string[]): ParseResult {

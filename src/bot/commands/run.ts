@@ -1,6 +1,9 @@
 import type { Attachment, TurnContext } from 'botbuilder';
 import type { Store } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
+import { DefenderApiError } from '../../defender/errors';
+import { responseNamed } from '../responses/registry';
+import { triageAlert } from './alert-triage-commands';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 import type { IncidentScreens } from '../incidents';
@@ -36,13 +39,17 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       const lookup = await screens.findDevice(acting, command.query);
       return lookup.found ? screens.actions(acting, lookup.machine) : lookup.card;
     }
-    case 'isolate':
-    case 'release': {
+    case 'respond': {
+      const definition = responseNamed(command.response);
+      // Only a command kept across a sign-in by an older version can name a response that no longer exists.
+      if (!definition) throw DefenderApiError.invalidInput(`"${command.response}" is not a response action.`);
       const lookup = await screens.findDevice(acting, command.query);
       if (!lookup.found) return lookup.card;
-      const isolationType = command.name === 'isolate' ? command.isolationType : 'Full';
-      return screens.confirm(acting, command.name, lookup.machine, { card: 'device' }, { comment: command.comment, isolationType });
+      return screens.confirm(acting, definition, lookup.machine, { card: 'device' }, { comment: command.comment, choice: command.choice });
     }
+    case 'assign':
+    case 'resolve':
+      return (await triageAlert(command, acting, deps)).card;
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
     case 'subscribe':

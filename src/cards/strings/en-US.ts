@@ -40,7 +40,10 @@ export const enUS = {
       device: { usage: 'device <name | device id | IP address>', description: 'A device: health, risk, isolation state, recent actions and open alerts.', example: 'device pc-finance-07' },
       isolate: { usage: 'isolate <device> [selective] [comment…]', description: 'Isolate a device from the network (full or selective), after you confirm.', example: 'isolate pc-finance-07 selective Suspicious beaconing' },
       release: { usage: 'release <device> [comment…]', description: 'Release a device from isolation, after you confirm.', example: 'release pc-finance-07 Cleaned by IR' },
+      scan: { usage: 'scan <device> [quick|full] [comment…]', description: 'Run a Microsoft Defender Antivirus scan on a device, after you confirm.', example: 'scan pc-finance-07 full Alert 4711' },
       actions: { usage: 'actions <device>', description: 'Recent response actions on a device and their status.', example: 'actions pc-finance-07' },
+      assign: { usage: 'assign <alert id> [me|<upn>]', description: 'Assign an alert to yourself or to someone else, as you.', example: 'assign da637472900382838869_1364969609 me' },
+      resolve: { usage: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]', description: 'Resolve an alert with its classification and determination (e.g. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Test machine' },
       subscribe: { usage: 'subscribe [high|medium|low|informational] [group <device group>]', description: 'A card here for each new alert at or above that severity, optionally for one device group.', example: 'subscribe high group Servers' },
       unsubscribe: { usage: 'unsubscribe', description: 'No more alert cards here.', example: 'unsubscribe' },
       subscriptions: { usage: 'subscriptions', description: "This conversation's alert subscriptions.", example: 'subscriptions' },
@@ -118,6 +121,25 @@ export const enUS = {
     isolationTypeError: 'Choose an isolation type.',
     full: 'Full: the device can reach nothing but Defender',
     selective: 'Selective: Outlook, Teams and Skype keep working',
+  },
+
+  triage: {
+    assignToMe: 'Assign to me',
+  },
+
+  responses: {
+    scan: {
+      button: 'Run antivirus scan',
+      confirm: 'Scan',
+      title: 'Scan {device} for malware?',
+      text: 'Microsoft Defender Antivirus scans the device; its user can keep working.',
+      choice: {
+        label: 'Scan type',
+        error: 'Choose a scan type.',
+        options: { Quick: 'Quick: where malware usually hides', Full: 'Full: every file (can take hours)' },
+      },
+      invalidChoice: 'Choose a Quick or Full scan.',
+    },
   },
 
   actionStatus: {
@@ -367,6 +389,8 @@ export const enUS = {
         getMachineAction: 'read the response action',
         isolate: 'isolate the device',
         unisolate: 'release the device from isolation',
+        runAntiVirusScan: 'run an antivirus scan on the device',
+        updateAlert: 'update the alert',
         cancelAction: 'cancel the response action',
         listIncidents: 'list incidents',
         getIncident: 'read the incident',

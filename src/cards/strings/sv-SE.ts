@@ -34,7 +34,10 @@ export const svSE: CardStrings = {
       device: { usage: 'device <namn | enhets-id | IP-adress>', description: 'En enhet: hälsa, risk, isoleringsläge, senaste åtgärder och öppna larm.', example: 'device pc-finance-07' },
       isolate: { usage: 'isolate <enhet> [selective] [kommentar…]', description: 'Isolera en enhet från nätverket (fullständigt eller selektivt) efter att du bekräftat.', example: 'isolate pc-finance-07 selective Misstänkt beaconing' },
       release: { usage: 'release <enhet> [kommentar…]', description: 'Häv isoleringen av en enhet efter att du bekräftat.', example: 'release pc-finance-07 Rensad av IR' },
+      scan: { usage: 'scan <enhet> [quick|full] [kommentar…]', description: 'Kör en genomsökning med Microsoft Defender Antivirus på en enhet, efter att du bekräftat.', example: 'scan pc-finance-07 full Larm 4711' },
       actions: { usage: 'actions <enhet>', description: 'Senaste åtgärderna på en enhet och deras status.', example: 'actions pc-finance-07' },
+      assign: { usage: 'assign <larm-id> [me|<upn>]', description: 'Tilldela ett larm till dig själv eller någon annan, som du.', example: 'assign da637472900382838869_1364969609 me' },
+      resolve: { usage: 'resolve <larm-id> <truepositive|falsepositive|expected> [<avgörande>] [kommentar…]', description: 'Lös ett larm med klassificering och avgörande (t.ex. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Testdator' },
       subscribe: { usage: 'subscribe [high|medium|low|informational] [group <enhetsgrupp>]', description: 'Ett kort här för varje nytt larm med minst den allvarlighetsgraden, valfritt för en enhetsgrupp.', example: 'subscribe high group Servers' },
       unsubscribe: { usage: 'unsubscribe', description: 'Inga fler larmkort här.', example: 'unsubscribe' },
       subscriptions: { usage: 'subscriptions', description: 'Konversationens larmprenumerationer.', example: 'subscriptions' },
@@ -112,6 +115,25 @@ export const svSE: CardStrings = {
     isolationTypeError: 'Välj typ av isolering.',
     full: 'Fullständig: enheten når bara Defender',
     selective: 'Selektiv: Outlook, Teams och Skype fortsätter att fungera',
+  },
+
+  triage: {
+    assignToMe: 'Tilldela mig',
+  },
+
+  responses: {
+    scan: {
+      button: 'Kör antivirusgenomsökning',
+      confirm: 'Sök igenom',
+      title: 'Söka igenom {device} efter skadlig kod?',
+      text: 'Microsoft Defender Antivirus söker igenom enheten; användaren kan fortsätta arbeta.',
+      choice: {
+        label: 'Typ av genomsökning',
+        error: 'Välj typ av genomsökning.',
+        options: { Quick: 'Snabb: där skadlig kod brukar gömma sig', Full: 'Fullständig: varje fil (kan ta timmar)' },
+      },
+      invalidChoice: 'Välj snabb eller fullständig genomsökning.',
+    },
   },
 
   actionStatus: {
@@ -358,6 +380,8 @@ export const svSE: CardStrings = {
         getMachineAction: 'läsa åtgärden',
         isolate: 'isolera enheten',
         unisolate: 'häva isoleringen av enheten',
+        runAntiVirusScan: 'köra en antivirusgenomsökning på enheten',
+        updateAlert: 'uppdatera larmet',
         cancelAction: 'avbryta åtgärden',
         listIncidents: 'lista incidenter',
         getIncident: 'läsa incidenten',

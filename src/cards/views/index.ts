@@ -10,7 +10,7 @@ import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
 import {
-  actionStatusView, actionsView, confirmActionView, type IsolationType, type ResponseKind, staleResponseMessage, type StaleResponseInput,
+  actionStatusView, actionsView, type ConfirmActionInput, confirmActionView, staleResponseMessage, type StaleResponseInput,
 } from './machine-actions';
 import { helpView, messageView, type MessageInput } from './messages';
 import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
@@ -67,10 +67,10 @@ export function createViews(now: () => Date = () => new Date()) {
       }, context(locale))),
 
     confirm: (
-      locale: string, machine: Machine, kind: ResponseKind, defaults: { comment: string; isolationType: IsolationType },
+      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment'>,
       confirm: CardAction, cancel: CardAction,
     ): Attachment =>
-      renderCard('confirm-action', confirmActionView({ kind, machine, ...defaults, confirm, cancel }, context(locale))),
+      renderCard('confirm-action', confirmActionView({ machine, ...details, confirm, cancel }, context(locale))),
 
     actionStatus: (locale: string, action: MachineAction, next: readonly CardAction[], refresh?: CardRefresh): Attachment =>
       renderCard('action-status', actionStatusView({ action, buttons: next, refresh }, context(locale))),

@@ -7,47 +7,56 @@ import {
   type ActionLine, type CardAction, type CardFrame, type CardRefresh, type TemplateAction,
 } from './common';
 
-/** Ids of the confirmation card's inputs: Teams merges their values into the Confirm action's data under these names. */
+/** Id of the confirmation card's comment: Teams merges its value into the Confirm action's data under it. */
 export const CONFIRM_INPUT_IDS = { comment: 'comment', isolationType: 'isolationType' } as const;
 /** Most actions the history card lists. */
 export const ACTIONS_MAX = 10;
 
-export type ResponseKind = 'isolate' | 'release';
-export type IsolationType = 'Full' | 'Selective';
+/** A confirmation's texts: the title names `{device}`; the choice's options are titled by value. */
+export interface ConfirmTexts {
+  title: string;
+  text: string;
+  choice?: { label: string; error: string; options: Record<string, string> };
+}
 
 export interface ConfirmActionInput {
-  kind: ResponseKind;
   machine: Pick<Machine, 'computerDnsName'>;
+  texts: ConfirmTexts;
+  /** The response's one choice (isolation type, scan type) with its preselected value. */
+  choice?: { id: string; values: readonly string[]; value: string };
   /** Prefilled comment (e.g. typed after the command); the analyst may change it. */
   comment?: string;
-  /** Preselected isolation type (isolate only); Full unless given. */
-  isolationType?: IsolationType;
   confirm: CardAction;
   cancel: CardAction;
 }
 
 export interface ConfirmActionCardData extends Pick<CardFrame, 'locale'> {
-  isIsolate: boolean;
   title: string;
   text: string;
   comment: string;
-  isolationType: IsolationType;
+  hasChoice: boolean;
+  choice: { id: string; label: string; error: string; value: string; choices: { title: string; value: string }[] };
   confirm: TemplateAction;
   cancel: TemplateAction;
 }
 
-/** Asks before a response action: a required comment, and Full/Selective for an isolation. */
+/** Asks before a response action: a required comment, and the response's choice when it has one. */
 export function confirmActionView(input: ConfirmActionInput, context: ViewContext): ConfirmActionCardData {
-  const strings = context.strings.confirm;
   const device = oneLine(input.machine.computerDnsName, 100);
-  const isIsolate = input.kind === 'isolate';
+  const { texts, choice } = input;
   return {
     locale: context.locale,
-    isIsolate,
-    title: fill(isIsolate ? strings.isolateTitle : strings.releaseTitle, { device }),
-    text: isIsolate ? strings.isolateText : strings.releaseText,
+    title: fill(texts.title, { device }),
+    text: texts.text,
     comment: input.comment ?? '',
-    isolationType: input.isolationType ?? 'Full',
+    hasChoice: Boolean(choice && texts.choice),
+    choice: {
+      id: choice?.id ?? '',
+      label: texts.choice?.label ?? '',
+      error: texts.choice?.error ?? '',
+      value: choice?.value ?? '',
+      choices: (choice?.values ?? []).map((value) => ({ title: texts.choice?.options[value] ?? value, value })),
+    },
     confirm: templateAction(input.confirm),
     cancel: templateAction(input.cancel),
   };
