@@ -98,7 +98,8 @@ describe.each(LOCALES)('every card in %s', (locale) => {
     }
     expect(JSON.stringify(card)).not.toContain('${');
     expect(JSON.stringify(card)).not.toContain('null');
-    expect(cardSize(attachment)).toBeLessThan(10 * 1024);
+    // Far below Teams' ~100 KB; the help card lists every command with an example, so it may take more.
+    expect(cardSize(attachment)).toBeLessThan((name === 'help' ? 16 : 10) * 1024);
   });
 
   it.each(CARD_NAMES)('%s passes the official Adaptive Cards SDK (parse and validate)', (name) => {
