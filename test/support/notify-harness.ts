@@ -30,7 +30,8 @@ import { DEFENDER_API, SEEDED, seedDirectory } from '../../src/twin/directory';
 import { EntraTwin } from '../../src/twin/entra';
 import { type Conversation, TeamsTwin } from '../../src/twin/teams';
 
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+/** The scale-out tests' PostgreSQL: TEST_DATABASE_URL, else DATABASE_URL (as the README and `.ci/run` say), else the local one. */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL?.trim() || process.env.DATABASE_URL?.trim() || 'postgresql://postgres@127.0.0.1:5432/test';
 
 /** Where the twin lives, for a notifier in another process. */
 export interface TwinEndpoints {
