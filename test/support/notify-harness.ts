@@ -281,7 +281,7 @@ class SubscribingBot extends ActivityHandler {
         if (!minSeverity) throw new Error(`not a severity: ${subscribe[1]}`);
         const { from } = context.activity;
         const scope = scopeOf(from.aadObjectId ?? '').filter((group) => !subscribe[2] || group.name.toLowerCase() === subscribe[2].toLowerCase());
-        await registry.subscribe(context.activity, { minSeverity, deviceGroup: subscribe[2] }, { oid: from.aadObjectId ?? '', upn: from.name }, scope);
+        await registry.subscribe(context.activity, { minSeverity, deviceGroups: subscribe[2] ? [subscribe[2]] : [] }, { oid: from.aadObjectId ?? '', upn: from.name }, scope);
         await context.sendActivity('subscribed');
       } else if (text === 'subscriptions') {
         const list = await registry.listSubscriptions(context.activity.conversation.id);
