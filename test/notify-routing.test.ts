@@ -7,7 +7,7 @@
 import type { Alert, Machine } from '../src/defender/model';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, sayAndSignIn, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { askBot, botMessages, cardText, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
 
 jest.setTimeout(60_000);
 
@@ -40,17 +40,11 @@ async function newChannel(): Promise<Conversation> {
   return team.channels[0];
 }
 
-async function ask(user: string, channel: Conversation, text: string): Promise<string> {
-  const before = botMessages(env.twin, channel).length;
-  await sayAndSignIn(env.twin, user, channel, text);
-  return eventually(() => {
-    const messages = botMessages(env.twin, channel);
-    if (messages.length <= before) throw new Error('no answer yet');
-    return cardText(messages[messages.length - 1].cards[0]) || (messages[messages.length - 1].text ?? '');
-  });
+function ask(user: string, channel: Conversation, text: string): Promise<string> {
+  return askBot(env.twin, user, channel, text);
 }
 
-/** Raises alerts (titles made unique), lets the notifier poll and send, and returns which titles each channel got. */
+/** Raises alerts (each title unique), then lets the notifier poll and send. */
 async function raiseAndDeliver(alerts: (Partial<Alert> & { machineId: string; title: string })[]): Promise<void> {
   env.twin.clock.advance(1000);
   for (const alert of alerts) env.twin.defender.addAlert(alert);

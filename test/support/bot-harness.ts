@@ -12,6 +12,7 @@ import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
 import { SEEDED } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
 import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
+import { eventually } from './eventually';
 
 export interface BotWithTwin {
   twin: Twin;
@@ -108,7 +109,7 @@ export function appPackageFor(publicUrl: string): AppPackage {
   return { validDomains: (JSON.parse(filled) as { validDomains: string[] }).validDomains };
 }
 
-export { eventually } from './eventually';
+export { eventually };
 
 /** A team with the bot installed, its members, and one channel per name after General; returns the channels. */
 export async function installedTeam(env: BotWithTwin, members: string[], channels: string[] = []): Promise<Conversation[]> {
@@ -190,6 +191,17 @@ export function isSignInCardFor(entry: TranscriptEntry, userOid?: string): boole
  * gets a card with a Sign in button (Action.Execute SSO): the user presses it, as a person would.
  * Elsewhere the silent OAuthCard exchange runs on its own. Returns the message and the click, if any.
  */
+/** Says `text` as the user (signed in the Teams way) and returns the bot's answer: its card's text, else the message's. */
+export async function askBot(twin: Twin, userOid: string, conversation: Conversation, text: string): Promise<string> {
+  const before = botMessages(twin, conversation).length;
+  await sayAndSignIn(twin, userOid, conversation, text);
+  return eventually(() => {
+    const messages = botMessages(twin, conversation);
+    if (messages.length <= before) throw new Error('no answer yet');
+    return cardText(messages[messages.length - 1].cards[0]) || (messages[messages.length - 1].text ?? '');
+  });
+}
+
 export async function sayAndSignIn(
   twin: Twin, userOid: string, conversation: Conversation, text: string, options: { inThread?: string } = {},
 ): Promise<SayResult & { signIn?: ClickResult }> {
