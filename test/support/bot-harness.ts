@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -89,7 +90,9 @@ export async function startReplica(twin: Twin, store: Store, overrides: Partial<
  */
 export async function startReplicas(twin: Twin, count: number, openStore: () => Promise<Store>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
   const replicas: Replica[] = [];
-  for (let index = 0; index < count; index += 1) replicas.push(await startReplica(twin, await openStore()));
+  // The same secrets on every replica, as a deployment gives them (twinBotConfig makes fresh ones per call).
+  const secrets = { cardSigningSecret: crypto.randomBytes(32).toString('base64url'), tokenCacheKey: crypto.randomBytes(32) };
+  for (let index = 0; index < count; index += 1) replicas.push(await startReplica(twin, await openStore(), secrets));
   return {
     replicas,
     close: async () => {
