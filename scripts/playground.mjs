@@ -1,13 +1,17 @@
-// Opens the Microsoft 365 Agents Playground against the bot on localhost:3978 (run `npm start` first).
+// Opens the Microsoft 365 Agents Playground against the bot (run `npm start` first) on the bot's
+// PORT: from the environment, else the project's .env (or ENV_FILE) as the bot reads it, else 3978.
 // The Playground spawns `xdg-open` at start and exits if that fails: on a machine without a desktop
 // a no-op `xdg-open` is put first on PATH, and the URL to open is printed instead.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const botPort = process.env.PORT ?? '3978';
-const uiPort = process.env.PLAYGROUND_PORT ?? '56150';
+const envFile = process.env.ENV_FILE?.trim() || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.env');
+if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+const botPort = process.env.PORT?.trim() || '3978';
+const uiPort = process.env.PLAYGROUND_PORT?.trim() || '56150';
 const shim = fs.mkdtempSync(path.join(os.tmpdir(), 'playground-'));
 fs.symlinkSync('/bin/true', path.join(shim, 'xdg-open'));
 const headless = !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;

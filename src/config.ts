@@ -103,7 +103,7 @@ export const PRODUCTION_SETTINGS = [
 
 /** Settings that local mode honours or ignores, so they do not make a run production-like. */
 export const LOCAL_MODE_SETTINGS = [
-  'PORT', 'LOG_LEVEL', 'ACTION_POLL_SECONDS', 'NOTIFY_INTERVAL_SECONDS', 'ENV_FILE',
+  'PORT', 'LOG_LEVEL', 'ACTION_POLL_SECONDS', 'NOTIFY_INTERVAL_SECONDS', 'ENV_FILE', 'LOCAL_ALERT_SECONDS',
   // Telemetry works the same in local mode (a local Prometheus may scrape it).
   'TELEMETRY', 'METRICS_PORT', 'METRICS_HOST',
   // Its only valid value is the default, and it means nothing without the credentials.
@@ -116,6 +116,40 @@ export const LOCAL_MODE_SETTINGS = [
 export function productionSignals(env: NodeJS.ProcessEnv): string[] {
   const set = [...CREDENTIAL_SETTINGS, ...PRODUCTION_SETTINGS].filter((name) => Boolean(env[name]?.trim()));
   return env.NODE_ENV?.trim().toLowerCase() === 'production' ? [...set, 'NODE_ENV=production'] : set;
+}
+
+/** What local mode honours; each value checked as in production (empty: the default), every problem named. */
+export interface LocalSettings {
+  port: number;
+  logLevel: string;
+  actionPollIntervalMs: number;
+  notifyIntervalMs: number;
+  /** How often the simulated tenant's attack storyline raises or changes an alert; 0: never. */
+  storylineIntervalMs: number;
+}
+
+export type LocalSettingsResult = { ok: true; settings: LocalSettings } | { ok: false; problems: string[] };
+
+export const DEFAULT_STORYLINE_SECONDS = 45;
+
+export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
+  const problems: string[] = [];
+  const read = (name: string) => env[name]?.trim() ?? '';
+  const port = numberSetting(read('PORT') || '3978', 'PORT', problems, { min: 1, max: 65535 });
+  const logLevel = read('LOG_LEVEL') || 'warn';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
+  const actionPollSeconds = numberSetting(read('ACTION_POLL_SECONDS') || '2', 'ACTION_POLL_SECONDS', problems, { min: 1, max: 300 });
+  const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '15', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 1, max: 3600 });
+  const storyline = read('LOCAL_ALERT_SECONDS').toLowerCase();
+  const storylineSeconds = storyline === 'off' ? 0
+    : numberSetting(storyline || String(DEFAULT_STORYLINE_SECONDS), 'LOCAL_ALERT_SECONDS (or "off")', problems, { min: 1, max: 3600 });
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    settings: {
+      port, logLevel, actionPollIntervalMs: actionPollSeconds * 1000, notifyIntervalMs: notifySeconds * 1000, storylineIntervalMs: storylineSeconds * 1000,
+    },
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {

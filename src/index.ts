@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createBotApp, type BotApp } from './app';
-import { loadConfig, productionSignals, type BotConfig } from './config';
+import { loadConfig, loadLocalSettings, productionSignals, type BotConfig } from './config';
 import { createLogger, lineLogger, type Logger } from './logging';
 import { openStoreWhenReachable, type OpeningStore } from './store/open-store';
 import type { Store } from './store/store';
@@ -37,19 +37,26 @@ async function main(): Promise<void> {
     app = createBotApp(result.config, store, { logger });
     port = result.config.port;
   } else {
-    port = Number(env.PORT?.trim() || 3978);
+    const local = loadLocalSettings(env);
+    if (!local.ok) {
+      console.error('The bot cannot start in local mode: a setting is wrong.\n');
+      for (const problem of local.problems) console.error(`  - ${problem}`);
+      console.error('\nFix it in .env (see .env.example) or in the environment, or leave it empty for the default, then start again.');
+      process.exit(1);
+    }
+    port = local.settings.port;
     // Nothing is authenticated in local mode: only this machine may talk to it.
     host = '127.0.0.1';
     // The twin is loaded only here, when local mode is chosen; production never imports it.
     const { relaunchTrustingTwinCa, startLocalMode } = await import('./local-mode.js');
     if (relaunchTrustingTwinCa()) return;
-    const local = await startLocalMode(port);
-    logger = createLogger(env.LOG_LEVEL?.trim() || 'warn');
-    opening = openConfiguredStore(local.config, logger);
+    const tenant = await startLocalMode(local.settings);
+    logger = createLogger(local.settings.logLevel);
+    opening = openConfiguredStore(tenant.config, logger);
     store = opening.store;
-    app = createBotApp(local.config, store, { inbound: local.inbound, logger });
-    stopTwin = () => local.twin.close();
-    printLocalBanner(port, local.twin.defender.baseUrl);
+    app = createBotApp(tenant.config, store, { inbound: tenant.inbound, logger });
+    stopTwin = () => tenant.twin.close();
+    printLocalBanner(port, tenant.twin, local.settings.storylineIntervalMs);
   }
 
   // A database that refuses the bot (wrong password, no such database) is a start-up error; one not reachable yet is waited for.
@@ -126,7 +133,8 @@ function openConfiguredStore(config: BotConfig, logger: Logger): OpeningStore {
   return { store: opening.store, opened: saysWhere(opening.opened), firstAttempt: saysWhere(opening.firstAttempt) };
 }
 
-function printLocalBanner(port: number, defenderUrl: string): void {
+function printLocalBanner(port: number, twin: { caPath: string; defender: { baseUrl: string } }, storylineIntervalMs: number): void {
+  const defenderUrl = twin.defender.baseUrl;
   const line = '='.repeat(78);
   console.log(line);
   console.log(' LOCAL MODE: SIMULATED TENANT. Nothing here talks to Microsoft.');
@@ -138,6 +146,9 @@ function printLocalBanner(port: number, defenderUrl: string): void {
   console.log('   npm run playground');
   console.log(` or point any Bot Framework client at http://127.0.0.1:${port}/api/messages (this machine only)`);
   console.log(' Try: help | alerts high | device ws-0042 | isolate fin-ws-0007');
+  console.log(' Notifications: type `subscribe low`; the simulated attack raises or changes an alert');
+  console.log(storylineIntervalMs > 0 ? `   every ${storylineIntervalMs / 1000} s (LOCAL_ALERT_SECONDS), or now:` : '   only on demand (LOCAL_ALERT_SECONDS=off):');
+  console.log(`   curl --cacert ${twin.caPath} -X POST ${defenderUrl}/twin/storyline/next`);
   console.log(line);
 }
 

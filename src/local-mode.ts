@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { InboundMode } from './app';
-import { type BotConfig, DEFAULT_RETENTION } from './config';
+import { type BotConfig, DEFAULT_RETENTION, type LocalSettings } from './config';
 import { DEFENDER_API, GRAPH_API, SEEDED, SEEDED_USERS } from './twin/directory';
 import { startTwin, type Twin, type TwinOptions } from './twin';
 import { ensureTwinCertificates } from './twin/tls';
@@ -41,12 +41,16 @@ export interface LocalMode {
  * unsigned activities and has no SSO, so its user acts as the twin's admin, Alice. This mapping
  * exists only here; the composition root uses it only when no real credentials are configured.
  */
-export async function startLocalMode(port: number, options: TwinOptions = {}): Promise<LocalMode> {
+export async function startLocalMode(settings: LocalSettings, options: TwinOptions = {}): Promise<LocalMode> {
+  const { port } = settings;
   const twin = await startTwin({ botEndpoint: `http://127.0.0.1:${port}/api/messages`, ...options });
+  twin.defender.storyline.start(settings.storylineIntervalMs);
   const user = { aadObjectId: SEEDED_USERS.alice, tenantId: SEEDED.tenantId };
   return {
     twin,
-    config: twinBotConfig(twin, { port }),
+    config: twinBotConfig(twin, {
+      port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs },
+    }),
     inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
-import { botMessages, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { askBot, botMessages, cardText, lastBotCard, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 
 const { alice, bob, carol, dave } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -21,14 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function ask(user: string, text: string): Promise<string> {
-  const before = botMessages(env.twin, channel).length;
-  await sayAndSignIn(env.twin, user, channel, text);
-  return eventually(() => {
-    const messages = botMessages(env.twin, channel);
-    if (messages.length <= before) throw new Error('no answer yet');
-    return cardText(messages[messages.length - 1].cards[0]) || (messages[messages.length - 1].text ?? '');
-  });
+function ask(user: string, text: string): Promise<string> {
+  return askBot(env.twin, user, channel, text);
 }
 
 async function deliver(): Promise<void> {

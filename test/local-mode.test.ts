@@ -5,17 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createBotApp, type BotApp } from '../src/app';
-import { CREDENTIAL_SETTINGS, PRODUCTION_SETTINGS } from '../src/config';
+import { CREDENTIAL_SETTINGS, type LocalSettings, PRODUCTION_SETTINGS } from '../src/config';
 import { startLocalMode, type LocalMode } from '../src/local-mode';
 import { createLogger } from '../src/logging';
 import { SqliteStore } from '../src/store/sqlite-store';
 import type { Store } from '../src/store/store';
 import { SEEDED_USERS } from '../src/twin/directory';
+import { cardText } from './support/bot-harness';
+import { eventually } from './support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -141,6 +144,126 @@ function connects(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Local mode's defaults, on `port`, with the storyline off unless a test turns it on. */
+function localSettings(port: number, overrides: Partial<LocalSettings> = {}): LocalSettings {
+  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, ...overrides };
+}
+
+describe('copying .env.example to .env unchanged', () => {
+  it('starts local mode (empty values mean "not set": default port and log level)', async () => {
+    const port = await freePort();
+    const envFile = path.join(scratch, 'copied.env');
+    fs.copyFileSync(path.join(PROJECT, '.env.example'), envFile);
+    const run = await runBot(cleanEnv({ ENV_FILE: envFile, PORT: String(port) }), { until: /Bot listening/ });
+    expect(run.stdout).toContain('LOCAL MODE');
+    expect(run.stdout).toContain(`Bot listening on http://127.0.0.1:${port}/api/messages`);
+    expect(run.stderr).not.toMatch(/must be included in custom levels/);
+  });
+
+  it('a wrong value next to the empty ones is named; the empty PORT is not', async () => {
+    const envFile = path.join(scratch, 'copied-port.env');
+    fs.copyFileSync(path.join(PROJECT, '.env.example'), envFile);
+    // PORT empty and LOCAL_ALERT_SECONDS wrong: the start stops before listening, naming the setting, not the port.
+    const run = await runBot(cleanEnv({ ENV_FILE: envFile, PORT: '', LOCAL_ALERT_SECONDS: 'soon' }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('LOCAL_ALERT_SECONDS (or "off") must be a whole number from 1 to 3600 (got "soon")');
+    expect(run.stderr).not.toContain('PORT');
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/],
+    ['PORT', 'http', /PORT must be a whole number from 1 to 65535 \(got "http"\)/],
+    ['NOTIFY_INTERVAL_SECONDS', '0', /NOTIFY_INTERVAL_SECONDS must be a whole number from 1 to 3600/],
+    ['ACTION_POLL_SECONDS', '1.5', /ACTION_POLL_SECONDS must be a whole number from 1 to 300/],
+  ])('a bad %s in local mode names the setting', async (name, value, message) => {
+    const run = await runBot(cleanEnv({ ENV_FILE: emptyEnvFile, [name]: value }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).not.toContain('LOCAL MODE');
+  });
+});
+
+/**
+ * The Agents Playground's side of the conversation: like the Playground, it takes the bot's posts
+ * without a token (the Teams twin, rightly, refuses an anonymous bot) and keeps what it was sent.
+ */
+async function startPlaygroundChannel(): Promise<{ url: string; posted: { conversation: string; activity: { text?: string; attachments?: { content?: unknown }[] } }[]; close(): Promise<void> }> {
+  const posted: { conversation: string; activity: { text?: string; attachments?: { content?: unknown }[] } }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('end', () => {
+      const match = /^\/v3\/conversations\/([^/]+)\/activities/.exec(req.url ?? '');
+      if (match && body) posted.push({ conversation: decodeURIComponent(match[1]), activity: JSON.parse(body) });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: `activity-${posted.length}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    posted,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the simulated tenant raises alerts', () => {
+  let local: LocalMode;
+  let app: BotApp;
+  let store: Store;
+  let playground: Awaited<ReturnType<typeof startPlaygroundChannel>>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    playground = await startPlaygroundChannel();
+    // The storyline's step and the notifier's poll scaled down from 45 s and 15 s.
+    local = await startLocalMode(localSettings(port, { storylineIntervalMs: 300, notifyIntervalMs: 1000 }));
+    store = await SqliteStore.open(':memory:');
+    app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger('silent') });
+    await new Promise<void>((resolve) => app.server.listen(port, '127.0.0.1', resolve));
+    app.notifier.start();
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    await local.twin.close();
+    await playground.close();
+  });
+
+  const textsIn = (conversation: string) => playground.posted
+    .filter((post) => post.conversation === conversation)
+    .map((post) => cardText(post.activity.attachments?.[0]?.content) || (post.activity.text ?? ''));
+
+  it('a Playground chat subscribed with `subscribe low` gets the storyline\'s notifications', async () => {
+    const { driver } = local.twin.teams;
+    const chat = driver.personalChat(SEEDED_USERS.alice);
+    const activity = { ...driver.messageActivity(SEEDED_USERS.alice, chat, 'subscribe low'), serviceUrl: playground.url };
+    const response = await fetch(`http://127.0.0.1:${local.config.port}/api/messages`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity),
+    });
+    expect(response.status).toBe(200);
+    await eventually(() => {
+      if (!textsIn(chat.id).some((text) => /Subscribed/.test(text))) throw new Error(`not subscribed yet: ${JSON.stringify(textsIn(chat.id))}`);
+    }, 15_000);
+    const texts = await eventually(() => {
+      const all = textsIn(chat.id);
+      if (!all.some((text) => text.includes('Suspicious URL clicked')) || !all.some((text) => text.includes('Suspicious PowerShell command line'))) {
+        throw new Error('no storyline notification yet');
+      }
+      return all;
+    }, 20_000);
+    expect(texts.join('\n')).toMatch(/Medium/);
+  });
+
+  it('the twin\'s loopback admin route plays the next step on demand', async () => {
+    const response = await fetch(`${local.twin.defender.baseUrl}/twin/storyline/next`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    const step = await response.json() as { kind: string; id: string; title: string };
+    expect(['raised', 'changed']).toContain(step.kind);
+    expect(local.twin.defender.data.alerts.some((alert) => alert.id === step.id)).toBe(true);
+  });
+});
+
 describe('local mode answers only loopback serviceUrls', () => {
   let local: LocalMode;
   let app: BotApp;
@@ -149,7 +272,7 @@ describe('local mode answers only loopback serviceUrls', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    local = await startLocalMode(port);
+    local = await startLocalMode(localSettings(port));
     store = await SqliteStore.open(':memory:');
     app = createBotApp(local.config, store, { inbound: local.inbound, logger: createLogger('silent') });
     await new Promise<void>((resolve) => app.server.listen(port, '127.0.0.1', resolve));

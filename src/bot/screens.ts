@@ -7,6 +7,7 @@ import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { actionStateFrom, type IsolationState, isolationStateFrom } from '../defender/isolation';
 import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../defender/model';
+import type { RoutingFilter } from '../notify/routing-filter';
 import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
@@ -279,7 +280,10 @@ export class Screens {
     return this.views.message(acting.locale, {
       kind: 'info',
       title: texts.subscribedTitle,
-      text: fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], groups: groupNames(subscription.scope) }),
+      text: [
+        fill(texts.subscribedText, { severity: strings.severity[subscription.minSeverity], groups: groupNames(subscription.scope) }),
+        ...(subscription.tags?.length || subscription.sources?.length ? [fill(texts.subscribedRouting, { filters: routingFilters(texts, subscription) })] : []),
+      ].join(' '),
       suggestions: ['subscriptions', 'unsubscribe'],
     });
   }
@@ -324,7 +328,7 @@ export class Screens {
     }
     const lines = subscriptions.map((subscription) => fill(texts.listLine, {
       severity: strings.severity[subscription.minSeverity],
-      scope: fill(texts.listScope, { groups: groupNames(subscription.scope) }),
+      scope: fill(texts.listScope, { groups: groupNames(subscription.scope) }) + routingFilters(texts, subscription),
       upn: subscription.createdBy.upn,
       state: subscription.disabled ? fill(texts.disabled, { reason: subscription.disabled.reason }) : texts.active,
     }));
@@ -344,6 +348,12 @@ export class Screens {
 function triage(alert: Alert, buttons: Buttons, viewerUpn?: string) {
   const mine = viewerUpn !== undefined && alert.assignedTo?.toLowerCase() === viewerUpn.toLowerCase();
   return alert.status === 'Resolved' || mine ? [] : [buttons.assignToMe(alert.id)];
+}
+
+/** `, machine tags "VIP", detection sources "WindowsDefenderAtp"`: a subscription's routing beyond its groups. */
+function routingFilters(texts: { listTags: string; listSources: string }, filter: RoutingFilter): string {
+  return (filter.tags?.length ? fill(texts.listTags, { tags: groupNames(filter.tags.map((name) => ({ name }))) }) : '')
+    + (filter.sources?.length ? fill(texts.listSources, { sources: groupNames(filter.sources.map((name) => ({ name }))) }) : '');
 }
 
 /** `"Workstations", "Servers"`: device group names as a card shows them. */

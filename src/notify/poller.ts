@@ -7,6 +7,7 @@ import {
 } from './deliveries';
 import { observePoll } from '../telemetry';
 import { Lease } from './lease';
+import { needsMachineTags } from './routing-filter';
 import { inScope, matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
 import { vouchedPart } from './vouched-alert';
 
@@ -173,6 +174,7 @@ export class AlertPoller {
       if (!localeOf.has(subscription.conversationId)) localeOf.set(subscription.conversationId, subscription.locale);
     }
     const notBefore = this.now();
+    const tagsOf = await this.machineTags(alerts, subscriptions);
     for (const alert of alerts) {
       const known = await this.deps.store.list<CardState>(CARD_STATES, { prefix: `${alert.id}/` });
       const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
@@ -188,7 +190,7 @@ export class AlertPoller {
         items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
         cards.push([doc.key, card]);
       }
-      for (const conversationId of this.newAudience(alert, subscriptions)) {
+      for (const conversationId of this.newAudience(alert, subscriptions, tagsOf.get(alert.machineId))) {
         if (posted.has(conversationId)) continue;
         items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
         cards.push([cardKey(alert.id, conversationId), card]);
@@ -201,13 +203,24 @@ export class AlertPoller {
   }
 
   /**
+   * The machine tags of the page's devices (one request with the app's read-only token), only when a
+   * subscription routes by tag: alerts do not carry their device's tags.
+   */
+  private async machineTags(alerts: readonly Alert[], subscriptions: readonly Subscription[]): Promise<Map<string, readonly string[]>> {
+    if (!needsMachineTags(subscriptions) || alerts.length === 0) return new Map();
+    const ids = [...new Set(alerts.map((alert) => alert.machineId))];
+    const machines = await this.deps.defender.machinesByIds(this.deps.appToken, ids);
+    return new Map(machines.map((machine) => [machine.id, machine.machineTags ?? []]));
+  }
+
+  /**
    * Conversations with an enabled subscription that matches the alert and existed when the alert
    * was raised: a subscription is for alerts from then on, not for older ones that change later.
    */
-  private newAudience(alert: Alert, subscriptions: readonly Subscription[]): Set<string> {
+  private newAudience(alert: Alert, subscriptions: readonly Subscription[], machineTags?: readonly string[]): Set<string> {
     const raisedAt = Date.parse(alert.alertCreationTime);
     return new Set(subscriptions
-      .filter((subscription) => matches(alert, subscription) && raisedAt >= Date.parse(subscription.createdAt))
+      .filter((subscription) => matches(alert, subscription, machineTags) && raisedAt >= Date.parse(subscription.createdAt))
       .map((subscription) => subscription.conversationId));
   }
 }

@@ -52,14 +52,16 @@ export class SubscriptionScopes {
     return found;
   }
 
-  /** What a new subscription by this identity covers: every group it can see, or the one it named if it can see that one. */
-  async forNewSubscription(token: AccessTokenSource, requestedGroup?: string): Promise<ScopeDecision> {
+  /** What a new subscription by this identity covers: every group it can see, or the ones it named if it can see each of them. */
+  async forNewSubscription(token: AccessTokenSource, requestedGroups: readonly string[] = []): Promise<ScopeDecision> {
     const visible = await this.visibleGroups(token);
     if (visible.length === 0) return { ok: false, problem: 'no_groups' };
-    if (!requestedGroup?.trim()) return { ok: true, groups: visible };
-    const wanted = requestedGroup.trim().toLowerCase();
-    const named = visible.filter((group) => group.name.toLowerCase() === wanted);
-    return named.length > 0 ? { ok: true, groups: named } : { ok: false, problem: 'group_not_visible', visible };
+    const wanted = requestedGroups.map((group) => group.trim().toLowerCase()).filter(Boolean);
+    if (wanted.length === 0) return { ok: true, groups: visible };
+    const named = visible.filter((group) => wanted.includes(group.name.toLowerCase()));
+    // Every group named must be one the subscriber sees: a typo must not quietly narrow the subscription.
+    const seen = new Set(named.map((group) => group.name.toLowerCase()));
+    return wanted.every((group) => seen.has(group)) ? { ok: true, groups: named } : { ok: false, problem: 'group_not_visible', visible };
   }
 
   /** Whether this identity can see every group the subscription covers. */

@@ -1,20 +1,21 @@
 import { type Activity, type ConversationReference, TurnContext } from 'botbuilder';
 import type { Alert, AlertSeverity, DeviceGroup } from '../defender/model';
 import { ConflictError, type Store, type StoredDocument } from '../store/store';
+import { passesRouting, type RoutingFilter } from './routing-filter';
 
 /** The severities a subscription can ask for, lowest first. */
 export const SUBSCRIBABLE_SEVERITIES = ['Informational', 'Low', 'Medium', 'High'] as const;
 export type SubscribableSeverity = (typeof SUBSCRIBABLE_SEVERITIES)[number];
 
 /** One conversation's wish for alert notifications. A conversation may hold several (different filters). */
-export interface Subscription {
+export interface Subscription extends RoutingFilter {
   /** The chat or channel, without a `;messageid=` thread suffix: notifications start new posts. */
   conversationId: string;
   /** What an installation or removal is about: the team for a channel, else the conversation itself. */
   scopeId: string;
   reference: Partial<ConversationReference>;
   minSeverity: SubscribableSeverity;
-  /** The device group the subscriber named (`group Servers`), as typed; null when they named none. */
+  /** The device groups the subscriber named (`group Servers, Finance`), as typed; null when they named none. */
   deviceGroup: string | null;
   /**
    * The device groups the subscriber could see in Defender with their own token when subscribing
@@ -29,9 +30,9 @@ export interface Subscription {
   disabled: { reason: string; at: string } | null;
 }
 
-export interface SubscriptionFilter {
+export interface SubscriptionFilter extends RoutingFilter {
   minSeverity: SubscribableSeverity;
-  deviceGroup?: string | null;
+  deviceGroups?: readonly string[];
 }
 
 /** Where the bot is installed (captured from the installation event), by scope. */
@@ -48,12 +49,13 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { UnSpecified: 0, Informati
 
 /**
  * Whether an alert is for this subscription: severity at or above its minimum, on a device in one
- * of the groups its subscriber vouched for. A device in no group is in nobody's scope.
+ * of the groups its subscriber vouched for, with one of its machine tags and detection sources (if
+ * it names any; `machineTags` are the device's). A device in no group is in nobody's scope.
  */
-export function matches(alert: Alert, subscription: Subscription): boolean {
+export function matches(alert: Alert, subscription: Subscription, machineTags?: readonly string[]): boolean {
   if (SEVERITY_RANK[alert.severity] < SEVERITY_RANK[subscription.minSeverity]) return false;
   if (alert.severity === 'UnSpecified' && subscription.minSeverity !== SUBSCRIBABLE_SEVERITIES[0]) return false;
-  return inScope(alert, subscription);
+  return inScope(alert, subscription) && passesRouting(alert, subscription, machineTags);
 }
 
 /** Whether the alert's device is in one of the groups the subscription's subscriber vouched for. */
@@ -120,7 +122,9 @@ export class SubscriptionRegistry {
       scopeId: scopeOf(activity),
       reference,
       minSeverity: filter.minSeverity,
-      deviceGroup: filter.deviceGroup?.trim() || null,
+      deviceGroup: filter.deviceGroups?.map((group) => group.trim()).filter(Boolean).join(', ') || null,
+      ...(filter.tags?.length ? { tags: [...filter.tags] } : {}),
+      ...(filter.sources?.length ? { sources: [...filter.sources] } : {}),
       scope: scope.map(({ id, name }) => ({ id, name })),
       locale: activity.locale ?? 'en-US',
       createdBy,
@@ -218,8 +222,11 @@ export class SubscriptionRegistry {
   }
 }
 
+/** One subscription per conversation and filter; the key of one without tags or sources is unchanged. */
 function subscriptionKey(subscription: Subscription): string {
-  return `${subscription.conversationId}/${subscription.minSeverity}/${subscription.deviceGroup?.toLowerCase() ?? '*'}`;
+  const base = `${subscription.conversationId}/${subscription.minSeverity}/${subscription.deviceGroup?.toLowerCase() ?? '*'}`;
+  const list = (values?: readonly string[]) => (values?.length ? values.map((value) => value.toLowerCase()).sort().join(',') : '*');
+  return subscription.tags?.length || subscription.sources?.length ? `${base}/${list(subscription.tags)}/${list(subscription.sources)}` : base;
 }
 
 /** The team of a channel activity, else the conversation: what the bot is installed in and removed from. */

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   console.log(`ca: ${twin.caPath}`);
   console.log(`tenant: ${SEEDED.tenantId}`);
   console.log(`app: ${SEEDED.botAppId} ${SEEDED.botAppSecret}`);
+  // The simulated attack's next step (a new or changed alert), on demand: loopback only, no token.
+  console.log(`raise: curl --cacert ${twin.caPath} -X POST ${twin.defender.baseUrl}/twin/storyline/next`);
 
   let closing = false;
   const stop = () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { startTwin, type Twin, type TwinOptions } from '../../src/twin';
 import { SEEDED, SEEDED_USERS } from '../../src/twin/directory';
 import { SIGN_IN_VERB } from '../../src/bot/sign-in';
 import type { AppPackage, ClickResult, Conversation, SayResult, TranscriptEntry } from '../../src/twin/teams';
+import { eventually } from './eventually';
 
 export interface BotWithTwin {
   twin: Twin;
@@ -101,7 +103,9 @@ export async function startReplica(twin: Twin, store: Store, overrides: Partial<
  */
 export async function startReplicas(twin: Twin, count: number, openStore: () => Promise<Store>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
   const replicas: Replica[] = [];
-  for (let index = 0; index < count; index += 1) replicas.push(await startReplica(twin, await openStore()));
+  // The same secrets on every replica, as a deployment gives them (twinBotConfig makes fresh ones per call).
+  const secrets = { cardSigningSecret: crypto.randomBytes(32).toString('base64url'), tokenCacheKey: crypto.randomBytes(32) };
+  for (let index = 0; index < count; index += 1) replicas.push(await startReplica(twin, await openStore(), secrets));
   return {
     replicas,
     close: async () => {
@@ -120,8 +124,6 @@ export function appPackageFor(publicUrl: string): AppPackage {
     (name === 'BOT_DOMAIN' ? new URL(publicUrl).hostname : 'placeholder'));
   return { validDomains: (JSON.parse(filled) as { validDomains: string[] }).validDomains };
 }
-
-import { eventually } from './eventually';
 
 export { eventually };
 
@@ -205,6 +207,17 @@ export function isSignInCardFor(entry: TranscriptEntry, userOid?: string): boole
  * gets a card with a Sign in button (Action.Execute SSO): the user presses it, as a person would.
  * Elsewhere the silent OAuthCard exchange runs on its own. Returns the message and the click, if any.
  */
+/** Says `text` as the user (signed in the Teams way) and returns the bot's answer: its card's text, else the message's. */
+export async function askBot(twin: Twin, userOid: string, conversation: Conversation, text: string): Promise<string> {
+  const before = botMessages(twin, conversation).length;
+  await sayAndSignIn(twin, userOid, conversation, text);
+  return eventually(() => {
+    const messages = botMessages(twin, conversation);
+    if (messages.length <= before) throw new Error('no answer yet');
+    return cardText(messages[messages.length - 1].cards[0]) || (messages[messages.length - 1].text ?? '');
+  });
+}
+
 export async function sayAndSignIn(
   twin: Twin, userOid: string, conversation: Conversation, text: string, options: { inThread?: string } = {},
 ): Promise<SayResult & { signIn?: ClickResult }> {

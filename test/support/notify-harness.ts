@@ -30,7 +30,8 @@ import { DEFENDER_API, SEEDED, seedDirectory } from '../../src/twin/directory';
 import { EntraTwin } from '../../src/twin/entra';
 import { type Conversation, TeamsTwin } from '../../src/twin/teams';
 
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+/** The scale-out tests' PostgreSQL: TEST_DATABASE_URL, else DATABASE_URL (as the README and `.ci/run` say), else the local one. */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL?.trim() || process.env.DATABASE_URL?.trim() || 'postgresql://postgres@127.0.0.1:5432/test';
 
 /** Where the twin lives, for a notifier in another process. */
 export interface TwinEndpoints {
@@ -280,7 +281,7 @@ class SubscribingBot extends ActivityHandler {
         if (!minSeverity) throw new Error(`not a severity: ${subscribe[1]}`);
         const { from } = context.activity;
         const scope = scopeOf(from.aadObjectId ?? '').filter((group) => !subscribe[2] || group.name.toLowerCase() === subscribe[2].toLowerCase());
-        await registry.subscribe(context.activity, { minSeverity, deviceGroup: subscribe[2] }, { oid: from.aadObjectId ?? '', upn: from.name }, scope);
+        await registry.subscribe(context.activity, { minSeverity, deviceGroups: subscribe[2] ? [subscribe[2]] : [] }, { oid: from.aadObjectId ?? '', upn: from.name }, scope);
         await context.sendActivity('subscribed');
       } else if (text === 'subscriptions') {
         const list = await registry.listSubscriptions(context.activity.conversation.id);

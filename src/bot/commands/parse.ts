@@ -4,6 +4,7 @@ import { type HuntCommand, parseHuntCommand } from './hunt-commands';
 import { type AlertClassification, DETERMINATIONS } from '../../defender/alert-triage';
 import type { ResponseDefinition } from '../responses/definition';
 import { RESPONSE_DEFINITIONS, responseByWord } from '../responses/registry';
+import { detectionSourceName } from '../../notify/routing-filter';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -18,7 +19,7 @@ export type Command =
   | { name: 'actions'; query: string }
   | { name: 'assign'; alertId: string; assignee: 'me' | string }
   | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
-  | { name: 'subscribe'; minSeverity: Severity; deviceGroup?: string }
+  | { name: 'subscribe'; minSeverity: Severity; deviceGroups: string[]; tags: string[]; sources: string[] }
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
   | { name: 'audit'; query?: string }
@@ -68,7 +69,7 @@ const READ_USAGE: Record<ReadCommand, string> = {
   actions: 'actions <device>',
   assign: 'assign <alert id> [me|<upn>]',
   resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
-  subscribe: 'subscribe [high|medium|low|informational] [group <device group>]',
+  subscribe: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
   audit: 'audit [device]',
@@ -186,16 +187,33 @@ function parseAlerts(words: string[]): ParseResult {
   };
 }
 
+/** What follows each routing keyword of `subscribe`: words up to the next keyword, commas separating values. */
+const SUBSCRIBE_CLAUSES = { group: 'deviceGroups', tag: 'tags', source: 'sources' } as const;
+
+/** `subscribe [severity] [group <g>[, <g>…]] [tag <t>…] [source <s>…]`, each keyword repeatable. */
 function parseSubscribe(words: string[]): ParseResult {
   let minSeverity = DEFAULT_SUBSCRIPTION_SEVERITY;
-  for (let index = 0; index < words.length; index += 1) {
-    const word = words[index].toLowerCase();
-    if (SEVERITIES[word]) minSeverity = SEVERITIES[word];
-    else if (word === 'group' && words.length > index + 1) {
-      return { ok: true, command: { name: 'subscribe', minSeverity, deviceGroup: words.slice(index + 1).join(' ') } };
-    } else return { ok: false, problem: 'bad_argument', word: words[index], command: 'subscribe' };
+  const lists: Record<(typeof SUBSCRIBE_CLAUSES)[keyof typeof SUBSCRIBE_CLAUSES], string[]> = { deviceGroups: [], tags: [], sources: [] };
+  let clause: keyof typeof SUBSCRIBE_CLAUSES | undefined;
+  let value: string[] = [];
+  const close = (): boolean => {
+    if (!clause) return true;
+    const values = value.join(' ').split(',').map((item) => item.trim()).filter(Boolean);
+    lists[SUBSCRIBE_CLAUSES[clause]].push(...(clause === 'source' ? values.map(detectionSourceName) : values));
+    return values.length > 0;
+  };
+  for (const original of words) {
+    const word = original.toLowerCase();
+    if (word in SUBSCRIBE_CLAUSES) {
+      if (!close()) return { ok: false, problem: 'bad_argument', word: clause ?? original, command: 'subscribe' };
+      clause = word as keyof typeof SUBSCRIBE_CLAUSES;
+      value = [];
+    } else if (clause) value.push(original);
+    else if (SEVERITIES[word]) minSeverity = SEVERITIES[word];
+    else return { ok: false, problem: 'bad_argument', word: original, command: 'subscribe' };
   }
-  return { ok: true, command: { name: 'subscribe', minSeverity } };
+  if (!close()) return { ok: false, problem: 'bad_argument', word: clause ?? '', command: 'subscribe' };
+  return { ok: true, command: { name: 'subscribe', minSeverity, ...lists } };
 }
 
 /** The closest command name, if it is close enough to be what the user meant. */

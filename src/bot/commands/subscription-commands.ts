@@ -20,19 +20,19 @@ export interface SubscriptionCommandDeps {
 export async function subscribe(
   command: Extract<Command, { name: 'subscribe' }>, acting: Acting, context: Pick<TurnContext, 'activity'>, deps: SubscriptionCommandDeps,
 ): Promise<Attachment> {
-  const describe = `${command.minSeverity} and higher${command.deviceGroup ? `, group ${command.deviceGroup}` : ''}`;
+  const describe = `${command.minSeverity} and higher${routingDescription({ ...command, deviceGroup: command.deviceGroups.join(', ') })}`;
   const refusal = await deps.screens.cannotReadAlerts(acting);
   if (refusal) {
     await deps.audit.appendAudit(auditEntry(acting, 'Subscribe', describe, 'refused'));
     return refusal;
   }
-  const decision = await deps.scopes.forNewSubscription(tokenSource(acting), command.deviceGroup);
+  const decision = await deps.scopes.forNewSubscription(tokenSource(acting), command.deviceGroups);
   if (!decision.ok) {
     await deps.audit.appendAudit(auditEntry(acting, 'Subscribe', describe, 'refused'));
-    return deps.screens.subscriptionRefused(acting, decision, command.deviceGroup);
+    return deps.screens.subscriptionRefused(acting, decision, command.deviceGroups.join(', '));
   }
   const subscription = await deps.subscriptions.subscribe(
-    context.activity, { minSeverity: command.minSeverity, deviceGroup: command.deviceGroup },
+    context.activity, { minSeverity: command.minSeverity, deviceGroups: command.deviceGroups, tags: command.tags, sources: command.sources },
     { oid: acting.token.oid, upn: acting.token.upn }, decision.groups,
   );
   await deps.audit.appendAudit(auditEntry(acting, 'Subscribe', describeSubscription(subscription), 'subscribed'));
@@ -63,7 +63,16 @@ export async function unsubscribe(acting: Acting, context: Pick<TurnContext, 'ac
 /** `High and higher, device groups Workstations, Servers (by carol@…)`: the audit log's words for a subscription. */
 function describeSubscription(subscription: Subscription): string {
   const groups = (subscription.scope ?? []).map((group) => group.name).join(', ');
-  return `${subscription.minSeverity} and higher, device groups ${groups || 'none'} (by ${subscription.createdBy.upn})`;
+  return `${subscription.minSeverity} and higher, device groups ${groups || 'none'}${routingDescription({ ...subscription, deviceGroup: null })} (by ${subscription.createdBy.upn})`;
+}
+
+/** `, group Servers, tags VIP, sources WindowsDefenderAtp` for the audit log (English, as the rest of it). */
+function routingDescription(filter: { deviceGroup?: string | null; tags?: readonly string[]; sources?: readonly string[] }): string {
+  return [
+    filter.deviceGroup ? `, group ${filter.deviceGroup}` : '',
+    filter.tags?.length ? `, tags ${filter.tags.join(', ')}` : '',
+    filter.sources?.length ? `, sources ${filter.sources.join(', ')}` : '',
+  ].join('');
 }
 
 /** Subscriptions are about a conversation, not a device: the entry names no device. */

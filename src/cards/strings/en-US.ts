@@ -44,7 +44,7 @@ export const enUS = {
       actions: { usage: 'actions <device>', description: 'Recent response actions on a device and their status.', example: 'actions pc-finance-07' },
       assign: { usage: 'assign <alert id> [me|<upn>]', description: 'Assign an alert to yourself or to someone else, as you.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]', description: 'Resolve an alert with its classification and determination (e.g. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Test machine' },
-      subscribe: { usage: 'subscribe [high|medium|low|informational] [group <device group>]', description: 'A card here for each new alert at or above that severity, optionally for one device group.', example: 'subscribe high group Servers' },
+      subscribe: { usage: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]', description: 'A card here for each new alert at or above that severity, optionally only for some device groups, machine tags (VIP, OT) or detection sources (EDR, AV, Office); commas list several, and a conversation may have several subscriptions.', example: 'subscribe high group Servers tag VIP source EDR' },
       unsubscribe: { usage: 'unsubscribe', description: 'No more alert cards here.', example: 'unsubscribe' },
       subscriptions: { usage: 'subscriptions', description: "This conversation's alert subscriptions.", example: 'subscriptions' },
       audit: { usage: 'audit [device]', description: 'Who asked for which response action through the bot, and the result.', example: 'audit pc-finance-07' },
@@ -295,7 +295,7 @@ export const enUS = {
     },
     /** Syntax of the commands the help card does not list (the others come from help.commands). */
     usage: {
-      subscribe: 'subscribe [high|medium|low|informational] [group <device group>]',
+      subscribe: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]',
       unsubscribe: 'unsubscribe',
       subscriptions: 'subscriptions',
       audit: 'audit [device]',
@@ -327,6 +327,9 @@ export const enUS = {
       listTitle: 'Alert notifications',
       listLine: '{severity} and higher{scope} (by {upn}): {state}',
       listScope: ', device groups {groups}',
+      listTags: ', machine tags {tags}',
+      listSources: ', detection sources {sources}',
+      subscribedRouting: 'Only alerts{filters}.',
       active: 'active',
       disabled: 'DISABLED: {reason}',
     },

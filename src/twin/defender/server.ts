@@ -4,7 +4,7 @@ import Router from 'find-my-way';
 import type { TwinClock } from '../clock';
 import { SEEDED } from '../directory';
 import type { EntraTwin } from '../entra';
-import { bearerToken, readBody, startTwinServer, type TwinRouter, type TwinServer } from '../http-server';
+import { bearerToken, readBody, sendJson, startTwinServer, type TwinRouter, type TwinServer } from '../http-server';
 import { type ActionFailureRule, type ActionTiming, type DuplicatePolicy, MachineActionEngine } from './actions';
 import { applyAlertChange, patchAlert } from './alert-updates';
 import { CANCEL_PERMISSION, type Caller, DefenderAuthorizer, type Permission, PERMISSIONS, requireRole } from './auth';
@@ -23,6 +23,7 @@ import {
   errorResponse, methodNotAllowed, odataCollection, odataCount, odataEntity, type WireResponse,
 } from './responses';
 import { type DefenderTenantData, makeAlert, seedDefenderTenant } from './seed';
+import { AttackStoryline } from './storyline';
 import { TenantView } from './tenant-view';
 import { normalizeInstant } from './timestamps';
 
@@ -86,6 +87,10 @@ export class DefenderTwin {
   readonly faults = new FaultInjector();
   readonly rateLimits: DefenderRateLimits;
   readonly requests: RecordedDefenderRequest[] = [];
+  /** The attack local mode plays; `POST /twin/storyline/next` (loopback, no token) plays its next step now. */
+  readonly storyline = new AttackStoryline({
+    machines: () => this.data.machines, addAlert: (partial) => this.addAlert(partial), updateAlert: (id, change) => this.updateAlert(id, change),
+  });
   /** Body property names are case-sensitive (§3.2); switch off to accept any casing. */
   strictBodyCasing = true;
   private readonly engine: MachineActionEngine;
@@ -173,6 +178,7 @@ export class DefenderTwin {
   }
 
   close(): Promise<void> {
+    this.storyline.stop();
     return this.server.close();
   }
 
@@ -191,6 +197,11 @@ export class DefenderTwin {
     const getMachine = this.getMachineEndpoint();
     const findByIp = this.findByIpEndpoint();
 
+    // The twin's own admin route (not Defender's API): the server listens on loopback only.
+    router.on('POST', '/twin/storyline/next', (_req, res) => {
+      const { kind, alert } = this.storyline.next();
+      sendJson(res, 200, { kind, id: alert.id, title: alert.title, severity: alert.severity, status: alert.status, computerDnsName: alert.computerDnsName });
+    });
     route('GET', '/alerts', this.listAlertsEndpoint());
     route('GET', '/alerts/$count', this.countEndpoint('alerts.count', PERMISSIONS.readAlerts, ALERT_SPEC, (view) => view.alerts()));
     route('GET', '/alerts/:id', this.getAlertEndpoint());
