@@ -6,7 +6,7 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/defender/model';
 import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, buttonData, type BotWithTwin, freshWorkstation } from './support/bot-harness';
+import { cardText, eventually, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, buttonData, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
@@ -15,9 +15,7 @@ let channel: Conversation;
 
 beforeAll(async () => {
   env = await startBotWithTwin();
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
-  await env.twin.teams.driver.install(team);
-  channel = team.channels[0];
+  channel = await socChannel(env);
 });
 afterAll(() => env.close());
 

@@ -9,7 +9,7 @@ import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
 import { DEFENDER_RESOURCE } from './support/defender-twin-harness';
-import { buttonData, cardText, eventually, lastBotCard, sayAndSignIn, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
+import { buttonData, cardText, eventually, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 let env: BotWithTwin;
@@ -17,9 +17,7 @@ let channel: Conversation;
 
 beforeAll(async () => {
   env = await startBotWithTwin();
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
-  await env.twin.teams.driver.install(team);
-  channel = team.channels[0];
+  channel = await socChannel(env);
 });
 afterAll(() => env.close());
 

@@ -254,7 +254,6 @@ export async function askForCard(twin: Twin, user: string, conversation: Convers
 /** A team "SOC" of Alice, Bob and Carol with the bot installed: its General channel. */
 export async function socChannel(env: BotWithTwin): Promise<Conversation> {
   const { alice, bob, carol } = SEEDED_USERS;
-  const team = env.twin.teams.driver.createTeam({ name: 'SOC', members: [alice, bob, carol] });
-  await env.twin.teams.driver.install(team);
-  return team.channels[0];
+  const [general] = await installedTeam(env, [alice, bob, carol]);
+  return general;
 }
