@@ -287,6 +287,33 @@ describe('the other response actions', () => {
     expect(second.body.error.code).toBe('ActiveRequestAlreadyExists');
   });
 
+  it('gives the package link only once the collection succeeded, to Alerts investigation and the device group, 2 calls a minute', async () => {
+    const machine = twin.machineByName(WELL_KNOWN_DEVICES.server);
+    const collect = await act(machine, 'collectInvestigationPackage', { Comment: 'forensics' });
+    const uri = (token = alice()) => twin.call('GET', `/api/machineactions/${collect.body.id}/getPackageUri`, { token });
+    const early = await uri();
+    expect([early.status, early.body.error.code]).toEqual([404, 'ResourceNotFound']);
+    twin.clock.advance(15_000);
+    twin.defender.rateLimits.reset();
+    const reply = await uri();
+    expect(reply.status).toBe(200);
+    expect(reply.body['@odata.context']).toBe(`${CONTEXT_BASE}#Edm.String`);
+    // The page's example: the link itself in quotes inside the string.
+    expect(reply.body.value).toMatch(/^"https:\/\/.+\/WDATP_Investigation_Package\.zip\?token=.+"$/);
+    const third = await uri();
+    expect(third.status).toBe(200);
+    const throttled = await uri();
+    expect([throttled.status, throttled.body.error.code]).toEqual([429, 'TooManyRequests']);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    twin.clock.advance(61_000);
+    const viewer = await uri(twin.userToken(SEEDED_USERS.carol, CONSOLE_APP_ID));
+    expect(viewer.status).toBe(403);
+    expect(viewer.body.error.message).toMatch(/Alerts investigation/);
+    const scan = await act(machine, 'runAntiVirusScan', { Comment: 'scan', ScanType: 'Quick' });
+    twin.clock.advance(61_000);
+    expect((await twin.call('GET', `/api/machineactions/${scan.body.id}/getPackageUri`, { token: alice() })).status).toBe(404);
+  });
+
   it('stops and quarantines a file by SHA-1', async () => {
     const machine = twin.machineByName(WELL_KNOWN_DEVICES.server);
     const bad = await act(machine, 'StopAndQuarantineFile', { Comment: 'q', Sha1: 'not-a-hash' });

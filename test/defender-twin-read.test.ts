@@ -222,7 +222,6 @@ describe('routes the twin does not serve', () => {
       ['POST', `/api/machines/${machine.id}/runliveresponse`], ['POST', `/api/machines/${machine.id}/offboard`],
       ['POST', `/api/machines/${machine.id}/startInvestigation`], ['GET', `/api/machines/${machine.id}/logonusers`],
       ['POST', '/api/advancedqueries/run'], ['POST', '/api/alerts/batchUpdate'], ['POST', '/api/alerts/CreateAlertByReference'],
-      ['GET', `/api/machineactions/${action.id}/getPackageUri`],
       ['GET', `/api/machineactions/${action.id}/GetLiveResponseResultDownloadLink(index=0)`],
     ];
     for (const [method, path] of calls) {

@@ -42,6 +42,8 @@ export const PERMISSIONS = {
   restrictExecution: permission(['Machine.RestrictExecution'], ['Machine.RestrictExecution'], 'activeRemediation'),
   collectForensics: permission(['Machine.CollectForensics'], ['Machine.CollectForensics'], 'alertsInvestigation'),
   stopAndQuarantine: permission(['Machine.StopAndQuarantine'], ['Machine.StopAndQuarantine'], 'activeRemediation'),
+  // get-package-sas-uri.md: the app reads it with Machine.Read(Write).All, a user needs Machine.CollectForensics.
+  packageUri: permission(['Machine.Read.All', 'Machine.ReadWrite.All'], ['Machine.CollectForensics'], 'alertsInvestigation'),
 };
 
 const ACTION_PERMISSIONS = [

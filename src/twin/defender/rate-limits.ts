@@ -7,6 +7,13 @@ export const DOCUMENTED_WINDOWS: readonly RateWindow[] = [
   { limit: 1500, windowMs: 3_600_000 },
 ];
 
+export const PACKAGE_URI_ENDPOINT = 'machineActions.packageUri';
+
+/** Endpoints documented with limits of their own: getPackageUri allows 2 calls a minute and 120 an hour (get-package-sas-uri.md). */
+const DOCUMENTED_ENDPOINT_WINDOWS: Record<string, readonly RateWindow[]> = {
+  [PACKAGE_URI_ENDPOINT]: [{ limit: 2, windowMs: 60_000 }, { limit: 120, windowMs: 3_600_000 }],
+};
+
 /**
  * Defender's per-endpoint rate limits, counted per (tenant, app, endpoint) with sliding windows
  * (reference §6, simulator rule). Tests can switch them off or tighten them.
@@ -18,6 +25,7 @@ export class DefenderRateLimits {
 
   constructor(private readonly clock: TwinClock) {
     this.defaultLimiter = new SlidingWindowLimiter(DOCUMENTED_WINDOWS, clock);
+    for (const [endpoint, windows] of Object.entries(DOCUMENTED_ENDPOINT_WINDOWS)) this.setLimits(windows, endpoint);
   }
 
   /** Sets the windows of one endpoint, or (no endpoint) of every endpoint without windows of its own. */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import Router from 'find-my-way';
@@ -17,10 +18,10 @@ import {
   parseODataQuery,
 } from './odata';
 import { isOffline } from './os-support';
-import { DefenderRateLimits } from './rate-limits';
+import { DefenderRateLimits, PACKAGE_URI_ENDPOINT } from './rate-limits';
 import { permissionForActionType, RESPONSE_ACTIONS, type ResponseActionEndpoint } from './response-actions';
 import {
-  errorResponse, methodNotAllowed, odataCollection, odataCount, odataEntity, type WireResponse,
+  errorResponse, methodNotAllowed, odataCollection, odataContext, odataCount, odataEntity, odataJson, type WireResponse,
 } from './responses';
 import { type DefenderTenantData, makeAlert, seedDefenderTenant } from './seed';
 import { AttackStoryline } from './storyline';
@@ -224,6 +225,7 @@ export class DefenderTwin {
     ));
     route('GET', '/machineactions/:id', this.getActionEndpoint());
     route('POST', '/machineactions/:id/cancel', this.cancelActionEndpoint());
+    route('GET', '/machineactions/:id/getPackageUri', this.packageUriEndpoint());
 
     const unimplemented: [method: 'GET' | 'POST', path: string, name: string, what: string][] = [
       ['GET', '/$metadata', 'metadata', 'the OData $metadata document'],
@@ -235,7 +237,6 @@ export class DefenderTwin {
       ['POST', '/machines/:id/offboard', 'machines.offboard', 'offboard'],
       ['POST', '/machines/:id/runliveresponse', 'machines.liveResponse', 'live response (runliveresponse)'],
       ['POST', '/machines/:id/startInvestigation', 'machines.startInvestigation', 'automated investigations (startInvestigation)'],
-      ['GET', '/machineactions/:id/getPackageUri', 'machineActions.packageUri', 'getPackageUri'],
       ['GET', '/machineactions/:id/GetLiveResponseResultDownloadLink(index=:index)', 'machineActions.liveResponseResult', 'GetLiveResponseResultDownloadLink'],
       ['POST', '/advancedqueries/run', 'advancedQueries.run', 'advanced hunting (advancedqueries/run)'],
     ];
@@ -534,6 +535,26 @@ export class DefenderTwin {
       name: 'machineActions.get',
       permission: PERMISSIONS.readMachines,
       handle: ({ view, params }) => odataEntity('MachineActions', view.action(params.id)),
+    };
+  }
+
+  /**
+   * The short-lived link to a collected investigation package (get-package-sas-uri.md): Alerts
+   * investigation and the device's group for a user; 404 while the collection has not succeeded;
+   * `value` quoted inside the string, as the page's example shows. Rate limit 2/min, 120/h.
+   */
+  private packageUriEndpoint(): Endpoint {
+    return {
+      name: PACKAGE_URI_ENDPOINT,
+      permission: PERMISSIONS.packageUri,
+      handle: ({ view, params }) => {
+        const action = view.action(params.id);
+        if (action.type !== 'CollectInvestigationPackage' || action.status !== 'Succeeded') {
+          throw defenderErrors.notFound(`No investigation package for machine action ${action.id}.`);
+        }
+        const link = `${this.baseUrl}/safedownload/WDATP_Investigation_Package.zip?token=${crypto.randomBytes(24).toString('base64url')}`;
+        return odataJson(200, { '@odata.context': odataContext('Edm.String'), value: `"${link}"` });
+      },
     };
   }
 
