@@ -183,13 +183,13 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
+  const responses = new ResponseActions(
+    defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
+  );
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses };
   const cardActions = new CardActions({
-    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
+    defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands, responses,
     turn: { ...turn, log },
-    responses: new ResponseActions(
-      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
-    ),
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { stringsForLocale } from '../cards/strings';
 import { actionStateFrom, ISOLATION_HISTORY_QUERY, type IsolationState } from '../defender/isolation';
-import type { MachineAction, MachineActionType } from '../defender/model';
+import type { Alert, MachineAction, MachineActionType } from '../defender/model';
+import { fill } from '../cards/strings';
 import type { ResponseDefinition } from './responses/definition';
 import { RESPONSE_DEFINITIONS, RESPONSE_FAMILIES, verbOf } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
@@ -72,8 +73,22 @@ export class Buttons {
   ): CardAction[] {
     if (state.pending) return options.cancel ? [this.cancelAction(state.pending.id, machineId, back)] : [];
     return RESPONSE_DEFINITIONS
-      .filter((definition) => definition.family === family && !definition.blocked(state))
+      .filter((definition) => definition.family === family && !definition.argument && !definition.blocked(state))
       .map((definition) => this.ask(definition, machineId, back));
+  }
+
+  /** The responses an alert's evidence offers on its device: Stop and quarantine for each file with a SHA-1. */
+  fromEvidence(alert: Alert, back: BackTo): CardAction[] {
+    if (!alert.machineId) return [];
+    return RESPONSE_DEFINITIONS.flatMap((definition) => (definition.argument?.fromAlert(alert) ?? [])
+      .map((argument) => this.ask(definition, alert.machineId, back, argument)));
+  }
+
+  /** A finished action's result (the investigation package), fetched when clicked, for the clicker only. */
+  result(definition: ResponseDefinition, action: MachineAction): CardAction[] {
+    if (!definition.result || action.status !== 'Succeeded' || action.type !== definition.endpoint.actionType) return [];
+    const title = definition.result.texts(stringsForLocale(this.locale)).button;
+    return [this.action(title, verbOf(definition, 'result'), { actionId: action.id, device: action.computerDnsName })];
   }
 
   /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */
@@ -91,14 +106,15 @@ export class Buttons {
     return this.action(this.titles.respond, VERBS.refreshAlert, { alertId });
   }
 
-  ask(definition: ResponseDefinition, machineId: string, back: BackTo): CardAction {
-    const title = definition.texts(stringsForLocale(this.locale)).button;
-    return this.action(title, verbOf(definition, 'ask'), { machineId, ...backParams(back) }, definition.style);
+  ask(definition: ResponseDefinition, machineId: string, back: BackTo, argument?: { value: string; label: string }): CardAction {
+    const title = fill(definition.texts(stringsForLocale(this.locale)).button, { file: argument?.label ?? '' });
+    const params = { machineId, ...backParams(back), ...argumentParams(definition, argument?.value) };
+    return this.action(title, verbOf(definition, 'ask'), params, definition.style);
   }
 
-  confirm(definition: ResponseDefinition, machineId: string): CardAction {
+  confirm(definition: ResponseDefinition, machineId: string, argument?: string): CardAction {
     const verb = verbOf(definition, 'confirm');
-    const data = this.signer.sign(verb, { machineId }, this.conversationId, crypto.randomUUID());
+    const data = this.signer.sign(verb, { machineId, ...argumentParams(definition, argument) }, this.conversationId, crypto.randomUUID());
     return { title: definition.texts(stringsForLocale(this.locale)).confirm, verb, data: { ...data }, style: definition.style };
   }
 
@@ -130,6 +146,16 @@ export class Buttons {
   private refresh(verb: string, params: Record<string, string>, userIds: string[]): CardRefresh {
     return { verb, data: { ...this.signer.sign(verb, params, this.conversationId) }, userIds };
   }
+}
+
+/** The definition's argument (a SHA-1) under its id, signed with the button. */
+function argumentParams(definition: ResponseDefinition, value: string | undefined): Record<string, string> {
+  return definition.argument && value !== undefined ? { [definition.argument.id]: value } : {};
+}
+
+/** The argument a signed button carries for its definition, if it has one. */
+export function argumentFrom(definition: ResponseDefinition, params: Record<string, string>): string | undefined {
+  return definition.argument ? params[definition.argument.id] : undefined;
 }
 
 export function backParams(back: BackTo): Record<string, string> {

@@ -4,8 +4,8 @@ import type { DefenderClient } from '../defender/client';
 import type { UserDefenderToken, UserTokenService, TeamsUser } from '../identity/user-tokens';
 import { type Acting, tokenSource, type UserIdentification } from './acting';
 import type { ActionTracker } from './action-tracker';
-import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
-import { FINAL_ACTION_STATUSES } from '../defender/model';
+import { argumentFrom, backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from './buttons';
+import { DefenderApiError } from '../defender/errors';
 import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
@@ -137,9 +137,11 @@ export class CardActions {
     const response = responseStep(action.verb);
     if (response?.step === 'ask') {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), params.machineId ?? '');
-      return this.card(await screens.confirm(acting, response.definition, machine, backFrom(params)));
+      const argument = argumentFrom(response.definition, params);
+      return this.card(await screens.confirm(acting, response.definition, machine, backFrom(params), { comment: '', argument }));
     }
     if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
+    if (response?.step === 'result') return this.result(acting, response.definition, params.actionId ?? '', params.device ?? '');
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
@@ -155,7 +157,9 @@ export class CardActions {
   private async confirm(
     output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
-    const outcome = await this.deps.responses.execute(acting, { definition, machineId, nonce: action.nonce!, inputs: action.inputs });
+    const outcome = await this.deps.responses.execute(acting, {
+      definition, machineId, nonce: action.nonce!, inputs: action.inputs, argument: argumentFrom(definition, action.params),
+    });
     const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
       return this.card(this.deps.views.message(acting.locale, {
@@ -188,15 +192,34 @@ export class CardActions {
   }
 
   /**
+   * A finished action's result (the investigation package's short-lived link), read as the clicker
+   * and answered to the clicker only: the invoke's card replaces the card for them alone, and the
+   * shared message is not touched, so nobody else ever sees the link. Throttling says so plainly.
+   */
+  private async result(acting: Acting, definition: ResponseDefinition, actionId: string, device: string): Promise<AdaptiveCardInvokeResponse> {
+    const texts = definition.result!.texts(stringsForLocale(acting.locale));
+    let link: string;
+    try {
+      link = await definition.result!.link(this.deps.defender, tokenSource(acting), actionId);
+    } catch (error) {
+      if (!(error instanceof DefenderApiError) || error.kind !== 'throttled') throw error;
+      return this.card(this.deps.views.message(acting.locale, {
+        kind: 'warning', title: texts.throttledTitle, text: fill(texts.throttled, { seconds: error.retryAfterSeconds ?? 60 }),
+      }));
+    }
+    return this.card(this.deps.views.message(acting.locale, {
+      kind: 'info', title: fill(texts.title, { device }), text: texts.text, links: [{ title: texts.open, url: link }],
+    }));
+  }
+
+  /**
    * Cancel of a pending action, as the clicking user, once it is read to be still pending: the card
    * becomes its status for everyone; the follow-up of the action writes the audit line's outcome.
    */
   private async cancelAction(output: TurnOutput, acting: Acting, actionId: string): Promise<AdaptiveCardInvokeResponse> {
-    const current = await this.deps.defender.getMachineAction(tokenSource(acting), actionId);
-    if (FINAL_ACTION_STATUSES.includes(current.status)) return this.card(this.deps.screens.finishedAction(acting, current));
-    const comment = fill(stringsForLocale(acting.locale).bot.stale.cancelComment, { upn: acting.token.upn });
-    const cancelled = await this.deps.responses.cancel(acting, current, comment);
-    const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
+    const outcome = await this.deps.responses.cancelPending(acting, actionId);
+    if ('finished' in outcome) return this.card(this.deps.screens.finishedAction(acting, outcome.finished));
+    const statusCard = this.deps.screens.actionStatus(acting, outcome.cancelled, { refreshFor: [] });
     if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
   }
@@ -260,6 +283,8 @@ function inputProblemText(problem: InputProblem, definition: ResponseDefinition,
       return fill(strings.commentTooLong, { length: problem.length, max: problem.max });
     case 'choice':
       return definition.texts(stringsForLocale(locale)).invalidChoice ?? '';
+    case 'argument':
+      return definition.texts(stringsForLocale(locale)).invalidArgument ?? '';
   }
 }
 

@@ -1,7 +1,8 @@
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { actionStateFrom, type IsolationState } from '../defender/isolation';
-import type { MachineAction } from '../defender/model';
+import { FINAL_ACTION_STATUSES, type MachineAction } from '../defender/model';
+import { fill, stringsForLocale } from '../cards/strings';
 import type { AuditEntry } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import type { OnceLedger } from './once';
@@ -15,6 +16,8 @@ export interface ResponseRequest {
   /** The confirmation's one-time id: the same confirmation never reaches Defender twice. */
   nonce: string;
   inputs: Record<string, unknown>;
+  /** The definition's argument (a file's SHA-1) as the signed button carries it. */
+  argument?: string;
 }
 
 /** What is wrong with the confirmation's inputs (the card layer says it in the user's language). */
@@ -22,7 +25,9 @@ export type InputProblem =
   | { kind: 'comment_required' }
   | { kind: 'comment_too_long'; length: number; max: number }
   /** The choice (isolation type, scan type) is none of the definition's values. */
-  | { kind: 'choice' };
+  | { kind: 'choice' }
+  /** The argument (a SHA-1) does not have the definition's shape. */
+  | { kind: 'argument' };
 
 export type ResponseOutcome =
   | { done: 'created'; action: MachineAction }
@@ -49,7 +54,7 @@ export class ResponseActions {
 
   async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
     const { definition } = request;
-    const input = validInputs(definition, request.inputs);
+    const input = validInputs(definition, request.inputs, request.argument);
     if ('problem' in input) return { done: 'invalid_input', problem: input.problem };
     const token = tokenSource(acting);
     const history = await this.defender.machineActions(token, request.machineId, { types: definition.family, top: 5 });
@@ -66,7 +71,7 @@ export class ResponseActions {
     const audited = { acting, action: definition.endpoint.actionType, machineId: request.machineId, comment: input.comment };
     let action: MachineAction;
     try {
-      action = await this.defender.respond(token, definition.endpoint, request.machineId, input.comment, definition.body(input.choice));
+      action = await this.defender.respond(token, definition.endpoint, request.machineId, input.comment, definition.body(input.choice, input.argument));
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'already_in_progress') {
         const pending = await this.pendingAction(acting, request);
@@ -80,11 +85,22 @@ export class ResponseActions {
     return { done: 'created', action };
   }
 
+  /**
+   * Cancels an action if it is still running, read as the acting user first: one read, then one
+   * cancel request (its comment the user's, or one naming them); a finished action is returned as is.
+   */
+  async cancelPending(acting: Acting, actionId: string, comment = ''): Promise<{ cancelled: MachineAction } | { finished: MachineAction }> {
+    const current = await this.defender.getMachineAction(tokenSource(acting), actionId);
+    if (FINAL_ACTION_STATUSES.includes(current.status)) return { finished: current };
+    const text = comment.trim() || fill(stringsForLocale(acting.locale).bot.stale.cancelComment, { upn: acting.token.upn });
+    return { cancelled: await this.cancel(acting, current, text.slice(0, MAX_COMMENT_LENGTH)) };
+  }
+
   /** Cancels a pending action with the acting user's token (one request); the audit log records who asked. */
   async cancel(acting: Acting, action: MachineAction, comment: string): Promise<MachineAction> {
     const audited = { acting, action: `Cancel ${action.type}`, machineId: action.machineId, comment };
     try {
-      const cancelled = await this.defender.cancelMachineAction(tokenSource(acting), action.id, comment);
+      const cancelled = await this.defender.cancelMachineAction(tokenSource(acting), action, comment);
       await this.audit(auditEntry(audited, 'requested', cancelled));
       return cancelled;
     } catch (error) {
@@ -103,15 +119,18 @@ export class ResponseActions {
 function validInputs(
   definition: ResponseDefinition,
   inputs: Record<string, unknown>,
-): { comment: string; choice?: string } | { problem: InputProblem } {
+  argument: string | undefined,
+): { comment: string; choice?: string; argument?: string } | { problem: InputProblem } {
   const comment = typeof inputs.comment === 'string' ? inputs.comment.trim() : '';
   if (!comment) return { problem: { kind: 'comment_required' } };
   if (comment.length > MAX_COMMENT_LENGTH) return { problem: { kind: 'comment_too_long', length: comment.length, max: MAX_COMMENT_LENGTH } };
+  if (definition.argument && !definition.argument.pattern.test(argument ?? '')) return { problem: { kind: 'argument' } };
+  const valid = { comment, ...(definition.argument ? { argument } : {}) };
   const { choice } = definition;
-  if (!choice) return { comment };
+  if (!choice) return valid;
   const value = inputs[choice.id] ?? choice.initial;
   if (typeof value !== 'string' || !choice.values.includes(value)) return { problem: { kind: 'choice' } };
-  return { comment, choice: value };
+  return { ...valid, choice: value };
 }
 
 function failureResult(error: unknown): 'refused' | 'failed' {

@@ -103,7 +103,8 @@ export class Screens {
       ? await this.defender.isolationState(tokenSource(acting), alert.machineId).catch(() => undefined)
       : undefined;
     const buttons = this.buttons(acting);
-    const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
+    const back: BackTo = { card: 'alert', alertId: alert.id };
+    const responses = alert.machineId ? [...buttons.responses(alert.machineId, isolation, back), ...buttons.fromEvidence(alert, back)] : [];
     return this.views.alert(acting.locale, alert, isolation, [...responses, ...triage(alert, buttons, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
@@ -183,13 +184,14 @@ export class Screens {
    */
   async confirm(
     acting: Acting, definition: ResponseDefinition, machine: Machine, back: BackTo,
-    defaults: { comment: string; choice?: string } = { comment: '' },
+    defaults: { comment: string; choice?: string; argument?: string } = { comment: '' },
   ): Promise<Attachment> {
     const state = await this.responseState(acting, definition, machine.id);
     if (definition.blocked(state)) return this.stale(acting, definition, machine.computerDnsName, machine.id, state, back);
     const buttons = this.buttons(acting);
     const details = confirmationOf(definition, stringsForLocale(acting.locale), defaults);
-    return this.views.confirm(acting.locale, machine, details, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back));
+    const confirm = buttons.confirm(definition, machine.id, defaults.argument);
+    return this.views.confirm(acting.locale, machine, details, confirm, buttons.cancel(machine.id, back));
   }
 
   /** The state of a response's family of actions on a device: one request (for isolation, the one `isolationState` sends). */
@@ -225,10 +227,12 @@ export class Screens {
   }
 
   private nextAfter(buttons: Buttons, action: MachineAction, isolation: IsolationState | undefined) {
-    const [family] = responsesAfter(action.type).map((definition) => definition.family);
+    const after = responsesAfter(action.type);
+    const [family] = after.map((definition) => definition.family);
     if (!family) return [];
     const state = family.includes('Isolate') ? isolation : actionStateFrom([action], family);
-    return state ? buttons.offers(family, state, action.machineId, { card: 'device' }) : [];
+    const offers = state ? buttons.offers(family, state, action.machineId, { card: 'device' }) : [];
+    return [...after.flatMap((definition) => buttons.result(definition, action)), ...offers];
   }
 
   /** The action as the viewer sees it now (one read, plus the isolation history once it is final). */

@@ -89,7 +89,7 @@ function defuseBindings(value: unknown): unknown {
 
 /**
  * Drops what the template left unresolved: `${…}` text, properties or items that were only that (or
- * null), and text elements whose text is gone.
+ * null), and text elements whose text (links whose URL) is gone.
  */
 function withoutUnresolved(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -106,6 +106,7 @@ function withoutUnresolved(value: unknown): unknown {
       const kept = isActionData(value, key) && typeof item !== 'string' ? item : withoutUnresolved(item);
       if (kept !== undefined && kept !== null) result[key] = kept;
     }
+    if (result.type === 'Action.OpenUrl' && result.url === undefined) return undefined;
     return TEXT_ELEMENTS.has(String(result.type)) && result.text === undefined ? undefined : result;
   }
   return value;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { distance } from 'fastest-levenshtein';
 import type { AlertUpdate } from './alert-triage';
-import { RESPONSE_ENDPOINTS, type ResponseEndpoint } from './response-endpoints';
+import { accessOfActionType, RESPONSE_ENDPOINTS, type ResponseEndpoint } from './response-endpoints';
 import { DefenderApiError, type DefenderOperation, type DefenderSubject } from './errors';
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
@@ -231,18 +231,41 @@ export class DefenderClient {
     return entity(await this.http.act(token, call), MACHINE_ACTION, endpoint.operation);
   }
 
-  /** Cancels an action that has not finished (reference §3.2 A10): one request, never retried; 200 + the action. */
-  async cancelMachineAction(token: AccessTokenSource, actionId: string, comment: string): Promise<MachineAction> {
-    if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
+  /**
+   * Cancels an action that has not finished (https://learn.microsoft.com/defender-endpoint/api/cancel-machine-action):
+   * one request, never retried; 200 + the action. A refusal names the access of the action's own type.
+   */
+  async cancelMachineAction(token: AccessTokenSource, action: Pick<MachineAction, 'id' | 'type'>, comment: string): Promise<MachineAction> {
+    if (!GUID.test(action.id)) throw DefenderApiError.invalidInput(`"${action.id}" is not a response action id.`);
     const call: DefenderCall = {
       method: 'POST',
-      target: `/api/machineactions/${actionId}/cancel`,
+      target: `/api/machineactions/${action.id}/cancel`,
       route: '/api/machineactions/{id}/cancel',
       operation: 'cancelAction',
-      subject: { kind: 'responseAction', id: actionId },
+      subject: { kind: 'responseAction', id: action.id },
+      access: accessOfActionType(action.type),
       body: { Comment: requiredComment(comment) },
     };
     return entity(await this.http.act(token, call), MACHINE_ACTION, 'cancelAction');
+  }
+
+  /**
+   * The short-lived download link of a collected investigation package
+   * (https://learn.microsoft.com/defender-endpoint/api/get-package-sas-uri): 404 until the collection
+   * succeeded; 2 calls a minute, so never retried (a retry would only spend the next call). The
+   * documented example quotes the link inside `value`; either form is accepted, only an https URL returned.
+   */
+  async investigationPackageUri(token: AccessTokenSource, actionId: string): Promise<string> {
+    if (!GUID.test(actionId)) throw DefenderApiError.invalidInput(`"${actionId}" is not a response action id.`);
+    const call = this.get(`/api/machineactions/${actionId}/getPackageUri`, '/api/machineactions/{id}/getPackageUri', 'getPackageUri', {
+      kind: 'responseAction', id: actionId,
+    });
+    const { value } = await this.http.act(token, call);
+    const link = typeof value === 'string' ? value.trim().replace(/^"(.*)"$/, '$1') : '';
+    if (!/^https:\/\/[^\s"]+$/.test(link)) {
+      throw new DefenderApiError('malformed_response', { operation: 'getPackageUri', detail: 'The package link is not an https URL.' });
+    }
+    return link;
   }
 
   /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */

@@ -1,3 +1,5 @@
+import { RESPONSE_ENDPOINTS, type ResponseOperation } from './response-endpoints';
+
 /**
  * Every way a Defender call can fail, as one error type whose `message` a person can act on.
  * Wire details (status, Defender's code and correlation id) stay available for logs and support.
@@ -26,11 +28,10 @@ export type DefenderOperation =
   | 'machineAlerts'
   | 'machineActions'
   | 'getMachineAction'
-  | 'isolate'
-  | 'unisolate'
-  | 'runAntiVirusScan'
+  | ResponseOperation
   | 'updateAlert'
   | 'cancelAction'
+  | 'getPackageUri'
   | 'listIncidents'
   | 'getIncident'
   | 'updateIncident'
@@ -56,10 +57,17 @@ const READ_MACHINES: RequiredAccess = {
   delegatedPermissions: ['Machine.Read', 'Machine.ReadWrite'],
   applicationPermissions: ['Machine.Read.All', 'Machine.ReadWrite.All'],
 };
-const ISOLATE: RequiredAccess = {
+/** Cancel takes any one action permission; a refusal of a known action names that action's access instead (accessOfActionType). */
+const CANCEL: RequiredAccess = {
   rolePermission: 'Active remediation actions',
-  delegatedPermissions: ['Machine.Isolate'],
-  applicationPermissions: ['Machine.Isolate'],
+  delegatedPermissions: [...new Set(Object.values(RESPONSE_ENDPOINTS).flatMap((endpoint) => endpoint.access.delegatedPermissions))],
+  applicationPermissions: [...new Set(Object.values(RESPONSE_ENDPOINTS).flatMap((endpoint) => endpoint.access.applicationPermissions))],
+};
+/** https://learn.microsoft.com/defender-endpoint/api/get-package-sas-uri */
+const PACKAGE_URI: RequiredAccess = {
+  rolePermission: 'Alerts investigation',
+  delegatedPermissions: ['Machine.CollectForensics'],
+  applicationPermissions: ['Machine.Read.All', 'Machine.ReadWrite.All'],
 };
 
 const READ_INCIDENTS: RequiredAccess = {
@@ -79,12 +87,6 @@ const HUNT: RequiredAccess = {
   applicationPermissions: ['ThreatHunting.Read.All'],
 };
 
-const SCAN: RequiredAccess = {
-  rolePermission: 'Active remediation actions',
-  delegatedPermissions: ['Machine.Scan'],
-  applicationPermissions: ['Machine.Scan'],
-};
-
 /** `PATCH /api/alerts/{id}` (update-alert.md): triage as the user. */
 const TRIAGE: RequiredAccess = {
   rolePermission: 'Alerts investigation',
@@ -101,12 +103,11 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   machineAlerts: { doing: "read the device's alerts", access: READ_ALERTS, isAction: false },
   machineActions: { doing: "read the device's response actions", access: READ_MACHINES, isAction: false },
   getMachineAction: { doing: 'read the response action', access: READ_MACHINES, isAction: false },
-  isolate: { doing: 'isolate the device', access: ISOLATE, isAction: true },
-  unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
-  runAntiVirusScan: { doing: 'run an antivirus scan on the device', access: SCAN, isAction: true },
+  ...Object.fromEntries(Object.values(RESPONSE_ENDPOINTS).map(({ operation, doing, access }) => [operation, { doing, access, isAction: true }])) as
+    Record<ResponseOperation, { doing: string; access: RequiredAccess; isAction: boolean }>,
   updateAlert: { doing: 'update the alert', access: TRIAGE, isAction: true },
-  // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
-  cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
+  cancelAction: { doing: 'cancel the response action', access: CANCEL, isAction: true },
+  getPackageUri: { doing: 'get the investigation package', access: PACKAGE_URI, isAction: false },
   listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },
   getIncident: { doing: 'read the incident', access: READ_INCIDENTS, isAction: false },
   updateIncident: { doing: 'update the incident', access: TRIAGE_INCIDENTS, isAction: false },
@@ -143,6 +144,8 @@ export interface DefenderErrorDetails {
   timeoutMs?: number;
   /** The client's own explanation, for input refused before sending or an answer it will not follow. */
   detail?: string;
+  /** The access a refusal names when it is not the operation's own (cancel names the cancelled action's). */
+  access?: RequiredAccess;
 }
 
 export class DefenderApiError extends Error {
@@ -171,7 +174,7 @@ export class DefenderApiError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.timeoutMs = details.timeoutMs;
     this.detail = details.detail;
-    if (kind === 'forbidden' && details.operation) this.requiredAccess = requiredAccess(details.operation);
+    if (kind === 'forbidden' && details.operation) this.requiredAccess = details.access ?? requiredAccess(details.operation);
   }
 
   /** Input the client refuses before sending anything (it could not be a valid Defender request). */
@@ -193,7 +196,7 @@ function describe(kind: DefenderErrorKind, details: DefenderErrorDetails): strin
     case 'unauthorized':
       return `Defender did not accept the sign-in used to ${doing} (missing, invalid or expired token). Please sign in again.`;
     case 'forbidden': {
-      const access = details.operation ? requiredAccess(details.operation) : undefined;
+      const access = details.access ?? (details.operation ? requiredAccess(details.operation) : undefined);
       const needs = access
         ? ` This needs the Defender role permission "${access.rolePermission}" for the device's device group, ` +
           `and the app permission ${access.delegatedPermissions.join(' or ')}.`

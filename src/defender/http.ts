@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { defenderRequestDone } from '../telemetry';
-import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject } from './errors';
+import { DefenderApiError, type DefenderErrorKind, type DefenderOperation, type DefenderSubject, type RequiredAccess } from './errors';
 
 /** The acting identity: a function that yields a bearer token (the user's OBO token, or the app's own). */
 export type AccessTokenSource = () => Promise<string>;
@@ -39,6 +39,8 @@ export interface DefenderCall {
   route: string;
   operation: DefenderOperation;
   subject?: DefenderSubject;
+  /** The access a refusal names, when not the operation's own. */
+  access?: RequiredAccess;
   body?: unknown;
 }
 
@@ -124,7 +126,7 @@ export class DefenderHttp {
       this.options.onRequest?.(info);
       defenderRequestDone(info);
     };
-    const details = { operation: call.operation, subject: call.subject };
+    const details = { operation: call.operation, subject: call.subject, access: call.access };
     let response: WireResponse;
     let text: string;
     try {
@@ -175,7 +177,7 @@ function backoffMs(attempt: number): number {
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-type CallDetails = { operation: DefenderOperation; subject?: DefenderSubject };
+type CallDetails = { operation: DefenderOperation; subject?: DefenderSubject; access?: RequiredAccess };
 
 function parseEntity(text: string, details: CallDetails): Record<string, unknown> {
   const parsed = parseJson(text);

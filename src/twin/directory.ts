@@ -120,7 +120,10 @@ export const GRAPH_API: ResourceApi = {
 export const BOT_DELEGATED_GRAPH_SCOPES = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All'];
 
 /** The bot's delegated permissions on Defender: exactly what docs/deployment.md (1.4) tells an admin to grant. */
-export const BOT_DELEGATED_DEFENDER_SCOPES = ['Alert.ReadWrite', 'Machine.Read', 'Machine.Isolate', 'Machine.Scan'];
+export const BOT_DELEGATED_DEFENDER_SCOPES = [
+  'Alert.ReadWrite', 'Machine.Read', 'Machine.Isolate', 'Machine.Scan', 'Machine.RestrictExecution', 'Machine.CollectForensics',
+  'Machine.StopAndQuarantine',
+];
 /** The notifier's read-only application permissions. */
 export const BOT_APPLICATION_DEFENDER_ROLES = ['Alert.Read.All', 'Machine.Read.All'];
 

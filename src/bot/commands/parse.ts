@@ -15,7 +15,8 @@ export type Command =
   | { name: 'alert'; alertId: string }
   | { name: 'device'; query: string }
   /** A response action (isolate, release, scan, …), named by its definition's first word; `choice` as typed. */
-  | { name: 'respond'; response: string; query: string; choice?: string; comment: string }
+  | { name: 'respond'; response: string; query: string; choice?: string; argument?: string; comment: string }
+  | { name: 'cancel'; actionId: string; comment: string }
   | { name: 'actions'; query: string }
   | { name: 'assign'; alertId: string; assignee: 'me' | string }
   | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
@@ -56,6 +57,7 @@ const ALIASES: Record<string, ReadCommand> = {
   unsubscribe: 'unsubscribe', unsub: 'unsubscribe',
   subscriptions: 'subscriptions', subs: 'subscriptions',
   audit: 'audit',
+  cancel: 'cancel',
   signout: 'signout', logout: 'signout',
   ...INCIDENT_ALIASES,
   hunt: 'hunt',
@@ -73,6 +75,7 @@ const READ_USAGE: Record<ReadCommand, string> = {
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
   audit: 'audit [device]',
+  cancel: 'cancel <action id> [comment…]',
   signout: 'signout',
   incidents: 'incidents [high|medium|low|informational] [active|resolved] [mine] [N]',
   incident: 'incident <incident id>',
@@ -119,6 +122,8 @@ export function parseCommand(rawText: string): ParseResult {
       return rest[0] ? { ok: true, command: { name, alertId: rest[0] } } : missing();
     case 'assign':
       return parseAssign(rest);
+    case 'cancel':
+      return parseCancel(rest);
     case 'resolve':
       return parseResolve(rest);
     case 'device':
@@ -132,14 +137,35 @@ export function parseCommand(rawText: string): ParseResult {
   }
 }
 
-/** `<word> <device> [choice] [comment…]`: a first word after the device that names one of the choice's values preselects it. */
+/**
+ * `<word> [<argument> <joiner>] <device> [choice] [comment…]`: a first word after the device that
+ * names one of the choice's values preselects it; a definition with an argument (quarantine's SHA-1)
+ * takes it first, in its shape, then its joiner word (`quarantine <sha1> on <device>`).
+ */
 function parseResponse(definition: ResponseDefinition, words: string[]): ParseResult {
   const response = definition.words[0];
-  const [query, ...tail] = words;
+  const { argument } = definition;
+  const [typedArgument, joiner, ...afterArgument] = argument ? words : [];
+  if (argument && (!typedArgument || !joiner || afterArgument.length === 0)) return { ok: false, problem: 'missing_argument', command: response };
+  if (argument && !argument.pattern.test(typedArgument)) return { ok: false, problem: 'bad_argument', word: typedArgument, command: response };
+  if (argument && joiner.toLowerCase() !== argument.joiner) return { ok: false, problem: 'bad_argument', word: joiner, command: response };
+  const [query, ...tail] = argument ? afterArgument : words;
   if (!query) return { ok: false, problem: 'missing_argument', command: response };
   const typed = definition.choice?.values.find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
   const comment = (typed ? tail.slice(1) : tail).join(' ');
-  return { ok: true, command: { name: 'respond', response, query, ...(typed ? { choice: typed } : {}), comment } };
+  return {
+    ok: true,
+    command: { name: 'respond', response, query, ...(typed ? { choice: typed } : {}), ...(argument ? { argument: typedArgument.toLowerCase() } : {}), comment },
+  };
+}
+
+const ACTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `cancel <action id> [comment…]`: the id in Defender's GUID shape. */
+function parseCancel([actionId, ...comment]: string[]): ParseResult {
+  if (!actionId) return { ok: false, problem: 'missing_argument', command: 'cancel' };
+  if (!ACTION_ID.test(actionId)) return { ok: false, problem: 'bad_argument', word: actionId, command: 'cancel' };
+  return { ok: true, command: { name: 'cancel', actionId: actionId.toLowerCase(), comment: comment.join(' ') } };
 }
 
 const CLASSIFICATIONS: Record<string, AlertClassification> = {

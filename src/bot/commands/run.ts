@@ -9,11 +9,13 @@ import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscrip
 import type { IncidentScreens } from '../incidents';
 import type { HuntScreens } from '../hunting';
 import { runIncidentCommand } from './incident-commands';
+import type { ResponseActions } from '../responses';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
 export interface CommandDeps extends SubscriptionCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
+  responses: ResponseActions;
   incidents: IncidentScreens;
   hunting: HuntScreens;
 }
@@ -45,7 +47,13 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       if (!definition) throw DefenderApiError.invalidInput(`"${command.response}" is not a response action.`);
       const lookup = await screens.findDevice(acting, command.query);
       if (!lookup.found) return lookup.card;
-      return screens.confirm(acting, definition, lookup.machine, { card: 'device' }, { comment: command.comment, choice: command.choice });
+      return screens.confirm(acting, definition, lookup.machine, { card: 'device' }, {
+        comment: command.comment, choice: command.choice, argument: command.argument,
+      });
+    }
+    case 'cancel': {
+      const outcome = await deps.responses.cancelPending(acting, command.actionId, command.comment);
+      return 'finished' in outcome ? screens.finishedAction(acting, outcome.finished) : screens.actionStatus(acting, outcome.cancelled, { refreshFor: [] });
     }
     case 'assign':
     case 'resolve':

@@ -3,11 +3,18 @@ import type { ResponseDefinition } from './definition';
 import { isolate } from './definitions/isolate';
 import { release } from './definitions/release';
 import { runAntivirusScan } from './definitions/run-antivirus-scan';
+import { restrictAppExecution } from './definitions/restrict-app-execution';
+import { removeAppRestriction } from './definitions/remove-app-restriction';
+import { collectInvestigationPackage } from './definitions/collect-investigation-package';
+import { stopAndQuarantineFile } from './definitions/stop-and-quarantine-file';
 
 /** Every machine response action the bot offers, in the order cards show their buttons. */
-export const RESPONSE_DEFINITIONS: readonly ResponseDefinition[] = [isolate, release, runAntivirusScan];
+export const RESPONSE_DEFINITIONS: readonly ResponseDefinition[] = [
+  isolate, release, runAntivirusScan, restrictAppExecution, removeAppRestriction, collectInvestigationPackage, stopAndQuarantineFile,
+];
 
-export type ResponseStep = 'ask' | 'confirm';
+/** Ask opens the confirmation, confirm sends it, result fetches a finished action's result for the clicker. */
+export type ResponseStep = 'ask' | 'confirm' | 'result';
 
 export function verbOf(definition: ResponseDefinition, step: ResponseStep): string {
   return `${definition.name}.${step}`;
@@ -16,7 +23,7 @@ export function verbOf(definition: ResponseDefinition, step: ResponseStep): stri
 const BY_VERB = new Map<string, { definition: ResponseDefinition; step: ResponseStep }>();
 const BY_WORD = new Map<string, ResponseDefinition>();
 for (const definition of RESPONSE_DEFINITIONS) {
-  for (const step of ['ask', 'confirm'] as const) {
+  for (const step of definition.result ? ['ask', 'confirm', 'result'] as const : ['ask', 'confirm'] as const) {
     const verb = verbOf(definition, step);
     if (BY_VERB.has(verb)) throw new Error(`Two response definitions use the verb ${verb}.`);
     BY_VERB.set(verb, { definition, step });

@@ -141,7 +141,7 @@ export function actionsView(
 }
 
 /** Why a response button no longer applies when it is clicked (the device changed since the card was drawn). */
-export type StaleReason = 'isolated' | 'notIsolated' | 'pending' | 'finished';
+export type StaleReason = 'isolated' | 'notIsolated' | 'restricted' | 'notRestricted' | 'pending' | 'finished';
 
 export interface StaleResponseInput {
   reason: StaleReason;

@@ -34,6 +34,8 @@ export interface MessageInput {
   /** Lines such as commands to try; at most five are shown. */
   suggestions?: readonly string[];
   buttons?: CardAction[];
+  /** Links opened in the browser (Action.OpenUrl), e.g. a download meant for this reader only. */
+  links?: readonly { title: string; url: string }[];
 }
 
 export interface MessageCardData extends CardFrame {
@@ -41,6 +43,7 @@ export interface MessageCardData extends CardFrame {
   color: CardColor;
   text: string;
   suggestions: string[];
+  links: { title: string; url: string }[];
 }
 
 /** Every error and explanation the bot shows: a short title, the text, and optional suggestions and buttons. */
@@ -51,5 +54,6 @@ export function messageView(input: MessageInput, context: ViewContext): MessageC
     color: KIND_COLORS[input.kind],
     text: input.text.trim().slice(0, 2000),
     suggestions: (input.suggestions ?? []).slice(0, MAX_SUGGESTIONS).map((line) => oneLine(line, 200)),
+    links: (input.links ?? []).filter((link) => link.url.startsWith('https://')).map((link) => ({ title: oneLine(link.title, 60), url: link.url })),
   };
 }
