@@ -73,7 +73,8 @@ export class Buttons {
   ): CardAction[] {
     if (state.pending) return options.cancel ? [this.cancelAction(state.pending.id, machineId, back)] : [];
     return RESPONSE_DEFINITIONS
-      .filter((definition) => definition.family === family && !definition.argument && !definition.blocked(state))
+      .filter((definition) => definition.family === family && !definition.argument && (definition.offeredOn ?? [back.card]).includes(back.card))
+      .filter((definition) => !definition.blocked(state))
       .map((definition) => this.ask(definition, machineId, back));
   }
 
@@ -87,8 +88,13 @@ export class Buttons {
   /** A finished action's result (the investigation package), fetched when clicked, for the clicker only. */
   result(definition: ResponseDefinition, action: MachineAction): CardAction[] {
     if (!definition.result || action.status !== 'Succeeded' || action.type !== definition.endpoint.actionType) return [];
-    const title = definition.result.texts(stringsForLocale(this.locale)).button;
-    return [this.action(title, verbOf(definition, 'result'), { actionId: action.id, device: action.computerDnsName })];
+    return [this.resultOf(definition, action.id, action.computerDnsName)];
+  }
+
+  /** The result button of an action known to have succeeded: for a fresh link once the last one expired. */
+  resultOf(definition: ResponseDefinition, actionId: string, device: string): CardAction {
+    const title = definition.result?.texts(stringsForLocale(this.locale)).button ?? '';
+    return this.action(title, verbOf(definition, 'result'), { actionId, device });
   }
 
   /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */

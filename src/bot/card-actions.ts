@@ -198,17 +198,18 @@ export class CardActions {
    */
   private async result(acting: Acting, definition: ResponseDefinition, actionId: string, device: string): Promise<AdaptiveCardInvokeResponse> {
     const texts = definition.result!.texts(stringsForLocale(acting.locale));
+    const again = [this.deps.screens.buttons(acting).resultOf(definition, actionId, device)];
     let link: string;
     try {
       link = await definition.result!.link(this.deps.defender, tokenSource(acting), actionId);
     } catch (error) {
       if (!(error instanceof DefenderApiError) || error.kind !== 'throttled') throw error;
       return this.card(this.deps.views.message(acting.locale, {
-        kind: 'warning', title: texts.throttledTitle, text: fill(texts.throttled, { seconds: error.retryAfterSeconds ?? 60 }),
+        kind: 'warning', title: texts.throttledTitle, text: fill(texts.throttled, { seconds: error.retryAfterSeconds ?? 60 }), buttons: again,
       }));
     }
     return this.card(this.deps.views.message(acting.locale, {
-      kind: 'info', title: fill(texts.title, { device }), text: texts.text, links: [{ title: texts.open, url: link }],
+      kind: 'info', title: fill(texts.title, { device }), text: texts.text, links: [{ title: texts.open, url: link }], buttons: again,
     }));
   }
 

@@ -82,6 +82,8 @@ export interface ResponseDefinition {
   /** Offered on the status card once an action of the definition's own type succeeded. */
   result?: ResponseResult;
   blocked(state: IsolationState): Blocked;
+  /** The cards that offer it (default both): the alert card keeps room for the evidence's responses. */
+  offeredOn?: readonly ('device' | 'alert')[];
   style: 'default' | 'positive' | 'destructive';
   texts(strings: CardStrings): ResponseTexts;
 }

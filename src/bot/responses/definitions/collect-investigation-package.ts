@@ -20,6 +20,7 @@ export const collectInvestigationPackage: ResponseDefinition = {
     link: (defender, token, actionId) => defender.investigationPackageUri(token, actionId),
     texts: (strings) => strings.responses.collect.download,
   },
+  offeredOn: ['device'],
   style: 'default',
   texts: (strings) => strings.responses.collect,
 };

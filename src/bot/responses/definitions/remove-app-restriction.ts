@@ -17,6 +17,7 @@ export const removeAppRestriction: ResponseDefinition = {
     if (state.pending) return { reason: 'pending', action: state.pending };
     return state.last?.type === 'RestrictCodeExecution' ? undefined : { reason: 'notRestricted', action: state.last };
   },
+  offeredOn: ['device'],
   style: 'positive',
   texts: (strings) => strings.responses.unrestrict,
 };

@@ -20,6 +20,7 @@ export const restrictAppExecution: ResponseDefinition = {
     if (state.pending) return { reason: 'pending', action: state.pending };
     return state.last?.type === 'RestrictCodeExecution' ? { reason: 'restricted', action: state.last } : undefined;
   },
+  offeredOn: ['device'],
   style: 'destructive',
   texts: (strings) => strings.responses.restrict,
 };
