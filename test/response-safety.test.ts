@@ -67,11 +67,12 @@ describe('an isolated device', () => {
 
   it('offers Release and never Isolate on its device card and on the card of its alert', async () => {
     const device = await ask(bob, `device ${isolated().computerDnsName}`);
-    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask']);
+    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask', 'restrict.ask', 'collect.ask']);
     const alert = env.twin.defender.data.alerts.find((a) => a.machineId === isolated().id)
       ?? env.twin.defender.addAlert({ machineId: isolated().id, severity: 'High', title: 'On the isolated device' });
     const alertCard = await ask(bob, `alert ${alert.id}`);
-    expect(verbsOf(alertCard.card)).toEqual(['release.ask', 'scan.ask']);
+    // Plus a Stop and quarantine for each file with a SHA-1 in the alert's evidence.
+    expect(verbsOf(alertCard.card).filter((verb) => verb !== 'quarantine.ask')).toEqual(['release.ask', 'scan.ask']);
   });
 
   it('answers a typed isolate with what is the case instead of a confirmation; nothing reaches Defender', async () => {
@@ -105,7 +106,7 @@ describe('a card that went stale', () => {
     await portalAction(alice, machine, 'isolate', 'Isolated for triage');
     env.twin.clock.advance(20_000);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
-    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask']);
+    expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask', 'restrict.ask', 'collect.ask']);
     await portalAction(alice, machine, 'unisolate', 'Released from the portal');
     env.twin.clock.advance(20_000);
     const answer = invokeCard(await env.twin.teams.driver.click(bob, device.id, 'release.ask'));
@@ -120,7 +121,7 @@ describe('a pending action', () => {
     const actionId = await portalAction(alice, machine, 'isolate', 'Isolation that should not happen');
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     expect(cardText(device.card)).toMatch(/Isolation in progress/);
-    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask']);
+    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask', 'restrict.ask', 'collect.ask']);
 
     const click = await env.twin.teams.driver.click(bob, device.id, 'action.cancel');
     const answer = invokeCard(click);
@@ -145,7 +146,7 @@ describe('a pending action', () => {
     env.twin.clock.advance(20_000);
     const device = await ask(bob, `device ${machine.computerDnsName}`);
     expect(cardText(device.card)).toMatch(/another isolation is waiting/);
-    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask']);
+    expect(verbsOf(device.card)).toEqual(['action.cancel', 'scan.ask', 'restrict.ask', 'collect.ask']);
     expect(buttonData(device.card, 'action.cancel')).toMatchObject({ p: expect.objectContaining({ actionId: stuckId }) });
 
     // Carol (a viewer) may not cancel it: Defender refuses her, and the card says which role is missing.

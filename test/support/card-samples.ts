@@ -1,6 +1,7 @@
 /** Realistic Defender entities and every card rendered from them, shared by the card tests and the screenshot script. */
 import type { Attachment } from 'botbuilder';
 import { viewContext } from '../../src/cards/format';
+import { fill } from '../../src/cards/strings';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
@@ -131,7 +132,8 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
   const choices = machines.map((item) => ({ machine: item, open: button(titles.open, 'device.open', { machineId: item.id }) }));
   const confirm = button(titles.confirmIsolate, 'isolate.confirm', { machineId: 'a'.repeat(40) }, 'destructive');
   const cancel = button(titles.cancel, 'response.cancel', { machineId: 'a'.repeat(40), back: 'device' });
-  const retry = button('Try again', 'help.show', {});
+  const download = context.strings.responses.collect.download;
+  const downloadAgain = button(download.button, 'collect.result', { actionId: 'x3', device: 'pc-finance-07.contoso.local' });
   const assignToMe = button('Assign to me', 'incident.assign', { incidentId: '42' });
   const classify = button('Classify', 'incident.classify', { incidentId: '42' }, 'positive');
   const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
@@ -164,11 +166,14 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       card: renderCard('device-choices', deviceChoicesView({ query: 'pc-finance', ambiguous: true, choices }, context), locale),
       buttons: choices.map((choice) => choice.open),
     },
+    // The investigation package's link, as only its clicker sees it: the message card with a link.
     message: {
       card: renderCard('message', messageView({
-        kind: 'error', title: 'Defender is busy', text: 'Too many requests; try again in a minute.', suggestions: ['alerts high'], buttons: [retry],
+        kind: 'info', title: fill(download.title, { device: 'pc-finance-07.contoso.local' }), text: download.text,
+        links: [{ title: download.open, url: 'https://userrequests-us.securitycenter.windows.com/safedownload/WDATP_Investigation_Package.zip?token=sample' }],
+        buttons: [downloadAgain],
       }, context), locale),
-      buttons: [retry],
+      buttons: [downloadAgain],
     },
     'incident-list': {
       card: renderCard('incident-list', incidentListView({
