@@ -210,7 +210,7 @@ describe('stop and quarantine a file', () => {
   it("the alert's card offers it once per file with a SHA-1, and the confirmation names the hash", async () => {
     const { id, card } = await post(bob, `alert ${alert.id}`, 'Quarantine me');
     expect(verbsOf(card).filter((verb) => verb === 'quarantine.ask')).toHaveLength(1);
-    expect(cardText(card)).toContain('Stop and quarantine dropper.exe');
+    expect(cardText(card)).toContain('Quarantine dropper.exe');
     expect(verbsOf(card)).not.toContain('restrict.ask');
     const confirmation = await click(bob, id, 'quarantine.ask');
     expect(cardText(confirmation)).toContain(`SHA-1 ${SHA1}`);

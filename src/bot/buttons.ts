@@ -91,9 +91,9 @@ export class Buttons {
     return [this.resultOf(definition, action.id, action.computerDnsName)];
   }
 
-  /** The result button of an action known to have succeeded: for a fresh link once the last one expired. */
-  resultOf(definition: ResponseDefinition, actionId: string, device: string): CardAction {
-    const title = definition.result?.texts(stringsForLocale(this.locale)).button ?? '';
+  /** The result button of an action known to have succeeded (titled `again` for a fresh link once the last one expired). */
+  resultOf(definition: ResponseDefinition, actionId: string, device: string, kind: 'button' | 'again' = 'button'): CardAction {
+    const title = definition.result?.texts(stringsForLocale(this.locale))[kind] ?? '';
     return this.action(title, verbOf(definition, 'result'), { actionId, device });
   }
 

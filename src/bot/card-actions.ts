@@ -198,7 +198,7 @@ export class CardActions {
    */
   private async result(acting: Acting, definition: ResponseDefinition, actionId: string, device: string): Promise<AdaptiveCardInvokeResponse> {
     const texts = definition.result!.texts(stringsForLocale(acting.locale));
-    const again = [this.deps.screens.buttons(acting).resultOf(definition, actionId, device)];
+    const again = [this.deps.screens.buttons(acting).resultOf(definition, actionId, device, 'again')];
     let link: string;
     try {
       link = await definition.result!.link(this.deps.defender, tokenSource(acting), actionId);

@@ -132,8 +132,16 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
   const choices = machines.map((item) => ({ machine: item, open: button(titles.open, 'device.open', { machineId: item.id }) }));
   const confirm = button(titles.confirmIsolate, 'isolate.confirm', { machineId: 'a'.repeat(40) }, 'destructive');
   const cancel = button(titles.cancel, 'response.cancel', { machineId: 'a'.repeat(40), back: 'device' });
-  const download = context.strings.responses.collect.download;
-  const downloadAgain = button(download.button, 'collect.result', { actionId: 'x3', device: 'pc-finance-07.contoso.local' });
+  const { responses } = context.strings;
+  const onDevice = { machineId: 'a'.repeat(40), back: 'device' };
+  const deviceButtons = [
+    release, button(responses.restrict.button, 'restrict.ask', onDevice, 'destructive'), button(responses.collect.button, 'collect.ask', onDevice),
+  ];
+  const quarantine = button(fill(responses.quarantine.button, { file: 'a.ps1' }), 'quarantine.ask', {
+    machineId: 'a'.repeat(40), back: 'alert', alertId: alert().id, sha1: 'f'.repeat(40),
+  }, 'destructive');
+  const download = responses.collect.download;
+  const downloadAgain = button(download.again, 'collect.result', { actionId: 'x3', device: 'pc-finance-07.contoso.local' });
   const assignToMe = button('Assign to me', 'incident.assign', { incidentId: '42' });
   const classify = button('Classify', 'incident.classify', { incidentId: '42' }, 'positive');
   const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
@@ -144,14 +152,14 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       buttons: openButtons.map((item) => item.open),
     },
     alert: {
-      card: renderCard('alert', alertView({ alert: alert(), isolation: isolated(), buttons: [release], refresh: REFRESH }, context), locale),
-      buttons: [release], refresh: REFRESH,
+      card: renderCard('alert', alertView({ alert: alert(), isolation: isolated(), buttons: [release, quarantine], refresh: REFRESH }, context), locale),
+      buttons: [release, quarantine], refresh: REFRESH,
     },
     device: {
       card: renderCard('device', deviceView({
-        machine: machine(), isolation: isolated(), recentActions: history, openAlerts: [alert()], buttons: [release], refresh: REFRESH,
+        machine: machine(), isolation: isolated(), recentActions: history, openAlerts: [alert()], buttons: deviceButtons, refresh: REFRESH,
       }, context), locale),
-      buttons: [release], refresh: REFRESH,
+      buttons: deviceButtons, refresh: REFRESH,
     },
     'confirm-action': {
       card: renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel }, context), locale),

@@ -39,6 +39,8 @@ export interface ResultTexts {
   title: string;
   text: string;
   open: string;
+  /** The clicker's own card offers a fresh link under this title. */
+  again: string;
   throttledTitle: string;
   /** Names `{seconds}`. */
   throttled: string;
