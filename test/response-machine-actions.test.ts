@@ -8,6 +8,7 @@
  * lacking the permission is refused with the permission named and nothing is sent.
  */
 import { SEEDED_USERS } from '../src/twin/directory';
+import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Alert, AlertEvidence, Machine, MachineAction } from '../src/defender/model';
 import type { Conversation } from '../src/twin/teams';
 import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
@@ -122,6 +123,18 @@ describe('restrict app execution and remove the restriction', () => {
     expect(verbsOf(await finalCard(confirmation.id))).toEqual(['restrict.ask']);
   });
 
+  it("Defender's refusal on Windows 10 before 1709 is said in a sentence and audited as refused", async () => {
+    const kiosk = env.twin.defender.data.machines.find((m) => m.computerDnsName === WELL_KNOWN_DEVICES.selectiveUnsupported)!;
+    const { id } = await post(bob, `device ${kiosk.computerDnsName}`, kiosk.computerDnsName);
+    await click(bob, id, 'restrict.ask');
+    const refused = await click(bob, id, 'restrict.confirm', { comment: 'Lock the kiosk down' });
+    expect(cardText(refused)).toMatch(/Could not restrict app execution on the device: the device's operating system does not support this action/);
+    const attempts = requestsTo('machines.restrictCodeExecution', kiosk.id);
+    expect(attempts.map((r) => [r.status, r.upn])).toEqual([[400, BOB]]);
+    const audit = await env.store.listAudit({ machineId: kiosk.id, limit: 5 });
+    expect(audit.map((entry) => [entry.action, entry.result, entry.upn])).toEqual([['RestrictCodeExecution', 'refused', BOB]]);
+  });
+
   it('a viewer is refused with the permission named; nothing reaches Defender', async () => {
     const other = workstation();
     const { id } = await post(carol, `device ${other.computerDnsName}`, other.computerDnsName);
@@ -181,6 +194,19 @@ describe('collect an investigation package, then download it', () => {
     expect(requestsTo('machineActions.packageUri', collection.id).map((r) => r.status)).toEqual([200, 200, 429]);
     expect(cardText(throttled)).toMatch(/at most 2 package links a minute.*Try again in \d+ s/);
     expect(JSON.stringify(throttled)).not.toContain('token=');
+  });
+
+  it('a collection that failed (low battery, metered connection) offers no Download', async () => {
+    const other = workstation();
+    env.twin.defender.actionFailures.push({ machineId: other.id, type: 'CollectInvestigationPackage' });
+    const failedId = await confirmOnDeviceCard(bob, other, 'collect', 'Second collection');
+    env.twin.clock.advance(20_000);
+    const card = await eventually(() => {
+      const shown = message(failedId).cards[0];
+      if (!/Failed/.test(cardText(shown))) throw new Error('not final yet');
+      return shown;
+    });
+    expect(verbsOf(card)).toEqual(['collect.ask']);
   });
 
   it('a viewer is refused with the role and permission the link needs', async () => {
