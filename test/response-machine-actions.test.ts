@@ -301,6 +301,10 @@ describe('cancel a pending action', () => {
       ['Cancel RunAntiVirusScan', 'requested', BOB],
       ['RunAntiVirusScan', 'Cancelled', BOB],
     ]));
+    // The audit card names each action in the reader's words.
+    const audit = cardText((await post(bob, `audit ${machine.computerDnsName}`, 'Audit log')).card);
+    expect(audit).toContain('Cancel: Antivirus scan');
+    expect(audit).toMatch(/Antivirus scan\s.*\s+Cancelled/);
   });
 
   it('a finished action says how it ended; an id that is not one is answered with the syntax', async () => {

@@ -205,6 +205,7 @@ export const enUS = {
     title: 'Audit log: recent response actions',
     titleDevice: 'Audit log: {device}',
     empty: 'No response actions were requested through the bot yet.',
+    cancelOf: 'Cancel: {action}',
     results: {
       requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',

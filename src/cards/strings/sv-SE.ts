@@ -199,6 +199,7 @@ export const svSE: CardStrings = {
     title: 'Granskningslogg: senaste åtgärderna',
     titleDevice: 'Granskningslogg: {device}',
     empty: 'Inga åtgärder har begärts via boten ännu.',
+    cancelOf: 'Avbryt: {action}',
     results: {
       requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',

@@ -26,7 +26,7 @@ export function auditView(input: { device?: string; entries: readonly AuditLineI
     ...cardFrame([], undefined, context),
     title: input.device ? fill(audit.titleDevice, { device: oneLine(input.device, 100) }) : audit.title,
     items: input.entries.slice(0, AUDIT_MAX).map((entry) => ({
-      action: oneLine(entry.action, 40),
+      action: actionName(entry.action, context),
       device: oneLine(entry.computerDnsName, 100),
       result: audit.results[entry.result as keyof typeof audit.results] ?? oneLine(entry.result, 40),
       resultColor: /refused|failed|timeout|cancelled/i.test(entry.result) ? 'Attention' : entry.result === 'Succeeded' ? 'Good' : 'Accent',
@@ -35,4 +35,12 @@ export function auditView(input: { device?: string; entries: readonly AuditLineI
       comment: oneLine(entry.comment, 200),
     })),
   };
+}
+
+/** Defender's action type as the log stores it (`RestrictCodeExecution`, `Cancel RunAntiVirusScan`), in the reader's words. */
+function actionName(action: string, context: ViewContext): string {
+  const names: Record<string, string> = context.strings.actionType;
+  const cancelled = /^Cancel (\w+)$/.exec(action);
+  if (cancelled && names[cancelled[1]]) return fill(context.strings.audit.cancelOf, { action: names[cancelled[1]] });
+  return names[action] ?? oneLine(action, 40);
 }
