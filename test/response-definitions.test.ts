@@ -24,6 +24,16 @@ describe.each(RESPONSE_DEFINITIONS.map((definition) => [definition.name, definit
         expect(Object.keys(texts.choice!.options).sort()).toEqual([...definition.choice.values].sort());
         expect(texts.invalidChoice).toBeTruthy();
       }
+      if (definition.argument) {
+        expect(texts.text).toContain(`{${definition.argument.id}}`);
+        expect(texts.invalidArgument).toBeTruthy();
+      }
+      if (definition.result) {
+        expect(responseStep(verbOf(definition, 'result'))).toEqual({ definition, step: 'result' });
+        const result = definition.result.texts(strings);
+        expect(result.title).toContain('{device}');
+        expect(result.throttled).toContain('{seconds}');
+      }
     }
   });
 
