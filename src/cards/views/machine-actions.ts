@@ -1,5 +1,5 @@
 import { FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../../defender/model';
-import { fill } from '../strings';
+import { type CardStrings, fill } from '../strings';
 import { firstOf, oneLine, timeWithAge, type Coloured, type ViewContext } from '../format';
 import type { MessageInput } from './messages';
 import {
@@ -140,8 +140,11 @@ export function actionsView(
   };
 }
 
-/** Why a response button no longer applies when it is clicked (the device changed since the card was drawn). */
-export type StaleReason = 'isolated' | 'notIsolated' | 'restricted' | 'notRestricted' | 'pending' | 'finished';
+/**
+ * Why a response button no longer applies when it is clicked (the device changed since the card was
+ * drawn): each reason is a sentence of `bot.stale`, so a definition's new reason is one string.
+ */
+export type StaleReason = Exclude<keyof CardStrings['bot']['stale'], 'title' | 'unknownDetail' | 'cancelComment'>;
 
 export interface StaleResponseInput {
   reason: StaleReason;
