@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import { stringsForLocale } from '../cards/strings';
+import { fill, stringsForLocale } from '../cards/strings';
 import { actionStateFrom, ISOLATION_HISTORY_QUERY, type IsolationState } from '../defender/isolation';
 import type { Alert, MachineAction, MachineActionType } from '../defender/model';
-import { fill } from '../cards/strings';
 import type { ResponseDefinition } from './responses/definition';
 import { RESPONSE_DEFINITIONS, RESPONSE_FAMILIES, verbOf } from './responses/registry';
 import type { ActionSigner } from './signed-actions';

@@ -58,10 +58,11 @@ const READ_MACHINES: RequiredAccess = {
   applicationPermissions: ['Machine.Read.All', 'Machine.ReadWrite.All'],
 };
 /** Cancel takes any one action permission; a refusal of a known action names that action's access instead (accessOfActionType). */
+const ACTION_ACCESSES = Object.values(RESPONSE_ENDPOINTS).map((endpoint) => endpoint.access);
 const CANCEL: RequiredAccess = {
   rolePermission: 'Active remediation actions',
-  delegatedPermissions: [...new Set(Object.values(RESPONSE_ENDPOINTS).flatMap((endpoint) => endpoint.access.delegatedPermissions))],
-  applicationPermissions: [...new Set(Object.values(RESPONSE_ENDPOINTS).flatMap((endpoint) => endpoint.access.applicationPermissions))],
+  delegatedPermissions: [...new Set(ACTION_ACCESSES.flatMap((access) => access.delegatedPermissions))],
+  applicationPermissions: [...new Set(ACTION_ACCESSES.flatMap((access) => access.applicationPermissions))],
 };
 /** https://learn.microsoft.com/defender-endpoint/api/get-package-sas-uri */
 const PACKAGE_URI: RequiredAccess = {
