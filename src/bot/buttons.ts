@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { fill, stringsForLocale } from '../cards/strings';
 import { actionStateFrom, ISOLATION_HISTORY_QUERY, type IsolationState } from '../defender/isolation';
-import type { Alert, MachineAction, MachineActionType } from '../defender/model';
+import type { Alert, Machine, MachineAction, MachineActionType } from '../defender/model';
 import type { ResponseDefinition } from './responses/definition';
 import { RESPONSE_DEFINITIONS, RESPONSE_FAMILIES, verbOf } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
@@ -56,24 +56,28 @@ export class Buttons {
   /**
    * The responses the device's state allows, each family of actions decided by its own history:
    * Isolate or Release from the isolation state (Cancel instead while an isolation action is
-   * pending), a scan unless one is under way (`history`: the device's recent actions, when read).
-   * Nothing when the isolation state is unknown.
+   * pending), a scan unless one is under way (`history`: the device's recent actions, when read),
+   * and only what the device's OS supports (`machine`, when read). Nothing when the isolation state is unknown.
    */
-  responses(machineId: string, isolation: IsolationState | undefined, back: BackTo, history: readonly MachineAction[] = []): CardAction[] {
+  responses(
+    machineId: string, isolation: IsolationState | undefined, back: BackTo, history: readonly MachineAction[] = [], machine?: Machine,
+  ): CardAction[] {
     if (!isolation) return [];
     return RESPONSE_FAMILIES.flatMap((family) => family === ISOLATION_HISTORY_QUERY.types
-      ? this.offers(family, isolation, machineId, back)
-      : this.offers(family, actionStateFrom(history, family), machineId, back, { cancel: false }));
+      ? this.offers(family, isolation, machineId, back, { cancel: true, machine })
+      : this.offers(family, actionStateFrom(history, family), machineId, back, { cancel: false, machine }));
   }
 
   /** What a family's state allows: Cancel of its pending action, or each of its responses not blocked. */
   offers(
-    family: readonly MachineActionType[], state: IsolationState, machineId: string, back: BackTo, options = { cancel: true },
+    family: readonly MachineActionType[], state: IsolationState, machineId: string, back: BackTo,
+    options: { cancel: boolean; machine?: Machine } = { cancel: true },
   ): CardAction[] {
     if (state.pending) return options.cancel ? [this.cancelAction(state.pending.id, machineId, back)] : [];
+    const { machine } = options;
     return RESPONSE_DEFINITIONS
       .filter((definition) => definition.family === family && !definition.argument && (definition.offeredOn ?? [back.card]).includes(back.card))
-      .filter((definition) => !definition.blocked(state))
+      .filter((definition) => !definition.blocked(state) && !(machine && definition.supports && !definition.supports(machine)))
       .map((definition) => this.ask(definition, machineId, back));
   }
 

@@ -125,7 +125,7 @@ export class Screens {
     const buttons = this.buttons(acting);
     return this.views.device(
       acting.locale, machine, isolation, history.slice(0, RECENT_ACTIONS_SHOWN), openAlerts,
-      buttons.responses(machine.id, isolation, { card: 'device' }, history), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
+      buttons.responses(machine.id, isolation, { card: 'device' }, history, machine), buttons.deviceRefresh(machine.id, MANUAL_REFRESH_ONLY),
     );
   }
 

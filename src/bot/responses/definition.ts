@@ -2,7 +2,7 @@ import { type CardStrings, fill } from '../../cards/strings';
 import type { ConfirmActionInput, ConfirmTexts, StaleReason } from '../../cards/views';
 import type { AccessTokenSource, DefenderClient } from '../../defender/client';
 import type { IsolationState } from '../../defender/isolation';
-import type { Alert, MachineAction, MachineActionType } from '../../defender/model';
+import type { Alert, Machine, MachineAction, MachineActionType } from '../../defender/model';
 import type { ResponseEndpoint } from '../../defender/response-endpoints';
 
 /** The confirmation's one choice besides the comment (isolation type, scan type); a typed word naming a value preselects it. */
@@ -84,6 +84,8 @@ export interface ResponseDefinition {
   /** Offered on the status card once an action of the definition's own type succeeded. */
   result?: ResponseResult;
   blocked(state: IsolationState): Blocked;
+  /** Whether the device's OS can run it, where the card read the device (Defender still decides when it is typed). */
+  supports?(machine: Pick<Machine, 'osPlatform' | 'version'>): boolean;
   /** The cards that offer it (default both): the alert card keeps room for the evidence's responses. */
   offeredOn?: readonly ('device' | 'alert')[];
   style: 'default' | 'positive' | 'destructive';

@@ -1,6 +1,6 @@
 import { RESPONSE_ENDPOINTS } from '../../../defender/response-endpoints';
 import type { ResponseDefinition } from '../definition';
-import { APP_RESTRICTION_TYPES } from './restrict-app-execution';
+import { APP_RESTRICTION_TYPES, runsAppRestriction } from './restrict-app-execution';
 
 /**
  * Remove app restriction (https://learn.microsoft.com/defender-endpoint/api/unrestrict-code-execution,
@@ -12,6 +12,7 @@ export const removeAppRestriction: ResponseDefinition = {
   usage: 'unrestrict <device> [comment…]',
   endpoint: RESPONSE_ENDPOINTS.unrestrictCodeExecution,
   family: APP_RESTRICTION_TYPES,
+  supports: runsAppRestriction,
   body: () => ({}),
   blocked(state) {
     if (state.pending) return { reason: 'pending', action: state.pending };
