@@ -188,6 +188,10 @@ describe('collect an investigation package, then download it', () => {
     expect(JSON.stringify(shown.cards)).not.toContain('token=');
     expect(JSON.stringify(Object.entries(shown.userViews).filter(([oid]) => oid !== bob))).not.toContain('token=');
     expect(shown.userViews[bob]).toEqual(answer);
+    // The log says who got the package, never the link.
+    const entries = await env.store.listAudit({ machineId: machine.id, limit: 5 });
+    expect(entries[0]).toMatchObject({ action: 'Download CollectInvestigationPackage', result: 'Succeeded', upn: BOB, defenderActionId: collection.id });
+    expect(JSON.stringify(entries)).not.toContain('token=');
   });
 
   it('Defender allows 2 links a minute: beyond that the clicker is told so in a sentence', async () => {
@@ -218,6 +222,8 @@ describe('collect an investigation package, then download it', () => {
     expect(cardText(refused)).toContain('Alerts investigation');
     expect(cardText(refused)).toContain('Machine.CollectForensics');
     expect(JSON.stringify(refused)).not.toContain('token=');
+    const [latest] = await env.store.listAudit({ machineId: machine.id, limit: 1 });
+    expect(latest).toMatchObject({ action: 'Download CollectInvestigationPackage', result: 'refused', upn: 'carol@contoso.onmicrosoft.com' });
   });
 });
 

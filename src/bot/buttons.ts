@@ -91,13 +91,15 @@ export class Buttons {
   /** A finished action's result (the investigation package), fetched when clicked, for the clicker only. */
   result(definition: ResponseDefinition, action: MachineAction): CardAction[] {
     if (!definition.result || action.status !== 'Succeeded' || action.type !== definition.endpoint.actionType) return [];
-    return [this.resultOf(definition, action.id, action.computerDnsName)];
+    return [this.resultOf(definition, action)];
   }
 
   /** The result button of an action known to have succeeded (titled `again` for a fresh link once the last one expired). */
-  resultOf(definition: ResponseDefinition, actionId: string, device: string, kind: 'button' | 'again' = 'button'): CardAction {
+  resultOf(
+    definition: ResponseDefinition, action: { id: string; machineId: string; computerDnsName: string }, kind: 'button' | 'again' = 'button',
+  ): CardAction {
     const title = definition.result?.texts(stringsForLocale(this.locale))[kind] ?? '';
-    return this.action(title, verbOf(definition, 'result'), { actionId, device });
+    return this.action(title, verbOf(definition, 'result'), { actionId: action.id, machineId: action.machineId, device: action.computerDnsName });
   }
 
   /** Cancels a pending action (POST machineactions/{id}/cancel as the clicking user). */

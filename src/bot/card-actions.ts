@@ -141,7 +141,9 @@ export class CardActions {
       return this.card(await screens.confirm(acting, response.definition, machine, backFrom(params), { comment: '', argument }));
     }
     if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
-    if (response?.step === 'result') return this.result(acting, response.definition, params.actionId ?? '', params.device ?? '');
+    if (response?.step === 'result') {
+      return this.result(acting, response.definition, { id: params.actionId ?? '', machineId: params.machineId ?? '', device: params.device ?? '' });
+    }
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
@@ -196,12 +198,15 @@ export class CardActions {
    * and answered to the clicker only: the invoke's card replaces the card for them alone, and the
    * shared message is not touched, so nobody else ever sees the link. Throttling says so plainly.
    */
-  private async result(acting: Acting, definition: ResponseDefinition, actionId: string, device: string): Promise<AdaptiveCardInvokeResponse> {
+  private async result(
+    acting: Acting, definition: ResponseDefinition, action: { id: string; machineId: string; device: string },
+  ): Promise<AdaptiveCardInvokeResponse> {
     const texts = definition.result!.texts(stringsForLocale(acting.locale));
-    const again = [this.deps.screens.buttons(acting).resultOf(definition, actionId, device, 'again')];
+    const device = action.device;
+    const again = [this.deps.screens.buttons(acting).resultOf(definition, { ...action, computerDnsName: device }, 'again')];
     let link: string;
     try {
-      link = await definition.result!.link(this.deps.defender, tokenSource(acting), actionId);
+      link = await this.deps.responses.fetchResult(acting, definition, action);
     } catch (error) {
       if (!(error instanceof DefenderApiError) || error.kind !== 'throttled') throw error;
       return this.card(this.deps.views.message(acting.locale, {

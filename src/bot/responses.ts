@@ -96,6 +96,22 @@ export class ResponseActions {
     return { cancelled: await this.cancel(acting, current, text.slice(0, MAX_COMMENT_LENGTH)) };
   }
 
+  /**
+   * A finished action's result (the investigation package's short-lived link), read once with the
+   * acting user's token; the audit log records who got it (`Download <type>`), or that Defender refused.
+   */
+  async fetchResult(acting: Acting, definition: ResponseDefinition, action: { id: string; machineId: string; device: string }): Promise<string> {
+    const audited = { acting, action: `Download ${definition.endpoint.actionType}`, machineId: action.machineId, comment: '', computerDnsName: action.device };
+    try {
+      const link = await definition.result!.link(this.defender, tokenSource(acting), action.id);
+      await this.audit({ ...auditEntry(audited, 'Succeeded'), defenderActionId: action.id });
+      return link;
+    } catch (error) {
+      await this.audit({ ...auditEntry(audited, failureResult(error)), defenderActionId: action.id });
+      throw error;
+    }
+  }
+
   /** Cancels a pending action with the acting user's token (one request); the audit log records who asked. */
   async cancel(acting: Acting, action: MachineAction, comment: string): Promise<MachineAction> {
     const audited = { acting, action: `Cancel ${action.type}`, machineId: action.machineId, comment };

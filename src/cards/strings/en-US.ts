@@ -206,6 +206,7 @@ export const enUS = {
     titleDevice: 'Audit log: {device}',
     empty: 'No response actions were requested through the bot yet.',
     cancelOf: 'Cancel: {action}',
+    downloadOf: 'Download: {action}',
     results: {
       requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',

@@ -200,6 +200,7 @@ export const svSE: CardStrings = {
     titleDevice: 'Granskningslogg: {device}',
     empty: 'Inga åtgärder har begärts via boten ännu.',
     cancelOf: 'Avbryt: {action}',
+    downloadOf: 'Nedladdning: {action}',
     results: {
       requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',

@@ -37,10 +37,14 @@ export function auditView(input: { device?: string; entries: readonly AuditLineI
   };
 }
 
-/** Defender's action type as the log stores it (`RestrictCodeExecution`, `Cancel RunAntiVirusScan`), in the reader's words. */
+/**
+ * Defender's action type as the log stores it (`RestrictCodeExecution`, `Cancel RunAntiVirusScan`,
+ * `Download CollectInvestigationPackage`), in the reader's words.
+ */
 function actionName(action: string, context: ViewContext): string {
   const names: Record<string, string> = context.strings.actionType;
-  const cancelled = /^Cancel (\w+)$/.exec(action);
-  if (cancelled && names[cancelled[1]]) return fill(context.strings.audit.cancelOf, { action: names[cancelled[1]] });
+  const { cancelOf, downloadOf } = context.strings.audit;
+  const [, step, type] = /^(Cancel|Download) (\w+)$/.exec(action) ?? [];
+  if (type && names[type]) return fill(step === 'Cancel' ? cancelOf : downloadOf, { action: names[type] });
   return names[action] ?? oneLine(action, 40);
 }
