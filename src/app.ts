@@ -20,6 +20,7 @@ import { OnceLedger } from './bot/once';
 import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
+import { AlertTriage } from './bot/triage/pipeline';
 import { IncidentScreens } from './bot/incidents';
 import { HuntScreens } from './bot/hunting';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
@@ -183,7 +184,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
+  const triage = new AlertTriage(defender, (entry) => store.appendAudit(entry), notifier.postedCards, log);
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, triage };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },

@@ -10,12 +10,13 @@ import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
-import { triageAlert } from './commands/alert-triage-commands';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
 import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
+import { type TriageDefinition, triageProblemView } from './triage/definition';
+import { triageStep } from './triage/registry';
 import type { Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -127,9 +128,10 @@ export class CardActions {
         return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
-      case VERBS.assignAlert:
-        return this.assignToMe(output, acting, params.alertId ?? '');
     }
+    const triage = triageStep(action.verb);
+    if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));
+    if (triage) return this.triage(output, acting, triage.definition, params.alertId ?? '', action.inputs);
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
@@ -202,15 +204,19 @@ export class CardActions {
   }
 
   /**
-   * Assign to me: one PATCH as the clicker; everyone sees the alert's card as a notification shows it
-   * (it knows no viewer's rights), the clicker their own view of it.
+   * A triage step clicked (Assign to me, the triage form's Save): on the pipeline as the clicker;
+   * everyone sees the alert's card as a notification shows it (it knows no viewer's rights), the
+   * clicker their own view of it. The pipeline updates the notification cards elsewhere.
    */
-  private async assignToMe(output: TurnOutput, acting: Acting, alertId: string): Promise<AdaptiveCardInvokeResponse> {
-    const { alert, card } = await triageAlert({ name: 'assign', alertId, assignee: 'me' }, acting, this.deps.commands);
+  private async triage(
+    output: TurnOutput, acting: Acting, definition: TriageDefinition, alertId: string, inputs: Record<string, unknown>,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const outcome = await this.deps.commands.triage.apply(acting, alertId, definition, inputs);
+    if (outcome.done === 'invalid_input') return this.card(this.deps.views.message(acting.locale, triageProblemView(outcome.problem, acting.locale)));
     if (output.replyToId) {
-      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(alert, acting)] });
+      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(outcome.alert, acting)] });
     }
-    return this.card(card);
+    return this.card(await this.deps.screens.alert(acting, outcome.alert.id));
   }
 
   /**

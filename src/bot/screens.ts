@@ -2,7 +2,6 @@ import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import { oneLine } from '../cards/format';
-import type { AlertUpdate } from '../defender/alert-triage';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { actionStateFrom, type IsolationState, isolationStateFrom } from '../defender/isolation';
@@ -16,7 +15,7 @@ import { type BackTo, type ButtonTitles, Buttons } from './buttons';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
-import type { Views } from './views';
+import type { MessageView, Views } from './views';
 
 /** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
 const DEVICE_HISTORY_DEPTH = 50;
@@ -94,7 +93,7 @@ export class Screens {
   notificationCard(alert: Alert, target: CardTarget): Attachment {
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
-    return this.views.alert(target.locale, alert, undefined, [...responses, ...triage(alert, buttons)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(target.locale, alert, undefined, [...responses, ...buttons.triage(alert)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -104,13 +103,18 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, [...responses, ...triage(alert, buttons, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(acting.locale, alert, isolation, [...responses, ...buttons.triage(alert, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
-  /** One triage change as the user (`PATCH /api/alerts/{id}`), then the alert's card as they see it now. */
-  async updatedAlert(acting: Acting, alertId: string, update: AlertUpdate): Promise<{ alert: Alert; card: Attachment }> {
-    const alert = await this.defender.updateAlert(tokenSource(acting), alertId, update);
-    return { alert, card: await this.alert(acting, alert.id) };
+  /** The triage form for the clicker: the alert as they read it now, its status and verdict preselected. */
+  async triageForm(acting: Acting, alertId: string): Promise<Attachment> {
+    const alert = await this.defender.getAlert(tokenSource(acting), alertId);
+    const buttons = this.buttons(acting);
+    return this.views.alertTriage(acting.locale, alert, buttons.triageSave(alert.id), buttons.respond(alert.id, stringsForLocale(acting.locale).buttons.cancel));
+  }
+
+  message(target: CardTarget, message: MessageView): Attachment {
+    return this.views.message(target.locale, message);
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -342,12 +346,6 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
-}
-
-/** Assign to me, unless the alert is resolved or already the viewer's (a notification card knows no viewer). */
-function triage(alert: Alert, buttons: Buttons, viewerUpn?: string) {
-  const mine = viewerUpn !== undefined && alert.assignedTo?.toLowerCase() === viewerUpn.toLowerCase();
-  return alert.status === 'Resolved' || mine ? [] : [buttons.assignToMe(alert.id)];
 }
 
 /** `, machine tags "VIP", detection sources "WindowsDefenderAtp"`: a subscription's routing beyond its groups. */

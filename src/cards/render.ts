@@ -4,7 +4,7 @@ import { Template } from 'adaptivecards-templating';
 import type { Attachment } from 'botbuilder';
 import { cardLocale } from './locale';
 import { stringsFor } from './strings';
-import type { AlertCardData, AlertListCardData } from './views/alerts';
+import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
 import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
 import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } from './views/machine-actions';
@@ -19,6 +19,7 @@ export interface CardDataByName {
   help: HelpCardData;
   'alert-list': AlertListCardData;
   alert: AlertCardData;
+  'alert-triage': AlertTriageCardData;
   device: DeviceCardData;
   'confirm-action': ConfirmActionCardData;
   'action-status': ActionStatusCardData;
@@ -34,7 +35,7 @@ export interface CardDataByName {
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
+  'help', 'alert-list', 'alert', 'alert-triage', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

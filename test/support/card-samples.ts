@@ -3,7 +3,7 @@ import type { Attachment } from 'botbuilder';
 import { viewContext } from '../../src/cards/format';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
-  actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
+  actionStatusView, auditView, alertListView, alertTriageView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
 import type { Incident } from '../../src/graph/model';
@@ -134,6 +134,8 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
   const retry = button('Try again', 'help.show', {});
   const assignToMe = button('Assign to me', 'incident.assign', { incidentId: '42' });
   const classify = button('Classify', 'incident.classify', { incidentId: '42' }, 'positive');
+  const triageSave = button(context.strings.triage.save, 'alert.triage.save', { alertId: alert().id }, 'positive');
+  const triageCancel = button(titles.cancel, 'alert.refresh', { alertId: alert().id });
   const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
   return {
     help: { card: renderCard('help', helpView({ didYouMean: 'alerts' }, context), locale), buttons: [] },
@@ -144,6 +146,12 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
     alert: {
       card: renderCard('alert', alertView({ alert: alert(), isolation: isolated(), buttons: [release], refresh: REFRESH }, context), locale),
       buttons: [release], refresh: REFRESH,
+    },
+    'alert-triage': {
+      card: renderCard('alert-triage', alertTriageView({
+        alert: alert({ classification: 'TruePositive', determination: 'Malware' }), save: triageSave, cancel: triageCancel,
+      }, context), locale),
+      buttons: [triageSave, triageCancel],
     },
     device: {
       card: renderCard('device', deviceView({

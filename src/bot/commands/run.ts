@@ -3,7 +3,7 @@ import type { Store } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
 import { DefenderApiError } from '../../defender/errors';
 import { responseNamed } from '../responses/registry';
-import { triageAlert } from './alert-triage-commands';
+import { triageAlert, type TriageCommandDeps } from './alert-triage-commands';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 import type { IncidentScreens } from '../incidents';
@@ -12,7 +12,7 @@ import { runIncidentCommand } from './incident-commands';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
-export interface CommandDeps extends SubscriptionCommandDeps {
+export interface CommandDeps extends SubscriptionCommandDeps, TriageCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
   incidents: IncidentScreens;
   hunting: HuntScreens;
@@ -49,7 +49,7 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
     }
     case 'assign':
     case 'resolve':
-      return (await triageAlert(command, acting, deps)).card;
+      return triageAlert(command, acting, deps);
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
     case 'subscribe':

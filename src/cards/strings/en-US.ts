@@ -1,6 +1,6 @@
 import type { DefenderErrorKind, DefenderOperation, DefenderSubject } from '../../defender/errors';
 import type {
-  AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
+  AlertClassification, AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
 } from '../../defender/model';
 
 /**
@@ -77,6 +77,7 @@ export const enUS = {
     evidenceNames: 'Files and processes',
     noEvidence: 'No evidence items.',
     deviceIsolation: 'Device isolation',
+    classification: 'Classification',
   },
 
   device: {
@@ -125,6 +126,32 @@ export const enUS = {
 
   triage: {
     assignToMe: 'Assign to me',
+    triage: 'Triage…',
+    save: 'Save',
+    title: 'Triage: {title}',
+    text: 'One change in Defender as you; the card is then updated for everyone, here and on every notification of this alert.',
+    statusLabel: 'Status',
+    verdictLabel: 'Classification and determination',
+    verdictKeep: 'Keep as it is',
+    commentLabel: 'Comment (optional)',
+    commentPlaceholder: 'What you found, e.g. "Pen test of the red team, ticket 4711"',
+    classification: {
+      TruePositive: 'True positive', InformationalExpectedActivity: 'Informational, expected activity', FalsePositive: 'False positive',
+    } satisfies Record<AlertClassification, string>,
+    determination: {
+      MultiStagedAttack: 'Multistage attack', MaliciousUserActivity: 'Malicious user activity', CompromisedUser: 'Compromised account',
+      Malware: 'Malware', Phishing: 'Phishing', UnwantedSoftware: 'Unwanted software', Other: 'Other', SecurityTesting: 'Security testing',
+      LineOfBusinessApplication: 'Line-of-business application', ConfirmedUserActivity: 'Confirmed activity', Clean: 'Not malicious',
+      InsufficientData: 'Not enough data to validate',
+    } as Record<string, string>,
+    problems: {
+      nothingToChange: 'Nothing to change: choose a status, a classification or write a comment.',
+      choice: {
+        status: 'Choose New, In progress or Resolved.',
+        verdict: 'Choose a classification with one of its determinations.',
+        assignee: 'Assign to `me` or to a user principal name such as bob@contoso.com.',
+      },
+    },
   },
 
   responses: {

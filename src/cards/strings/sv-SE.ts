@@ -71,6 +71,7 @@ export const svSE: CardStrings = {
     evidenceNames: 'Filer och processer',
     noEvidence: 'Inga bevis.',
     deviceIsolation: 'Enhetens isolering',
+    classification: 'Klassificering',
   },
 
   device: {
@@ -119,6 +120,32 @@ export const svSE: CardStrings = {
 
   triage: {
     assignToMe: 'Tilldela mig',
+    triage: 'Triagera…',
+    save: 'Spara',
+    title: 'Triagera: {title}',
+    text: 'En ändring i Defender som du; kortet uppdateras sedan för alla, här och på varje avisering om larmet.',
+    statusLabel: 'Status',
+    verdictLabel: 'Klassificering och avgörande',
+    verdictKeep: 'Behåll som det är',
+    commentLabel: 'Kommentar (valfri)',
+    commentPlaceholder: 'Vad du kom fram till, t.ex. "Penetrationstest av red team, ärende 4711"',
+    classification: {
+      TruePositive: 'Sant positivt', InformationalExpectedActivity: 'Informativt, förväntad aktivitet', FalsePositive: 'Falskt positivt',
+    },
+    determination: {
+      MultiStagedAttack: 'Attack i flera steg', MaliciousUserActivity: 'Skadlig användaraktivitet', CompromisedUser: 'Komprometterat konto',
+      Malware: 'Skadlig kod', Phishing: 'Nätfiske', UnwantedSoftware: 'Oönskad programvara', Other: 'Annat', SecurityTesting: 'Säkerhetstest',
+      LineOfBusinessApplication: 'Verksamhetsapplikation', ConfirmedUserActivity: 'Bekräftad aktivitet', Clean: 'Inte skadligt',
+      InsufficientData: 'För lite data för att avgöra',
+    },
+    problems: {
+      nothingToChange: 'Inget att ändra: välj en status, en klassificering eller skriv en kommentar.',
+      choice: {
+        status: 'Välj Ny, Pågår eller Löst.',
+        verdict: 'Välj en klassificering med ett av dess avgöranden.',
+        assignee: 'Tilldela `me` eller ett användarnamn (UPN) som bob@contoso.com.',
+      },
+    },
   },
 
   responses: {
@@ -239,7 +266,7 @@ export const svSE: CardStrings = {
     resolve: 'Lös',
     reactivate: 'Återaktivera',
     classify: 'Klassificera',
-    classifyLabel: 'Klassificering och bedömning',
+    classifyLabel: 'Klassificering och avgörande',
     classifyError: 'Välj en klassificering.',
     severityName: { high: 'Hög', medium: 'Medel', low: 'Låg', informational: 'Information', unknown: 'Okänd' },
     statusName: { active: 'Aktiv', resolved: 'Löst', inProgress: 'Pågår', redirected: 'Omdirigerad', awaitingAction: 'Väntar på åtgärd' },

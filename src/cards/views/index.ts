@@ -5,7 +5,7 @@ import { viewContext } from '../format';
 import { cardLocale } from '../locale';
 import { renderCard } from '../render';
 import { stringsFor } from '../strings';
-import { alertListView, alertView, type AlertListFilter } from './alerts';
+import { alertListView, alertTriageView, alertView, type AlertListFilter } from './alerts';
 import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
@@ -54,6 +54,9 @@ export function createViews(now: () => Date = () => new Date()) {
 
     alert: (locale: string, alert: Alert, isolation: IsolationState | undefined, buttons: readonly CardAction[], refresh?: CardRefresh): Attachment =>
       renderCard('alert', alertView({ alert, isolation, buttons, refresh }, context(locale))),
+
+    alertTriage: (locale: string, alert: Alert, save: CardAction, cancel: CardAction): Attachment =>
+      renderCard('alert-triage', alertTriageView({ alert, save, cancel }, context(locale))),
 
     device: (
       locale: string, machine: Machine, isolation: IsolationState, recentActions: readonly MachineAction[], openAlerts: readonly Alert[],
