@@ -115,10 +115,10 @@ describe('on-behalf-of with msal-node', () => {
       upn: 'bob@contoso.onmicrosoft.com', name: 'Bob Responder', appid: SEEDED.botAppId,
     });
     // Exactly the delegated permissions docs/deployment.md (1.4) tells the admin to consent to.
-    expect(claims.scp!.split(' ').sort()).toEqual(['Alert.ReadWrite', 'Machine.Isolate', 'Machine.Read', 'Machine.Scan']);
+    expect(claims.scp!.split(' ').sort()).toEqual(['Alert.ReadWrite', 'Machine.Isolate', 'Machine.Read', 'Machine.Scan', 'Ti.ReadWrite']);
     expect(claims.roles).toBeUndefined();
     // The answer names the granted scopes, as Entra does, not an echo of `/.default`.
-    expect([...result!.scopes].sort()).toEqual([`${DEFENDER}/Alert.ReadWrite`, `${DEFENDER}/Machine.Isolate`, `${DEFENDER}/Machine.Read`, `${DEFENDER}/Machine.Scan`]);
+    expect([...result!.scopes].sort()).toEqual([`${DEFENDER}/Alert.ReadWrite`, `${DEFENDER}/Machine.Isolate`, `${DEFENDER}/Machine.Read`, `${DEFENDER}/Machine.Scan`, `${DEFENDER}/Ti.ReadWrite`]);
   });
 
   it.each([['mfa', 50076], ['mfaRegistration', 50079]] as const)(

@@ -42,6 +42,11 @@ export const PERMISSIONS = {
   restrictExecution: permission(['Machine.RestrictExecution'], ['Machine.RestrictExecution'], 'activeRemediation'),
   collectForensics: permission(['Machine.CollectForensics'], ['Machine.CollectForensics'], 'alertsInvestigation'),
   stopAndQuarantine: permission(['Machine.StopAndQuarantine'], ['Machine.StopAndQuarantine'], 'activeRemediation'),
+  // post-ti-indicator: Ti.ReadWrite (app also .All). user-roles: "Active remediation actions – Security
+  // operations" or "Manage security settings"; the twin's roles model the first only.
+  submitIndicator: permission(['Ti.ReadWrite', 'Ti.ReadWrite.All'], ['Ti.ReadWrite'], 'activeRemediation'),
+  // delete-ti-indicator-by-id lists application permissions only: every delegated token is refused.
+  deleteIndicator: permission(['Ti.ReadWrite', 'Ti.ReadWrite.All'], [], 'activeRemediation'),
 };
 
 const ACTION_PERMISSIONS = [
