@@ -21,6 +21,8 @@ import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
 import { AlertTriage } from './bot/triage/pipeline';
+import { IndicatorActions } from './bot/indicators';
+import { PermissionScreen } from './bot/permissions';
 import { IncidentScreens } from './bot/incidents';
 import { HuntScreens } from './bot/hunting';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
@@ -185,7 +187,14 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
   const triage = new AlertTriage(defender, (entry) => store.appendAudit(entry), notifier.postedCards, log);
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, triage };
+  const indicators = new IndicatorActions({
+    defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS),
+    audit: (entry) => store.appendAudit(entry), now,
+  });
+  const permissions = new PermissionScreen({ views, graphToken, appToken: () => appToken() });
+  const commands = {
+    screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, triage, indicators, permissions,
+  };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },

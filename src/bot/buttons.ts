@@ -16,6 +16,8 @@ export const VERBS = {
   actionStatus: 'action.status',
   cancel: 'response.cancel',
   cancelAction: 'action.cancel',
+  askIndicator: 'indicator.ask',
+  confirmIndicator: 'indicator.confirm',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -88,6 +90,11 @@ export class Buttons {
       const { button } = definition;
       return this.action(button!.title(strings), triageVerb(definition, button!.form ? 'form' : 'run'), { alertId: alert.id });
     });
+  }
+
+  /** Asks for an indicator from the alert's evidence (the clicker's own view of it). */
+  blockIndicator(alertId: string): CardAction {
+    return this.action(stringsForLocale(this.locale).indicators.button, VERBS.askIndicator, { alertId });
   }
 
   /** The triage form's Save: its inputs (status, verdict, comment) are merged into the data by Teams. */

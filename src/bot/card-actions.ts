@@ -70,7 +70,7 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const shortLived = typeof verb === 'string' && (responseStep(verb)?.step === 'confirm' || verb === SIGN_IN_VERB);
+      const shortLived = typeof verb === 'string' && (responseStep(verb)?.step === 'confirm' || verb === VERBS.confirmIndicator || verb === SIGN_IN_VERB);
       const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
@@ -128,6 +128,10 @@ export class CardActions {
         return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
+      case VERBS.askIndicator:
+        return this.card(await this.deps.commands.indicators.askFromAlert(acting, params.alertId ?? ''));
+      case VERBS.confirmIndicator:
+        return this.confirmIndicator(output, acting, action);
     }
     const triage = triageStep(action.verb);
     if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));
@@ -201,6 +205,22 @@ export class CardActions {
     const statusCard = this.deps.screens.actionStatus(acting, cancelled, { refreshFor: [] });
     if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [statusCard] });
     return this.card(statusCard);
+  }
+
+  /**
+   * An indicator confirmed: everyone sees what Defender accepted, in place of a typed confirmation,
+   * or below the alert card it came from (which the clicker gets back as they see it now).
+   */
+  private async confirmIndicator(output: TurnOutput, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
+    const { card, submitted } = await this.deps.commands.indicators.confirm(acting, action);
+    if (!submitted) return this.card(card);
+    const alertId = action.params.alertId;
+    if (alertId) {
+      await output.send({ attachments: [card] });
+      return this.card(await this.deps.screens.alert(acting, alertId));
+    }
+    if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+    return this.card(card);
   }
 
   /**

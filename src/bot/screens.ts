@@ -12,6 +12,7 @@ import type { Subscription } from '../notify/subscriptions';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
+import { indicatorCandidates } from './indicators';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
@@ -103,7 +104,10 @@ export class Screens {
       : undefined;
     const buttons = this.buttons(acting);
     const responses = alert.machineId ? buttons.responses(alert.machineId, isolation, { card: 'alert', alertId: alert.id }) : [];
-    return this.views.alert(acting.locale, alert, isolation, [...responses, ...buttons.triage(alert, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    const block = indicatorCandidates(alert).length > 0 ? [buttons.blockIndicator(alert.id)] : [];
+    return this.views.alert(
+      acting.locale, alert, isolation, [...responses, ...buttons.triage(alert, acting.token.upn), ...block], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY),
+    );
   }
 
   /** The triage form for the clicker: the alert as they read it now, its status and verdict preselected. */

@@ -30,6 +30,7 @@ export type DefenderOperation =
   | 'unisolate'
   | 'runAntiVirusScan'
   | 'updateAlert'
+  | 'submitIndicator'
   | 'cancelAction'
   | 'listIncidents'
   | 'getIncident'
@@ -92,6 +93,16 @@ const TRIAGE: RequiredAccess = {
   applicationPermissions: ['Alert.ReadWrite.All'],
 };
 
+/**
+ * `POST /api/indicators` (post-ti-indicator): Ti.ReadWrite; the role needs "Active remediation
+ * actions – Security operations" or "Manage security settings" (user-roles).
+ */
+const SUBMIT_INDICATOR: RequiredAccess = {
+  rolePermission: 'Active remediation actions',
+  delegatedPermissions: ['Ti.ReadWrite'],
+  applicationPermissions: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -105,6 +116,7 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   unisolate: { doing: 'release the device from isolation', access: ISOLATE, isAction: true },
   runAntiVirusScan: { doing: 'run an antivirus scan on the device', access: SCAN, isAction: true },
   updateAlert: { doing: 'update the alert', access: TRIAGE, isAction: true },
+  submitIndicator: { doing: 'submit the indicator', access: SUBMIT_INDICATOR, isAction: true },
   // Cancel takes the permission of the action it cancels (reference §3.2 A10); the bot cancels isolation actions only.
   cancelAction: { doing: 'cancel the response action', access: ISOLATE, isAction: true },
   listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },

@@ -9,6 +9,8 @@ import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscrip
 import type { IncidentScreens } from '../incidents';
 import type { HuntScreens } from '../hunting';
 import { runIncidentCommand } from './incident-commands';
+import type { IndicatorActions } from '../indicators';
+import type { PermissionScreen } from '../permissions';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
@@ -16,6 +18,8 @@ export interface CommandDeps extends SubscriptionCommandDeps, TriageCommandDeps 
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
   incidents: IncidentScreens;
   hunting: HuntScreens;
+  indicators: IndicatorActions;
+  permissions: PermissionScreen;
 }
 
 /**
@@ -63,5 +67,9 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       return runIncidentCommand(command, acting, deps.incidents);
     case 'hunt':
       return deps.hunting.hunt(acting, command);
+    case 'block':
+      return deps.indicators.ask(acting, command);
+    case 'permissions':
+      return deps.permissions.card(acting);
   }
 }
