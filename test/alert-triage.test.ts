@@ -140,7 +140,7 @@ describe('the triage form on the alert card', () => {
     const alert = newAlert();
     const { id, form } = await openForm(bob, alert.id);
     expect(choicesOf(form, 'status').map((c) => c.value)).toEqual(['New', 'InProgress', 'Resolved']);
-    const verdicts = choicesOf(form, 'verdict').map((c) => c.value).filter(Boolean);
+    const verdicts = choicesOf(form, 'verdict').map((c) => c.value).filter((value) => value !== 'keep');
     expect(verdicts).toHaveLength(Object.values(DETERMINATIONS).flat().length);
     for (const value of verdicts) {
       const [classification, determination] = value.split(':') as [AlertClassification, string];
@@ -235,7 +235,10 @@ describe('every notification card of the alert follows a triage change', () => {
     const versionThere = there.version;
     await env.twin.teams.driver.click(bob, here.id, 'alert.assign');
     expect(patches(alert.id)).toHaveLength(1);
-    expect(cardText(notificationOf(first, alert.title).cards[0])).toContain('bob@contoso.onmicrosoft.com');
+    const clicked = cardText(notificationOf(first, alert.title).cards[0]);
+    expect(clicked).toContain('bob@contoso.onmicrosoft.com');
+    // Everyone there sees the vouched part, not what Bob's own reading of the alert holds.
+    expect(clicked).not.toContain(alert.description);
     await env.app.notifier.sender.drainOnce();
     const updated = notificationOf(second, alert.title);
     expect(updated.version).toBeGreaterThan(versionThere);

@@ -72,7 +72,7 @@ describe('subscriptions and notification cards in a channel', () => {
   it("a click on the notification card runs with the clicking user's token, and the audit log shows it", async () => {
     const respond = await env.twin.teams.driver.click(bob, notificationId, 'alert.refresh');
     const own = (respond.body as { value: unknown }).value;
-    expect(verbsOf(own)).toEqual(['isolate.ask', 'scan.ask', 'alert.assign', 'alert.triage']);
+    expect(verbsOf(own)).toEqual(['isolate.ask', 'scan.ask', 'alert.assign', 'alert.triage', 'indicator.ask']);
     expect(cardText(own)).toMatch(/Not isolated/);
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.ask');
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.confirm', { comment: 'Credential theft on this workstation', isolationType: 'Full' });

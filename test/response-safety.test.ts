@@ -71,7 +71,7 @@ describe('an isolated device', () => {
     const alert = env.twin.defender.data.alerts.find((a) => a.machineId === isolated().id)
       ?? env.twin.defender.addAlert({ machineId: isolated().id, severity: 'High', title: 'On the isolated device' });
     const alertCard = await ask(bob, `alert ${alert.id}`);
-    expect(verbsOf(alertCard.card)).toEqual(['release.ask', 'scan.ask', 'alert.triage']);
+    expect(verbsOf(alertCard.card)).toEqual(['release.ask', 'scan.ask', 'alert.triage', 'indicator.ask']);
   });
 
   it('answers a typed isolate with what is the case instead of a confirmation; nothing reaches Defender', async () => {

@@ -9,6 +9,7 @@ import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES
 import type { RoutingFilter } from '../notify/routing-filter';
 import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
+import { vouchedPart } from '../notify/vouched-alert';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
@@ -91,7 +92,9 @@ export class Screens {
    * which shows the clicker the alert with the response their view of the device allows. It never
    * refreshes by itself (`userIds: []`): every member's client would otherwise refresh it.
    */
-  notificationCard(alert: Alert, target: CardTarget): Attachment {
+  notificationCard(read: Alert, target: CardTarget): Attachment {
+    // Whoever read it (the app, or a clicker whose view replaces the card for everyone), it shows the vouched part only.
+    const alert = vouchedPart(read);
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
     return this.views.alert(target.locale, alert, undefined, [...responses, ...buttons.triage(alert)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
