@@ -191,7 +191,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS),
     audit: (entry) => store.appendAudit(entry), now,
   });
-  const permissions = new PermissionScreen({ views, graphToken, appToken: () => appToken() });
+  const permissions = new PermissionScreen({ views, graphToken, appToken: () => appToken(), scopes: notifier.scopes });
   const commands = {
     screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, triage, indicators, permissions,
   };

@@ -26,6 +26,7 @@ describe('permissions', () => {
     expect(text).toMatch(/Your Defender permissions.*Alert\.ReadWrite, Machine\.Isolate, Machine\.Read, Machine\.Scan, Ti\.ReadWrite/s);
     expect(text).toMatch(/Your Microsoft Graph permissions.*SecurityIncident\.Read\.All/s);
     expect(text).toMatch(/The bot's own permissions.*Alert\.Read\.All, Machine\.Read\.All/s);
+    expect(text).toMatch(/Device groups Defender shows you\s*"Workstations"/);
     expect(text).toMatch(/Isolate device: Machine\.Isolate; Defender also needs your role to grant "Active remediation actions"/);
     expect(text).toMatch(/Block indicator: Ti\.ReadWrite/);
     expect(text).not.toContain('You cannot');
@@ -37,6 +38,7 @@ describe('permissions', () => {
     app.delegatedPermissions[DEFENDER_API.appId] = app.delegatedPermissions[DEFENDER_API.appId].filter((scope) => scope !== 'Ti.ReadWrite');
     const { text } = await askForCard(env.twin, alice, channel, 'whoami');
     expect(text).toContain('alice@contoso.onmicrosoft.com');
+    expect(text).toMatch(/Device groups Defender shows you\s*"\w+", "\w+"/);
     expect(text).toMatch(/You cannot.*Block indicator: the bot lacks the app permission Ti\.ReadWrite/s);
     expect(text).toMatch(/You can.*Isolate device/s);
   });

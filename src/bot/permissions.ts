@@ -1,7 +1,8 @@
 import type { Attachment } from 'botbuilder';
 import { type CardStrings, fill, stringsForLocale } from '../cards/strings';
-import { type DefenderOperation, requiredAccess } from '../defender/errors';
-import type { Acting } from './acting';
+import { DefenderApiError, type DefenderOperation, requiredAccess } from '../defender/errors';
+import type { SubscriptionScopes } from '../notify/subscription-scope';
+import { type Acting, tokenSource } from './acting';
 import type { GraphTokens } from './graph-token';
 import { RESPONSE_DEFINITIONS } from './responses/registry';
 import type { Views } from './views';
@@ -43,11 +44,18 @@ export function grantedPermissions(accessToken: string): string[] {
 /**
  * `permissions` (alias `whoami`): what the signed-in user holds through the bot, from the claims of
  * their own Defender and Graph tokens (decoded, never shown), which actions that enables or lacks,
- * and the app's own read-only permissions for notifications. Defender's role and device groups are
- * checked by Defender at each action (they are not in the token): the card says which role each needs.
+ * the device groups Defender shows them (probed with their own token), and the app's own read-only
+ * permissions. Defender's role is not in the token and cannot be read without acting: the card says
+ * which role permission each action also needs, and Defender checks it at each action.
  */
 export class PermissionScreen {
-  constructor(private readonly deps: { views: Views; graphToken: GraphTokens; appToken: () => Promise<string> }) {}
+  constructor(private readonly deps: {
+    views: Views;
+    graphToken: GraphTokens;
+    appToken: () => Promise<string>;
+    /** The device groups the user sees, found with their own token (one one-item read per group, and one more). */
+    scopes: Pick<SubscriptionScopes, 'visibleGroups'>;
+  }) {}
 
   async card(acting: Acting): Promise<Attachment> {
     const strings = stringsForLocale(acting.locale);
@@ -56,6 +64,13 @@ export class PermissionScreen {
     const graphOutcome = await this.deps.graphToken(acting.user);
     const graph = graphOutcome.ok ? grantedPermissions(graphOutcome.token.accessToken) : [];
     const app = await this.deps.appToken().then(grantedPermissions, () => []);
+    const groups = await this.deps.scopes.visibleGroups(tokenSource(acting)).then(
+      (found) => (found.length > 0 ? found.map((group) => `"${group.name}"`).join(', ') : texts.noGroups),
+      (error: unknown) => {
+        if (error instanceof DefenderApiError && error.kind === 'forbidden') return texts.cannotReadDevices;
+        throw error;
+      },
+    );
     const held = new Set([...defender, ...graph]);
     const lines = CAPABILITIES.map((capability) => {
       const access = requiredAccess(capability.operation);
@@ -71,6 +86,7 @@ export class PermissionScreen {
       defender: list(defender),
       graph: graphOutcome.ok ? list(graph) : fill(texts.graphUnavailable, { reason: graphOutcome.reason }),
       app: list(app),
+      groups,
       can: lines.filter((line) => line.can).map((line) => line.text),
       cannot: lines.filter((line) => !line.can).map((line) => line.text),
     });

@@ -170,7 +170,7 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
     permissions: {
       card: renderCard('permissions', permissionsView({
         upn: 'bob@contoso.com', defender: 'Alert.ReadWrite, Machine.Isolate, Machine.Read, Machine.Scan', graph: 'SecurityIncident.Read.All, ThreatHunting.Read.All',
-        app: 'Alert.Read.All, Machine.Read.All',
+        app: 'Alert.Read.All, Machine.Read.All', groups: '"Workstations"',
         can: ['Read alerts: Alert.ReadWrite; Defender also needs your role to grant "View Data"', 'Isolate device: Machine.Isolate; Defender also needs your role to grant "Active remediation actions"'],
         cannot: ['Block indicator: the bot lacks the app permission Ti.ReadWrite (an admin grants it)'],
       }, context), locale),

@@ -7,6 +7,8 @@ export interface PermissionsInput {
   defender: string;
   graph: string;
   app: string;
+  /** The device groups the user sees, already joined (or why none). */
+  groups: string;
   can: readonly string[];
   cannot: readonly string[];
 }
@@ -27,6 +29,7 @@ export function permissionsView(input: PermissionsInput, context: ViewContext): 
     facts: [
       { title: texts.defenderScopes, value: oneLine(input.defender, 600) },
       { title: texts.graphScopes, value: oneLine(input.graph, 600) },
+      { title: texts.deviceGroups, value: oneLine(input.groups, 600) },
       { title: texts.appRoles, value: oneLine(input.app, 600) },
     ],
     can: input.can.map((line) => oneLine(line, 300)),
