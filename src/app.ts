@@ -186,7 +186,9 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
-  const triage = new AlertTriage(defender, (entry) => store.appendAudit(entry), notifier.postedCards, log);
+  const triage = new AlertTriage(
+    defender, (entry) => store.appendAudit(entry), notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
+  );
   const indicators = new IndicatorActions({
     defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS),
     audit: (entry) => store.appendAudit(entry), now,

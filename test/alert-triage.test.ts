@@ -173,6 +173,19 @@ describe('the triage form on the alert card', () => {
     expect(entry.comment).toContain('determination Malware');
   });
 
+  it('the same Save sent twice (a double click, a re-sent invoke) reaches Defender once', async () => {
+    const alert = newAlert();
+    const { id, form } = await openForm(bob, alert.id);
+    const inputs = { ...buttonData(form, 'alert.triage.save'), status: 'InProgress', verdict: 'keep', comment: 'Looking into it' };
+    await env.twin.teams.driver.click(bob, id, 'alert.triage.save', inputs);
+    const again = await env.twin.teams.driver.invoke(bob, channel, 'adaptiveCard/action', {
+      action: { type: 'Action.Execute', verb: 'alert.triage.save', data: inputs }, trigger: 'manual',
+    }, { replyToId: id });
+    expect(cardText((again.response.body as { value: unknown }).value)).toContain('already sent');
+    expect(patches(alert.id)).toHaveLength(1);
+    expect(env.twin.defender.data.alerts.find((a) => a.id === alert.id)!.comments?.filter((c) => c.comment === 'Looking into it')).toHaveLength(1);
+  });
+
   it('a crafted Save with a determination the classification does not allow is refused by the bot; nothing is sent', async () => {
     const alert = newAlert();
     const { id, form } = await openForm(bob, alert.id);

@@ -97,9 +97,11 @@ export class Buttons {
     return this.action(stringsForLocale(this.locale).indicators.button, VERBS.askIndicator, { alertId });
   }
 
-  /** The triage form's Save: its inputs (status, verdict, comment) are merged into the data by Teams. */
+  /** The triage form's Save, one-time: its inputs (status, verdict, comment) are merged into the data by Teams. */
   triageSave(alertId: string): CardAction {
-    return this.action(stringsForLocale(this.locale).triage.save, triageVerb(updateAlert, 'save'), { alertId }, 'positive');
+    const verb = triageVerb(updateAlert, 'save');
+    const data = this.signer.sign(verb, { alertId }, this.conversationId, crypto.randomUUID());
+    return { title: stringsForLocale(this.locale).triage.save, verb, data: { ...data }, style: 'positive' };
   }
 
   /**

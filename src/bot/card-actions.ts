@@ -15,7 +15,7 @@ import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './s
 import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
-import { type TriageDefinition, triageProblemView } from './triage/definition';
+import { type TriageDefinition, triageRefusalView } from './triage/definition';
 import { triageStep } from './triage/registry';
 import type { Views } from './views';
 
@@ -70,7 +70,8 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const shortLived = typeof verb === 'string' && (responseStep(verb)?.step === 'confirm' || verb === VERBS.confirmIndicator || verb === SIGN_IN_VERB);
+      const shortLived = typeof verb === 'string'
+        && (responseStep(verb)?.step === 'confirm' || triageStep(verb)?.step === 'save' || verb === VERBS.confirmIndicator || verb === SIGN_IN_VERB);
       const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
@@ -135,7 +136,7 @@ export class CardActions {
     }
     const triage = triageStep(action.verb);
     if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));
-    if (triage) return this.triage(output, acting, triage.definition, params.alertId ?? '', action.inputs);
+    if (triage) return this.triage(output, acting, triage.definition, params.alertId ?? '', action);
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
@@ -229,10 +230,10 @@ export class CardActions {
    * clicker their own view of it. The pipeline updates the notification cards elsewhere.
    */
   private async triage(
-    output: TurnOutput, acting: Acting, definition: TriageDefinition, alertId: string, inputs: Record<string, unknown>,
+    output: TurnOutput, acting: Acting, definition: TriageDefinition, alertId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
-    const outcome = await this.deps.commands.triage.apply(acting, alertId, definition, inputs);
-    if (outcome.done === 'invalid_input') return this.card(this.deps.views.message(acting.locale, triageProblemView(outcome.problem, acting.locale)));
+    const outcome = await this.deps.commands.triage.apply(acting, alertId, definition, action.inputs, action.nonce);
+    if (outcome.done !== 'updated') return this.card(this.deps.views.message(acting.locale, triageRefusalView(outcome, acting.locale)));
     if (output.replyToId) {
       await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(outcome.alert, acting)] });
     }

@@ -1,7 +1,7 @@
 import type { Attachment } from 'botbuilder';
 import type { Acting } from '../acting';
 import type { Screens } from '../screens';
-import { triageProblemView } from '../triage/definition';
+import { triageRefusalView } from '../triage/definition';
 import type { AlertTriage } from '../triage/pipeline';
 import { assign, resolve } from '../triage/registry';
 import type { Command } from './parse';
@@ -18,6 +18,6 @@ export async function triageAlert(command: TriageCommand, acting: Acting, deps: 
   const outcome = command.name === 'assign'
     ? await deps.triage.apply(acting, command.alertId, assign, { assignee: command.assignee })
     : await deps.triage.apply(acting, command.alertId, resolve, command);
-  if (outcome.done === 'invalid_input') return deps.screens.message(acting, triageProblemView(outcome.problem, acting.locale));
+  if (outcome.done !== 'updated') return deps.screens.message(acting, triageRefusalView(outcome, acting.locale));
   return deps.screens.alert(acting, outcome.alert.id);
 }

@@ -40,8 +40,17 @@ export function triageComment(value: unknown): { comment?: string } | { problem:
   return comment ? { comment } : {};
 }
 
+/** What the card says when a step sent nothing: its input was wrong, or its form was saved already. */
+export function triageRefusalView(
+  outcome: { done: 'invalid_input'; problem: TriageProblem } | { done: 'already_saved' }, locale: string,
+): { kind: 'warning' | 'info'; title: string; text: string } {
+  if (outcome.done === 'invalid_input') return triageProblemView(outcome.problem, locale);
+  const texts = stringsForLocale(locale).triage;
+  return { kind: 'info', title: texts.alreadySavedTitle, text: texts.alreadySavedText };
+}
+
 /** What a triage problem card says, in the user's language. */
-export function triageProblemView(problem: TriageProblem, locale: string): { kind: 'warning'; title: string; text: string } {
+function triageProblemView(problem: TriageProblem, locale: string): { kind: 'warning'; title: string; text: string } {
   const strings = stringsForLocale(locale);
   const texts = strings.triage.problems;
   const text = problem.kind === 'comment_too_long'

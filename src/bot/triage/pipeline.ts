@@ -4,6 +4,7 @@ import { DefenderApiError } from '../../defender/errors';
 import type { Alert } from '../../defender/model';
 import type { AuditEntry } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
+import type { OnceLedger } from '../once';
 import { auditEntry } from '../responses';
 import type { TriageDefinition, TriageProblem } from './definition';
 
@@ -12,7 +13,11 @@ export interface AlertCards {
   alertChanged(alert: Alert): Promise<unknown>;
 }
 
-export type TriageOutcome = { done: 'updated'; alert: Alert } | { done: 'invalid_input'; problem: TriageProblem };
+export type TriageOutcome =
+  | { done: 'updated'; alert: Alert }
+  | { done: 'invalid_input'; problem: TriageProblem }
+  /** This form was saved already (a double click, a re-sent invoke): nothing was sent again. */
+  | { done: 'already_saved' };
 
 /**
  * The pipeline of every triage step (assign, resolve, the triage form; one definition each):
@@ -26,12 +31,17 @@ export class AlertTriage {
     private readonly defender: DefenderClient,
     private readonly audit: (entry: AuditEntry) => Promise<void>,
     private readonly cards: AlertCards,
+    private readonly ledger: OnceLedger<true>,
     private readonly log: (line: string) => void,
   ) {}
 
-  async apply(acting: Acting, alertId: string, definition: TriageDefinition, inputs: Readonly<Record<string, unknown>>): Promise<TriageOutcome> {
+  /** `nonce`: a form's one-time id (its Save reaches Defender once); steps without a form have none. */
+  async apply(
+    acting: Acting, alertId: string, definition: TriageDefinition, inputs: Readonly<Record<string, unknown>>, nonce?: string,
+  ): Promise<TriageOutcome> {
     const update = definition.update(inputs, acting.token.upn);
     if ('problem' in update) return { done: 'invalid_input', problem: update.problem };
+    if (nonce !== undefined && !(await this.ledger.claim(nonce))) return { done: 'already_saved' };
     const audited = (alert?: Alert) => ({
       acting, action: definition.action, machineId: alert?.machineId ?? '', computerDnsName: alert?.computerDnsName ?? '',
       comment: [describe(update), update.comment].filter(Boolean).join('; '),

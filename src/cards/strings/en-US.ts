@@ -147,6 +147,8 @@ export const enUS = {
       LineOfBusinessApplication: 'Line-of-business application', ConfirmedUserActivity: 'Confirmed activity', Clean: 'Not malicious',
       InsufficientData: 'Not enough data to validate',
     } as Record<string, string>,
+    alreadySavedTitle: 'Already saved',
+    alreadySavedText: 'This triage form was already sent to Defender. Open the alert again to change it once more.',
     problems: {
       nothingToChange: 'Nothing to change: choose a status, a classification or write a comment.',
       choice: {

@@ -140,6 +140,8 @@ export const svSE: CardStrings = {
       LineOfBusinessApplication: 'Verksamhetsapplikation', ConfirmedUserActivity: 'Bekräftad aktivitet', Clean: 'Inte skadligt',
       InsufficientData: 'För lite data för att avgöra',
     },
+    alreadySavedTitle: 'Redan sparat',
+    alreadySavedText: 'Det här triageformuläret har redan skickats till Defender. Öppna larmet igen för att ändra det en gång till.',
     problems: {
       nothingToChange: 'Inget att ändra: välj en status, en klassificering eller skriv en kommentar.',
       choice: {
