@@ -20,6 +20,9 @@ import { OnceLedger } from './bot/once';
 import { ReplyPacing, ThrottledReplyError } from './bot/reply-pacing';
 import { ResponseActions } from './bot/responses';
 import { Screens } from './bot/screens';
+import { AlertTriage } from './bot/triage/pipeline';
+import { IndicatorActions } from './bot/indicators';
+import { PermissionScreen } from './bot/permissions';
 import { IncidentScreens } from './bot/incidents';
 import { HuntScreens } from './bot/hunting';
 import { SignInFlow, teamsUserOf } from './bot/sign-in';
@@ -186,7 +189,17 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const responses = new ResponseActions(
     defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
   );
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses };
+  const triage = new AlertTriage(
+    defender, (entry) => store.appendAudit(entry), notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
+  );
+  const indicators = new IndicatorActions({
+    defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS),
+    audit: (entry) => store.appendAudit(entry), now,
+  });
+  const permissions = new PermissionScreen({ views, graphToken, appToken: () => appToken(), scopes: notifier.scopes });
+  const commands = {
+    screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses, triage, indicators, permissions,
+  };
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands, responses,
     turn: { ...turn, log },

@@ -61,7 +61,7 @@ describe('subscriptions and notification cards in a channel', () => {
     expect(cards.some((text) => text.includes('Not for this channel') || text.includes('Too low for this channel'))).toBe(false);
     const posted = lastBotCard(env.twin, channel);
     expect(cardText(posted.card)).toContain(matching.title);
-    expect(verbsOf(posted.card)).toEqual(['alert.refresh', 'alert.assign']);
+    expect(verbsOf(posted.card)).toEqual(['alert.refresh', 'alert.assign', 'alert.triage']);
     expect(verbsOf(posted.card)).not.toContain('isolate.ask');
     expect(cardText(posted.card)).toContain('Isolate or release…');
     // Nobody's client refreshes the notification card by itself.
@@ -73,7 +73,7 @@ describe('subscriptions and notification cards in a channel', () => {
     const respond = await env.twin.teams.driver.click(bob, notificationId, 'alert.refresh');
     const own = (respond.body as { value: unknown }).value;
     // Plus a Stop and quarantine for each file with a SHA-1 in the alert's evidence.
-    expect(verbsOf(own).filter((verb) => verb !== 'quarantine.ask')).toEqual(['isolate.ask', 'scan.ask', 'alert.assign']);
+    expect(verbsOf(own).filter((verb) => verb !== 'quarantine.ask')).toEqual(['isolate.ask', 'scan.ask', 'alert.assign', 'alert.triage', 'indicator.ask']);
     expect(cardText(own)).toMatch(/Not isolated/);
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.ask');
     await env.twin.teams.driver.click(bob, notificationId, 'isolate.confirm', { comment: 'Credential theft on this workstation', isolationType: 'Full' });

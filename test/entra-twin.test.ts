@@ -115,7 +115,7 @@ describe('on-behalf-of with msal-node', () => {
       upn: 'bob@contoso.onmicrosoft.com', name: 'Bob Responder', appid: SEEDED.botAppId,
     });
     // Exactly the delegated permissions docs/deployment.md (1.4) tells the admin to consent to.
-    const granted = ['Alert.ReadWrite', 'Machine.CollectForensics', 'Machine.Isolate', 'Machine.Read', 'Machine.RestrictExecution', 'Machine.Scan', 'Machine.StopAndQuarantine'];
+    const granted = ['Alert.ReadWrite', 'Machine.CollectForensics', 'Machine.Isolate', 'Machine.Read', 'Machine.RestrictExecution', 'Machine.Scan', 'Machine.StopAndQuarantine', 'Ti.ReadWrite'];
     expect(claims.scp!.split(' ').sort()).toEqual(granted);
     expect(claims.roles).toBeUndefined();
     // The answer names the granted scopes, as Entra does, not an echo of `/.default`.

@@ -72,7 +72,7 @@ describe('an isolated device', () => {
       ?? env.twin.defender.addAlert({ machineId: isolated().id, severity: 'High', title: 'On the isolated device' });
     const alertCard = await ask(bob, `alert ${alert.id}`);
     // Plus a Stop and quarantine for each file with a SHA-1 in the alert's evidence.
-    expect(verbsOf(alertCard.card).filter((verb) => verb !== 'quarantine.ask')).toEqual(['release.ask', 'scan.ask']);
+    expect(verbsOf(alertCard.card).filter((verb) => verb !== 'quarantine.ask')).toEqual(['release.ask', 'scan.ask', 'alert.triage', 'indicator.ask']);
   });
 
   it('answers a typed isolate with what is the case instead of a confirmation; nothing reaches Defender', async () => {

@@ -5,6 +5,7 @@ import type { Alert, Machine, MachineAction, MachineActionType } from '../defend
 import type { ResponseDefinition } from './responses/definition';
 import { RESPONSE_DEFINITIONS, RESPONSE_FAMILIES, verbOf } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
+import { triageOffers, triageVerb, updateAlert } from './triage/registry';
 import type { CardAction, CardRefresh } from './views';
 
 export const VERBS = {
@@ -15,7 +16,8 @@ export const VERBS = {
   actionStatus: 'action.status',
   cancel: 'response.cancel',
   cancelAction: 'action.cancel',
-  assignAlert: 'alert.assign',
+  askIndicator: 'indicator.ask',
+  confirmIndicator: 'indicator.confirm',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -107,14 +109,33 @@ export class Buttons {
     return this.action(this.titles.cancelAction, VERBS.cancelAction, { actionId, machineId, ...backParams(back) }, 'destructive');
   }
 
-  /** Assigns the alert to the clicker (`PATCH /api/alerts/{id}` as them); the card is then updated for everyone. */
-  assignToMe(alertId: string): CardAction {
-    return this.action(stringsForLocale(this.locale).triage.assignToMe, VERBS.assignAlert, { alertId });
+  /** The triage steps the alert's state offers (`viewerUpn` undefined: a notification card), each one PATCH as the clicker. */
+  triage(alert: Alert, viewerUpn?: string): CardAction[] {
+    const strings = stringsForLocale(this.locale);
+    return triageOffers(alert, viewerUpn).map((definition) => {
+      const { button } = definition;
+      return this.action(button!.title(strings), triageVerb(definition, button!.form ? 'form' : 'run'), { alertId: alert.id });
+    });
   }
 
-  /** A notification card cannot know each reader's view: this shows the clicker the alert with the responses their view allows. */
-  respond(alertId: string): CardAction {
-    return this.action(this.titles.respond, VERBS.refreshAlert, { alertId });
+  /** Asks for an indicator from the alert's evidence (the clicker's own view of it). */
+  blockIndicator(alertId: string): CardAction {
+    return this.action(stringsForLocale(this.locale).indicators.button, VERBS.askIndicator, { alertId });
+  }
+
+  /** The triage form's Save, one-time: its inputs (status, verdict, comment) are merged into the data by Teams. */
+  triageSave(alertId: string): CardAction {
+    const verb = triageVerb(updateAlert, 'save');
+    const data = this.signer.sign(verb, { alertId }, this.conversationId, crypto.randomUUID());
+    return { title: stringsForLocale(this.locale).triage.save, verb, data: { ...data }, style: 'positive' };
+  }
+
+  /**
+   * A notification card cannot know each reader's view: this shows the clicker the alert with the
+   * responses their view allows (also the triage form's Cancel, titled so).
+   */
+  respond(alertId: string, title = this.titles.respond): CardAction {
+    return this.action(title, VERBS.refreshAlert, { alertId });
   }
 
   ask(definition: ResponseDefinition, machineId: string, back: BackTo, argument?: { value: string; label: string }): CardAction {

@@ -10,12 +10,13 @@ import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
 import type { InputProblem, ResponseActions } from './responses';
 import type { Screens } from './screens';
-import { triageAlert } from './commands/alert-triage-commands';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
 import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed-command';
 import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
+import { type TriageDefinition, triageRefusalView } from './triage/definition';
+import { triageStep } from './triage/registry';
 import type { Views } from './views';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -69,7 +70,8 @@ export class CardActions {
     const verb = value.action?.verb;
     let verified: VerifiedAction;
     try {
-      const shortLived = typeof verb === 'string' && (responseStep(verb)?.step === 'confirm' || verb === SIGN_IN_VERB);
+      const shortLived = typeof verb === 'string'
+        && (responseStep(verb)?.step === 'confirm' || triageStep(verb)?.step === 'save' || verb === VERBS.confirmIndicator || verb === SIGN_IN_VERB);
       const maxAge = shortLived ? CONFIRM_LIFETIME_SECONDS : CARD_LIFETIME_SECONDS;
       verified = this.deps.signer.verify(verb, value.action?.data, output.conversationId, maxAge);
     } catch (error) {
@@ -127,9 +129,14 @@ export class CardActions {
         return this.card(await this.runAfterSignIn(activity, output, acting, params.text ?? ''));
       case VERBS.cancelAction:
         return this.cancelAction(output, acting, params.actionId ?? '');
-      case VERBS.assignAlert:
-        return this.assignToMe(output, acting, params.alertId ?? '');
+      case VERBS.askIndicator:
+        return this.card(await this.deps.commands.indicators.askFromAlert(acting, params.alertId ?? ''));
+      case VERBS.confirmIndicator:
+        return this.confirmIndicator(output, acting, action);
     }
+    const triage = triageStep(action.verb);
+    if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));
+    if (triage) return this.triage(output, acting, triage.definition, params.alertId ?? '', action);
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
@@ -231,15 +238,35 @@ export class CardActions {
   }
 
   /**
-   * Assign to me: one PATCH as the clicker; everyone sees the alert's card as a notification shows it
-   * (it knows no viewer's rights), the clicker their own view of it.
+   * An indicator confirmed: everyone sees what Defender accepted, in place of a typed confirmation,
+   * or below the alert card it came from (which the clicker gets back as they see it now).
    */
-  private async assignToMe(output: TurnOutput, acting: Acting, alertId: string): Promise<AdaptiveCardInvokeResponse> {
-    const { alert, card } = await triageAlert({ name: 'assign', alertId, assignee: 'me' }, acting, this.deps.commands);
-    if (output.replyToId) {
-      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(alert, acting)] });
+  private async confirmIndicator(output: TurnOutput, acting: Acting, action: VerifiedAction): Promise<AdaptiveCardInvokeResponse> {
+    const { card, submitted } = await this.deps.commands.indicators.confirm(acting, action);
+    if (!submitted) return this.card(card);
+    const alertId = action.params.alertId;
+    if (alertId) {
+      await output.send({ attachments: [card] });
+      return this.card(await this.deps.screens.alert(acting, alertId));
     }
+    if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
     return this.card(card);
+  }
+
+  /**
+   * A triage step clicked (Assign to me, the triage form's Save): on the pipeline as the clicker;
+   * everyone sees the alert's card as a notification shows it (it knows no viewer's rights), the
+   * clicker their own view of it. The pipeline updates the notification cards elsewhere.
+   */
+  private async triage(
+    output: TurnOutput, acting: Acting, definition: TriageDefinition, alertId: string, action: VerifiedAction,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const outcome = await this.deps.commands.triage.apply(acting, alertId, definition, action.inputs, action.nonce);
+    if (outcome.done !== 'updated') return this.card(this.deps.views.message(acting.locale, triageRefusalView(outcome, acting.locale)));
+    if (output.replyToId) {
+      await output.update({ type: 'message', id: output.replyToId, attachments: [this.deps.screens.notificationCard(outcome.alert, acting)] });
+    }
+    return this.card(await this.deps.screens.alert(acting, outcome.alert.id));
   }
 
   /**

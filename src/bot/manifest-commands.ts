@@ -7,15 +7,15 @@ const MAX_DESCRIPTION = 128;
 /**
  * Which commands the manifest lists, per scope, most used first: Teams allows 10 (the schema's
  * `maxItems`, checked when the package is built) and the bot has
- * more, so the rest (`audit`, `unsubscribe`, …) are in `help`, which lists every command.
- * `restrict`, `unrestrict`, `collect`, `quarantine` and `cancel` are not listed: the device, alert
- * and status cards offer each of them where the device's state allows it (quarantine with the file
- * from the alert's evidence), which a typed command cannot know; isolate and scan stay, being the
- * responses typed first in an incident.
+ * more, so the rest (`incident`, `subscriptions`, `assign`, `resolve`, `audit`, `unsubscribe`, …)
+ * are in `help`, which lists every command. `restrict`, `unrestrict`, `collect`, `quarantine` and
+ * `cancel` are not listed: the device, alert and status cards offer each of them where the device's
+ * state allows it (quarantine with the file from the alert's evidence), which a typed command cannot
+ * know; isolate and scan stay, being the responses typed first in an incident.
  */
 const LISTED: Record<'personal' | 'team', readonly string[]> = {
-  personal: ['help', 'alerts', 'alert', 'incidents', 'incident', 'hunt', 'device', 'isolate', 'scan', 'signout'],
-  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'release', 'scan', 'subscribe', 'subscriptions'],
+  personal: ['help', 'alerts', 'alert', 'incidents', 'hunt', 'device', 'isolate', 'scan', 'permissions', 'signout'],
+  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'release', 'scan', 'block', 'subscribe'],
 };
 
 export interface ManifestCommandList {

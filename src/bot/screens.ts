@@ -2,7 +2,6 @@ import net from 'node:net';
 import type { Attachment } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import { oneLine } from '../cards/format';
-import type { AlertUpdate } from '../defender/alert-triage';
 import type { DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import { actionStateFrom, type IsolationState, isolationStateFrom } from '../defender/isolation';
@@ -10,13 +9,15 @@ import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES
 import type { RoutingFilter } from '../notify/routing-filter';
 import type { ScopeDecision } from '../notify/subscription-scope';
 import type { Subscription } from '../notify/subscriptions';
+import { vouchedPart } from '../notify/vouched-alert';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import { type BackTo, type ButtonTitles, Buttons } from './buttons';
+import { indicatorCandidates } from './indicators';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
-import type { Views } from './views';
+import type { MessageView, Views } from './views';
 
 /** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
 const DEVICE_HISTORY_DEPTH = 50;
@@ -91,10 +92,12 @@ export class Screens {
    * which shows the clicker the alert with the response their view of the device allows. It never
    * refreshes by itself (`userIds: []`): every member's client would otherwise refresh it.
    */
-  notificationCard(alert: Alert, target: CardTarget): Attachment {
+  notificationCard(read: Alert, target: CardTarget): Attachment {
+    // Whoever read it (the app, or a clicker whose view replaces the card for everyone), it shows the vouched part only.
+    const alert = vouchedPart(read);
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
-    return this.views.alert(target.locale, alert, undefined, [...responses, ...triage(alert, buttons)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    return this.views.alert(target.locale, alert, undefined, [...responses, ...buttons.triage(alert)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {
@@ -105,13 +108,21 @@ export class Screens {
     const buttons = this.buttons(acting);
     const back: BackTo = { card: 'alert', alertId: alert.id };
     const responses = alert.machineId ? [...buttons.responses(alert.machineId, isolation, back), ...buttons.fromEvidence(alert, back)] : [];
-    return this.views.alert(acting.locale, alert, isolation, [...responses, ...triage(alert, buttons, acting.token.upn)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+    const block = indicatorCandidates(alert).length > 0 ? [buttons.blockIndicator(alert.id)] : [];
+    return this.views.alert(
+      acting.locale, alert, isolation, [...responses, ...buttons.triage(alert, acting.token.upn), ...block], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY),
+    );
   }
 
-  /** One triage change as the user (`PATCH /api/alerts/{id}`), then the alert's card as they see it now. */
-  async updatedAlert(acting: Acting, alertId: string, update: AlertUpdate): Promise<{ alert: Alert; card: Attachment }> {
-    const alert = await this.defender.updateAlert(tokenSource(acting), alertId, update);
-    return { alert, card: await this.alert(acting, alert.id) };
+  /** The triage form for the clicker: the alert as they read it now, its status and verdict preselected. */
+  async triageForm(acting: Acting, alertId: string): Promise<Attachment> {
+    const alert = await this.defender.getAlert(tokenSource(acting), alertId);
+    const buttons = this.buttons(acting);
+    return this.views.alertTriage(acting.locale, alert, buttons.triageSave(alert.id), buttons.respond(alert.id, stringsForLocale(acting.locale).buttons.cancel));
+  }
+
+  message(target: CardTarget, message: MessageView): Attachment {
+    return this.views.message(target.locale, message);
   }
 
   async device(acting: Acting, machine: Machine): Promise<Attachment> {
@@ -346,12 +357,6 @@ export class Screens {
     if (sawIsolationHistory || history.length < DEVICE_HISTORY_DEPTH) return state;
     return this.defender.isolationState(tokenSource(acting), machineId);
   }
-}
-
-/** Assign to me, unless the alert is resolved or already the viewer's (a notification card knows no viewer). */
-function triage(alert: Alert, buttons: Buttons, viewerUpn?: string) {
-  const mine = viewerUpn !== undefined && alert.assignedTo?.toLowerCase() === viewerUpn.toLowerCase();
-  return alert.status === 'Resolved' || mine ? [] : [buttons.assignToMe(alert.id)];
 }
 
 /** `, machine tags "VIP", detection sources "WindowsDefenderAtp"`: a subscription's routing beyond its groups. */

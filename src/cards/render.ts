@@ -4,13 +4,15 @@ import { Template } from 'adaptivecards-templating';
 import type { Attachment } from 'botbuilder';
 import { cardLocale } from './locale';
 import { stringsFor } from './strings';
-import type { AlertCardData, AlertListCardData } from './views/alerts';
+import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
 import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
 import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } from './views/machine-actions';
 import type { HelpCardData, MessageCardData } from './views/messages';
 import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 import type { HuntCardData } from './views/hunting';
+import type { BlockIndicatorCardData, IndicatorCardData } from './views/indicators';
+import type { PermissionsCardData } from './views/permissions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -19,6 +21,7 @@ export interface CardDataByName {
   help: HelpCardData;
   'alert-list': AlertListCardData;
   alert: AlertCardData;
+  'alert-triage': AlertTriageCardData;
   device: DeviceCardData;
   'confirm-action': ConfirmActionCardData;
   'action-status': ActionStatusCardData;
@@ -29,12 +32,15 @@ export interface CardDataByName {
   'incident-list': IncidentListCardData;
   incident: IncidentCardData;
   hunt: HuntCardData;
+  'block-indicator': BlockIndicatorCardData;
+  indicator: IndicatorCardData;
+  permissions: PermissionsCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
+  'help', 'alert-list', 'alert', 'alert-triage', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'block-indicator', 'indicator', 'permissions',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

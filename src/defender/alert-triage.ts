@@ -18,3 +18,21 @@ export interface AlertUpdate {
   determination?: string;
   comment?: string;
 }
+
+export const ALERT_STATUSES = ['New', 'InProgress', 'Resolved'] as const;
+
+/** A classification with one of its determinations, as the triage form offers them: `TruePositive:Malware`. */
+export type Verdict = { classification: AlertClassification; determination: string };
+
+/** Every classification with each determination it allows, in Defender's order. */
+export const VERDICTS: readonly Verdict[] = Object.entries(DETERMINATIONS).flatMap(([classification, determinations]) =>
+  determinations.map((determination) => ({ classification: classification as AlertClassification, determination })));
+
+export function verdictValue(verdict: Verdict): string {
+  return `${verdict.classification}:${verdict.determination}`;
+}
+
+/** The verdict a form value names, if it names one Defender allows (a determination that fits its classification). */
+export function verdictFrom(value: string): Verdict | undefined {
+  return VERDICTS.find((verdict) => verdictValue(verdict) === value);
+}

@@ -7,7 +7,8 @@ import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderH
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
 import type { Alert, AlertSeverity, AlertStatus, DeviceGroup, Machine, MachineAction, MachineActionType } from './model';
 import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
-import { ALERT, type EntitySchema, MACHINE, MACHINE_ACTION } from './schemas';
+import { ALERT, type EntitySchema, INDICATOR, MACHINE, MACHINE_ACTION } from './schemas';
+import type { Indicator, IndicatorSubmission } from './indicators';
 
 export type { AccessTokenSource, RequestInfo, RetryTimer } from './http';
 export type DefenderClientOptions = DefenderHttpOptions;
@@ -266,6 +267,18 @@ export class DefenderClient {
       throw new DefenderApiError('malformed_response', { operation: 'getPackageUri', detail: 'The package link is not an https URL.' });
     }
     return link;
+  }
+
+  /**
+   * Submits (or, for the same value and type, updates) a custom indicator as the user
+   * (`POST /api/indicators`, Ti.ReadWrite; learn.microsoft.com/defender-endpoint/api/post-ti-indicator):
+   * one request, never retried.
+   */
+  async submitIndicator(token: AccessTokenSource, submission: IndicatorSubmission): Promise<Indicator> {
+    const call: DefenderCall = {
+      method: 'POST', target: '/api/indicators', route: '/api/indicators', operation: 'submitIndicator', body: { ...submission, generateAlert: true },
+    };
+    return entity(await this.http.act(token, call), INDICATOR, 'submitIndicator');
   }
 
   /** `GET /api/machines` answers 404 when no device matches (a documented oddity, reference §3.1 R4): an empty list. */

@@ -30,6 +30,7 @@ export type DefenderOperation =
   | 'getMachineAction'
   | ResponseOperation
   | 'updateAlert'
+  | 'submitIndicator'
   | 'cancelAction'
   | 'getPackageUri'
   | 'listIncidents'
@@ -95,6 +96,16 @@ const TRIAGE: RequiredAccess = {
   applicationPermissions: ['Alert.ReadWrite.All'],
 };
 
+/**
+ * `POST /api/indicators` (post-ti-indicator): Ti.ReadWrite; the role needs "Active remediation
+ * actions – Security operations" or "Manage security settings" (user-roles).
+ */
+const SUBMIT_INDICATOR: RequiredAccess = {
+  rolePermission: 'Active remediation actions',
+  delegatedPermissions: ['Ti.ReadWrite'],
+  applicationPermissions: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+};
+
 const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAccess; isAction: boolean }> = {
   listAlerts: { doing: 'list alerts', access: READ_ALERTS, isAction: false },
   getAlert: { doing: 'read the alert', access: READ_ALERTS, isAction: false },
@@ -107,6 +118,7 @@ const OPERATIONS: Record<DefenderOperation, { doing: string; access: RequiredAcc
   ...Object.fromEntries(Object.values(RESPONSE_ENDPOINTS).map(({ operation, doing, access }) => [operation, { doing, access, isAction: true }])) as
     Record<ResponseOperation, { doing: string; access: RequiredAccess; isAction: boolean }>,
   updateAlert: { doing: 'update the alert', access: TRIAGE, isAction: true },
+  submitIndicator: { doing: 'submit the indicator', access: SUBMIT_INDICATOR, isAction: true },
   cancelAction: { doing: 'cancel the response action', access: CANCEL, isAction: true },
   getPackageUri: { doing: 'get the investigation package', access: PACKAGE_URI, isAction: false },
   listIncidents: { doing: 'list incidents', access: READ_INCIDENTS, isAction: false },

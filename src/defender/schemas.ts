@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Indicator } from './indicators';
 import type { Alert, AlertEvidence, Machine, MachineAction } from './model';
 
 /**
@@ -124,6 +125,15 @@ export const machineActionSchema = z.looseObject({
   troubleshootInfo: z.unknown().optional().transform((value) => value ?? null),
 });
 
+export const indicatorSchema = z.looseObject({
+  id: z.union([z.string().min(1), z.number()]).transform(String),
+  indicatorValue: required,
+  indicatorType: required,
+  action: required,
+  title: text,
+  expirationTime: optional(z.string()),
+});
+
 /**
  * What the bot reads, typed as the model: enum-valued fields (severity, status, type, …) are
  * checked as present strings, not against today's enum members, so a value Defender adds later is
@@ -145,3 +155,4 @@ function entitySchema<T>(schema: z.ZodType): EntitySchema<T> {
 export const ALERT: EntitySchema<Alert> = entitySchema<Alert>(alertSchema);
 export const MACHINE: EntitySchema<Machine> = entitySchema<Machine>(machineSchema);
 export const MACHINE_ACTION: EntitySchema<MachineAction> = entitySchema<MachineAction>(machineActionSchema);
+export const INDICATOR: EntitySchema<Indicator> = entitySchema<Indicator>(indicatorSchema);

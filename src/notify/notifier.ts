@@ -6,6 +6,7 @@ import type { ConnectorSender } from './connector';
 import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard } from './outbox-sender';
 import type { SendPacer } from './pacer';
 import { AlertPoller, type AlertPollerSettings } from './poller';
+import { PostedCards } from './card-updates';
 import { DailyJob } from './daily-job';
 import { SubscriptionScopes } from './subscription-scope';
 import { SubscriptionRegistry } from './subscriptions';
@@ -39,6 +40,8 @@ export interface Notifier {
   scopeRecheck: DailyJob;
   poller: AlertPoller;
   sender: OutboxSender;
+  /** The notification cards posted for each alert, updated at once when a user's triage changes it. */
+  postedCards: PostedCards;
   start(): void;
   stop(): Promise<void>;
 }
@@ -63,6 +66,7 @@ export function createNotifier(deps: NotifierDeps, settings: NotifierSettings = 
     scopeRecheck,
     poller,
     sender,
+    postedCards: new PostedCards(deps.store, subscriptions),
     start: () => {
       poller.start();
       sender.start();

@@ -2,13 +2,12 @@ import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { Alert } from '../defender/model';
 import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
-import {
-  CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, sameShownState, shownState, updateDelivery,
-} from './deliveries';
+import { cardUpdates, knownCards } from './card-updates';
+import { CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, shownState } from './deliveries';
 import { observePoll } from '../telemetry';
 import { Lease } from './lease';
 import { needsMachineTags } from './routing-filter';
-import { inScope, matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
+import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
 import { vouchedPart } from './vouched-alert';
 
 export interface AlertPollerSettings {
@@ -176,22 +175,12 @@ export class AlertPoller {
     const notBefore = this.now();
     const tagsOf = await this.machineTags(alerts, subscriptions);
     for (const alert of alerts) {
-      const known = await this.deps.store.list<CardState>(CARD_STATES, { prefix: `${alert.id}/` });
+      const updates = cardUpdates(alert, await knownCards(this.deps.store, alert.id), subscriptions, notBefore);
+      items.push(...updates.items);
+      cards.push(...updates.cards);
       const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
-      const posted = new Set<string>();
-      for (const doc of known) {
-        const conversationId = doc.key.slice(alert.id.length + 1);
-        posted.add(conversationId);
-        const locale = localeOf.get(conversationId);
-        if (locale === undefined || sameShownState(doc.value.shown, card.shown)) continue;
-        // A posted card follows its alert only while a subscription there still vouches for the device's group.
-        if (!subscriptions.some((subscription) => subscription.conversationId === conversationId && inScope(alert, subscription))) continue;
-        if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
-        items.push(updateDelivery(vouchedPart(alert), conversationId, locale, notBefore));
-        cards.push([doc.key, card]);
-      }
       for (const conversationId of this.newAudience(alert, subscriptions, tagsOf.get(alert.machineId))) {
-        if (posted.has(conversationId)) continue;
+        if (updates.posted.has(conversationId)) continue;
         items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
         cards.push([cardKey(alert.id, conversationId), card]);
       }

@@ -84,12 +84,12 @@ export const DEFENDER_API: ResourceApi = {
   applicationRoles: [
     'Alert.Read.All', 'Alert.ReadWrite.All', 'Machine.Read.All', 'Machine.ReadWrite.All', 'Machine.Isolate',
     'Machine.Scan', 'Machine.CollectForensics', 'Machine.RestrictExecution', 'Machine.StopAndQuarantine',
-    'Machine.Offboard', 'Machine.LiveResponse', 'AdvancedQuery.Read.All', 'User.Read.All',
+    'Machine.Offboard', 'Machine.LiveResponse', 'AdvancedQuery.Read.All', 'User.Read.All', 'Ti.ReadWrite', 'Ti.ReadWrite.All',
   ],
   delegatedScopes: [
     'Alert.Read', 'Alert.ReadWrite', 'Machine.Read', 'Machine.ReadWrite', 'Machine.Isolate', 'Machine.Scan',
     'Machine.CollectForensics', 'Machine.RestrictExecution', 'Machine.StopAndQuarantine', 'Machine.Offboard',
-    'Machine.LiveResponse', 'AdvancedQuery.Read', 'User.Read.All',
+    'Machine.LiveResponse', 'AdvancedQuery.Read', 'User.Read.All', 'Ti.ReadWrite',
   ],
 };
 
@@ -122,7 +122,7 @@ export const BOT_DELEGATED_GRAPH_SCOPES = ['SecurityIncident.Read.All', 'Securit
 /** The bot's delegated permissions on Defender: exactly what docs/deployment.md (1.4) tells an admin to grant. */
 export const BOT_DELEGATED_DEFENDER_SCOPES = [
   'Alert.ReadWrite', 'Machine.Read', 'Machine.Isolate', 'Machine.Scan', 'Machine.RestrictExecution', 'Machine.CollectForensics',
-  'Machine.StopAndQuarantine',
+  'Machine.StopAndQuarantine', 'Ti.ReadWrite',
 ];
 /** The notifier's read-only application permissions. */
 export const BOT_APPLICATION_DEFENDER_ROLES = ['Alert.Read.All', 'Machine.Read.All'];

@@ -4,7 +4,7 @@ import { viewContext } from '../../src/cards/format';
 import { fill } from '../../src/cards/strings';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
-  actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
+  actionStatusView, auditView, alertListView, alertTriageView, alertView, blockIndicatorView, indicatorView, permissionsView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
 import type { Incident } from '../../src/graph/model';
@@ -144,6 +144,9 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
   const downloadAgain = button(download.again, 'collect.result', { actionId: 'x3', device: 'pc-finance-07.contoso.local' });
   const assignToMe = button('Assign to me', 'incident.assign', { incidentId: '42' });
   const classify = button('Classify', 'incident.classify', { incidentId: '42' }, 'positive');
+  const triageSave = button(context.strings.triage.save, 'alert.triage.save', { alertId: alert().id }, 'positive');
+  const triageCancel = button(titles.cancel, 'alert.refresh', { alertId: alert().id });
+  const indicatorConfirm = button(context.strings.indicators.confirm, 'indicator.confirm', { alertId: alert().id }, 'destructive');
   const history = [machineAction(), machineAction({ id: 'x2', type: 'RunAntiVirusScan', scope: 'Quick', status: 'InProgress' })];
   return {
     help: { card: renderCard('help', helpView({ didYouMean: 'alerts' }, context), locale), buttons: [] },
@@ -154,6 +157,34 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
     alert: {
       card: renderCard('alert', alertView({ alert: alert(), isolation: isolated(), buttons: [release, quarantine], refresh: REFRESH }, context), locale),
       buttons: [release, quarantine], refresh: REFRESH,
+    },
+    'alert-triage': {
+      card: renderCard('alert-triage', alertTriageView({
+        alert: alert({ classification: 'TruePositive', determination: 'Malware' }), save: triageSave, cancel: triageCancel,
+      }, context), locale),
+      buttons: [triageSave, triageCancel],
+    },
+    'block-indicator': {
+      card: renderCard('block-indicator', blockIndicatorView({
+        candidates: [{ value: 'f'.repeat(64), type: 'FileSha256' }, { value: '203.0.113.9', type: 'IpAddress' }, { value: 'http://203.0.113.9/a', type: 'Url' }],
+        action: 'Block', hours: 720, comment: 'Payload host of the download cradle', alertTitle: alert().title, confirm: indicatorConfirm, cancel: triageCancel,
+      }, context), locale),
+      buttons: [indicatorConfirm, triageCancel],
+    },
+    indicator: {
+      card: renderCard('indicator', indicatorView({
+        value: '203.0.113.9', type: 'IpAddress', action: 'Block', expires: '2024-05-31 15:00 UTC', upn: 'bob@contoso.com', comment: 'Payload host of the download cradle',
+      }, context), locale),
+      buttons: [],
+    },
+    permissions: {
+      card: renderCard('permissions', permissionsView({
+        upn: 'bob@contoso.com', defender: 'Alert.ReadWrite, Machine.Isolate, Machine.Read, Machine.Scan', graph: 'SecurityIncident.Read.All, ThreatHunting.Read.All',
+        app: 'Alert.Read.All, Machine.Read.All', groups: '"Workstations"',
+        can: ['Read alerts: Alert.ReadWrite; Defender also needs your role to grant "View Data"', 'Isolate device: Machine.Isolate; Defender also needs your role to grant "Active remediation actions"'],
+        cannot: ['Block indicator: the bot lacks the app permission Ti.ReadWrite (an admin grants it)'],
+      }, context), locale),
+      buttons: [],
     },
     device: {
       card: renderCard('device', deviceView({

@@ -5,6 +5,7 @@ import { type AlertClassification, DETERMINATIONS } from '../../defender/alert-t
 import type { ResponseDefinition } from '../responses/definition';
 import { RESPONSE_DEFINITIONS, responseByWord } from '../responses/registry';
 import { detectionSourceName } from '../../notify/routing-filter';
+import { type IndicatorAction, indicatorOf, MAX_INDICATOR_HOURS } from '../../defender/indicators';
 
 export type Severity = 'Informational' | 'Low' | 'Medium' | 'High';
 export type Status = 'New' | 'InProgress' | 'Resolved';
@@ -20,6 +21,9 @@ export type Command =
   | { name: 'actions'; query: string }
   | { name: 'assign'; alertId: string; assignee: 'me' | string }
   | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
+  /** An indicator (file hash, IP address, domain or URL) to confirm; `hours` as typed after `for`. */
+  | { name: 'block'; value: string; action: IndicatorAction; hours?: number; comment: string }
+  | { name: 'permissions' }
   | { name: 'subscribe'; minSeverity: Severity; deviceGroups: string[]; tags: string[]; sources: string[] }
   | { name: 'unsubscribe' }
   | { name: 'subscriptions' }
@@ -53,6 +57,8 @@ const ALIASES: Record<string, ReadCommand> = {
   actions: 'actions', history: 'actions',
   assign: 'assign',
   resolve: 'resolve',
+  block: 'block',
+  permissions: 'permissions', whoami: 'permissions',
   subscribe: 'subscribe', sub: 'subscribe',
   unsubscribe: 'unsubscribe', unsub: 'unsubscribe',
   subscriptions: 'subscriptions', subs: 'subscriptions',
@@ -71,6 +77,8 @@ const READ_USAGE: Record<ReadCommand, string> = {
   actions: 'actions <device>',
   assign: 'assign <alert id> [me|<upn>]',
   resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
+  block: 'block <hash|ip|domain|url> [warn|audit] [for <duration: 24h, 7d, 2w>] [comment…]',
+  permissions: 'permissions',
   subscribe: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]',
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
@@ -108,6 +116,7 @@ export function parseCommand(rawText: string): ParseResult {
   const missing = (): ParseResult => ({ ok: false, problem: 'missing_argument', command: name });
   switch (name) {
     case 'help':
+    case 'permissions':
     case 'signout':
     case 'unsubscribe':
     case 'subscriptions':
@@ -126,6 +135,8 @@ export function parseCommand(rawText: string): ParseResult {
       return parseCancel(rest);
     case 'resolve':
       return parseResolve(rest);
+    case 'block':
+      return parseBlock(rest);
     case 'device':
     case 'actions':
       return rest.length ? { ok: true, command: { name, query: rest.join(' ') } } : missing();
@@ -192,6 +203,27 @@ function parseResolve([alertId, classificationWord, ...tail]: string[]): ParseRe
   const determination = DETERMINATIONS[classification].find((value) => value.toLowerCase() === tail[0]?.toLowerCase());
   const comment = (determination ? tail.slice(1) : tail).join(' ');
   return { ok: true, command: { name: 'resolve', alertId, classification, ...(determination ? { determination } : {}), comment } };
+}
+
+const INDICATOR_ACTION_WORDS: Record<string, IndicatorAction> = { block: 'Block', warn: 'Warn', audit: 'Audit' };
+const DURATION = /^(\d{1,4})(h|d|w)$/i;
+const HOURS_PER_UNIT: Record<string, number> = { h: 1, d: 24, w: 7 * 24 };
+
+/** `block <value> [block|warn|audit] [for <N>h|d|w] [comment…]`: the value must be a hash, an IP address, a domain or a URL. */
+function parseBlock([value, ...tail]: string[]): ParseResult {
+  if (!value) return { ok: false, problem: 'missing_argument', command: 'block' };
+  if (!indicatorOf(value)) return { ok: false, problem: 'bad_argument', word: value, command: 'block' };
+  let words = tail;
+  const action = INDICATOR_ACTION_WORDS[words[0]?.toLowerCase() ?? ''];
+  if (action) words = words.slice(1);
+  let hours: number | undefined;
+  if (words[0]?.toLowerCase() === 'for') {
+    const duration = DURATION.exec(words[1] ?? '');
+    hours = duration ? Number(duration[1]) * HOURS_PER_UNIT[duration[2].toLowerCase()] : NaN;
+    if (!(hours >= 1 && hours <= MAX_INDICATOR_HOURS)) return { ok: false, problem: 'bad_argument', word: words[1] ?? 'for', command: 'block' };
+    words = words.slice(2);
+  }
+  return { ok: true, command: { name: 'block', value, action: action ?? 'Block', ...(hours ? { hours } : {}), comment: words.join(' ') } };
 }
 
 function parseAlerts(words: string[]): ParseResult {

@@ -3,21 +3,25 @@ import type { Store } from '../../store/store';
 import { type Acting, tokenSource } from '../acting';
 import { DefenderApiError } from '../../defender/errors';
 import { responseNamed } from '../responses/registry';
-import { triageAlert } from './alert-triage-commands';
+import { triageAlert, type TriageCommandDeps } from './alert-triage-commands';
 import type { Command } from './parse';
 import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscription-commands';
 import type { IncidentScreens } from '../incidents';
 import type { HuntScreens } from '../hunting';
 import { runIncidentCommand } from './incident-commands';
 import type { ResponseActions } from '../responses';
+import type { IndicatorActions } from '../indicators';
+import type { PermissionScreen } from '../permissions';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
-export interface CommandDeps extends SubscriptionCommandDeps {
+export interface CommandDeps extends SubscriptionCommandDeps, TriageCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
   responses: ResponseActions;
   incidents: IncidentScreens;
   hunting: HuntScreens;
+  indicators: IndicatorActions;
+  permissions: PermissionScreen;
 }
 
 /**
@@ -57,7 +61,7 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
     }
     case 'assign':
     case 'resolve':
-      return (await triageAlert(command, acting, deps)).card;
+      return triageAlert(command, acting, deps);
     case 'audit':
       return screens.audit(acting, deps.audit, command.query);
     case 'subscribe':
@@ -71,5 +75,9 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       return runIncidentCommand(command, acting, deps.incidents);
     case 'hunt':
       return deps.hunting.hunt(acting, command);
+    case 'block':
+      return deps.indicators.ask(acting, command);
+    case 'permissions':
+      return deps.permissions.card(acting);
   }
 }

@@ -1,6 +1,7 @@
+import type { IndicatorAction, IndicatorType } from '../../defender/indicators';
 import type { DefenderErrorKind, DefenderOperation, DefenderSubject } from '../../defender/errors';
 import type {
-  AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
+  AlertClassification, AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
 } from '../../defender/model';
 
 /**
@@ -49,6 +50,8 @@ export const enUS = {
       actions: { usage: 'actions <device>', description: 'Recent response actions on a device and their status.', example: 'actions pc-finance-07' },
       assign: { usage: 'assign <alert id> [me|<upn>]', description: 'Assign an alert to yourself or to someone else, as you.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]', description: 'Resolve an alert with its classification and determination (e.g. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Test machine' },
+      block: { usage: 'block <hash|ip|domain|url> [warn|audit] [for <duration: 24h, 7d, 2w>] [comment…]', description: 'Block (or warn about, or audit) a file hash, IP address, domain or URL on every device, as you, after you confirm; 30 days unless you say.', example: 'block 203.0.113.9 for 7d C2 of the phishing wave' },
+      permissions: { usage: 'permissions', description: 'What you can do through the bot: the permissions of your sign-in and the actions they allow (alias whoami).', example: 'whoami' },
       subscribe: { usage: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]', description: 'A card here for each new alert at or above that severity, optionally only for some device groups, machine tags (VIP, OT) or detection sources (EDR, AV, Office); commas list several, and a conversation may have several subscriptions.', example: 'subscribe high group Servers tag VIP source EDR' },
       unsubscribe: { usage: 'unsubscribe', description: 'No more alert cards here.', example: 'unsubscribe' },
       subscriptions: { usage: 'subscriptions', description: "This conversation's alert subscriptions.", example: 'subscriptions' },
@@ -82,6 +85,7 @@ export const enUS = {
     evidenceNames: 'Files and processes',
     noEvidence: 'No evidence items.',
     deviceIsolation: 'Device isolation',
+    classification: 'Classification',
   },
 
   device: {
@@ -130,6 +134,93 @@ export const enUS = {
 
   triage: {
     assignToMe: 'Assign to me',
+    triage: 'Triage…',
+    save: 'Save',
+    title: 'Triage: {title}',
+    text: 'One change in Defender as you; the card is then updated for everyone, here and on every notification of this alert.',
+    statusLabel: 'Status',
+    verdictLabel: 'Classification and determination',
+    verdictKeep: 'Keep as it is',
+    commentLabel: 'Comment (optional)',
+    commentPlaceholder: 'What you found, e.g. "Pen test of the red team, ticket 4711"',
+    classification: {
+      TruePositive: 'True positive', InformationalExpectedActivity: 'Informational, expected activity', FalsePositive: 'False positive',
+    } satisfies Record<AlertClassification, string>,
+    determination: {
+      MultiStagedAttack: 'Multistage attack', MaliciousUserActivity: 'Malicious user activity', CompromisedUser: 'Compromised account',
+      Malware: 'Malware', Phishing: 'Phishing', UnwantedSoftware: 'Unwanted software', Other: 'Other', SecurityTesting: 'Security testing',
+      LineOfBusinessApplication: 'Line-of-business application', ConfirmedUserActivity: 'Confirmed activity', Clean: 'Not malicious',
+      InsufficientData: 'Not enough data to validate',
+    } as Record<string, string>,
+    alreadySavedTitle: 'Already saved',
+    alreadySavedText: 'This triage form was already sent to Defender. Open the alert again to change it once more.',
+    problems: {
+      nothingToChange: 'Nothing to change: choose a status, a classification or write a comment.',
+      choice: {
+        status: 'Choose New, In progress or Resolved.',
+        verdict: 'Choose a classification with one of its determinations.',
+        assignee: 'Assign to `me` or to a user principal name such as bob@contoso.com.',
+      },
+    },
+  },
+
+  indicators: {
+    button: 'Block indicator…',
+    confirm: 'Submit indicator',
+    title: 'Block an indicator',
+    titleFromAlert: 'Block an indicator from "{title}"',
+    text: 'Defender applies it on the devices of every device group until it expires, as you. Only the portal can delete it.',
+    indicatorLabel: 'Indicator',
+    actionLabel: 'Action',
+    expiryLabel: 'Expires after',
+    oneDay: '1 day',
+    days: '{count} days',
+    hours: '{count} hours',
+    types: {
+      FileSha1: 'File SHA-1', FileSha256: 'File SHA-256', FileMd5: 'File MD5', IpAddress: 'IP address', DomainName: 'Domain', Url: 'URL',
+    } satisfies Record<IndicatorType, string>,
+    actions: {
+      Block: 'Block: not allowed to run or connect', Warn: 'Warn: the user may bypass a warning', Audit: 'Audit: allowed, with an alert',
+    } satisfies Record<IndicatorAction, string>,
+    submittedTitle: 'Indicator submitted: {action}',
+    expires: 'Expires',
+    requestedBy: 'Submitted by',
+    comment: 'Comment',
+    deleteInPortal: 'To change or delete it, use the indicator list in the Microsoft Defender portal (Defender lets only applications delete indicators).',
+    openInPortal: 'Open indicators in Microsoft Defender',
+    noEvidenceTitle: 'Nothing to block',
+    noEvidenceText: 'The evidence of this alert has no file hash, IP address or URL. Type `block <hash|ip|domain|url>` instead.',
+    problems: {
+      indicator: 'Choose the indicator.',
+      action: 'Choose Block, Warn or Audit.',
+      expiry: 'Choose when it expires.',
+    },
+  },
+
+  permissions: {
+    title: 'What you can do through the bot',
+    signedInAs: 'Signed in as',
+    defenderScopes: 'Your Defender permissions',
+    graphScopes: 'Your Microsoft Graph permissions',
+    deviceGroups: 'Device groups Defender shows you',
+    noGroups: 'none: Defender shows you no device in a device group',
+    cannotReadDevices: 'none: your role does not grant View Data',
+    appRoles: "The bot's own permissions (notifications, read only)",
+    none: 'none',
+    graphUnavailable: 'no Microsoft Graph token ({reason})',
+    canTitle: 'You can',
+    cannotTitle: 'You cannot',
+    can: '{action}: {permissions}; Defender also needs your role to grant "{role}"',
+    cannot: '{action}: the bot lacks the app permission {permissions} (an admin grants it)',
+    roleNote: 'Your Defender role and device groups are not in your token: Defender checks them at each action, and a refusal names what is missing.',
+    capabilities: {
+      readAlerts: 'Read alerts',
+      readDevices: 'Read devices and their response actions',
+      triage: 'Assign, triage and resolve alerts',
+      incidents: 'Read incidents',
+      triageIncidents: 'Assign, classify and resolve incidents',
+      hunt: 'Advanced hunting',
+    },
   },
 
   responses: {
@@ -397,6 +488,7 @@ export const enUS = {
       checkInputTitle: 'Check your input',
       alreadySubmittedTitle: 'Already submitted',
       alreadySubmittedText: 'This confirmation was already sent to Defender. Type `actions <device>` to see its status.',
+      alreadySubmittedIndicatorText: 'This confirmation was already sent to Defender. Its indicator is in the portal\'s indicator list.',
     },
     responseInput: {
       commentRequired: 'A comment is required: say why, e.g. "Ransomware alert 1234, isolating pending triage".',
@@ -442,6 +534,7 @@ export const enUS = {
         stopAndQuarantineFile: 'stop and quarantine the file on the device',
         getPackageUri: 'get the investigation package',
         updateAlert: 'update the alert',
+        submitIndicator: 'submit the indicator',
         cancelAction: 'cancel the response action',
         listIncidents: 'list incidents',
         getIncident: 'read the incident',

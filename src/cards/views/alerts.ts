@@ -1,3 +1,4 @@
+import { ALERT_STATUSES, VERDICTS, verdictValue } from '../../defender/alert-triage';
 import type { Alert, AlertEvidence, AlertSeverity, AlertStatus } from '../../defender/model';
 import type { IsolationState } from '../../defender/isolation';
 import { fill } from '../strings';
@@ -89,6 +90,8 @@ export interface AlertCardData extends CardFrame {
   lastUpdate: string;
   evidenceCounts: string;
   evidenceNames: string;
+  /** "True positive: Malware", or '' when the alert is not classified. */
+  verdict: string;
   portalUrl: string;
 }
 
@@ -122,7 +125,59 @@ export function alertView(input: AlertCardInput, context: ViewContext): AlertCar
     lastUpdate: timeWithAge(alert.lastUpdateTime, context),
     evidenceCounts: evidenceCounts(alert.evidence, context),
     evidenceNames: listLine(evidenceNames(alert.evidence), MAX_EVIDENCE_NAMES, context),
+    verdict: alert.classification ? verdictText(alert, context) : '',
     portalUrl: alertPortalUrl(alert.id),
+  };
+}
+
+/** "True positive: Malware" (or the classification alone), in the card's language; values Defender adds later show as sent. */
+function verdictText(verdict: { classification: string | null; determination: string | null }, context: ViewContext): string {
+  const names = context.strings.triage;
+  const classification = (names.classification as Record<string, string>)[verdict.classification ?? ''] ?? oneLine(verdict.classification, 60);
+  if (!verdict.determination) return classification;
+  return `${classification}: ${names.determination[verdict.determination] ?? oneLine(verdict.determination, 60)}`;
+}
+
+/** The triage form's verdict that changes nothing (a choice's value must not be empty). */
+export const KEEP_VERDICT = 'keep';
+
+export interface TriageChoice {
+  title: string;
+  value: string;
+}
+
+export interface AlertTriageCardData extends CardFrame {
+  title: string;
+  text: string;
+  status: { value: string; choices: TriageChoice[] };
+  verdict: { value: string; choices: TriageChoice[] };
+  save: TemplateAction;
+  cancel: TemplateAction;
+}
+
+/**
+ * The triage form: status, a classification with one of the determinations it allows (one choice,
+ * so that no determination is offered under a classification that does not allow it), a comment.
+ */
+export function alertTriageView(input: { alert: Alert; save: CardAction; cancel: CardAction }, context: ViewContext): AlertTriageCardData {
+  const { alert } = input;
+  const strings = context.strings;
+  const current = alert.classification && alert.determination ? verdictValue({ classification: alert.classification, determination: alert.determination }) : '';
+  const verdicts = VERDICTS.map((verdict) => ({ title: verdictText(verdict, context), value: verdictValue(verdict) }));
+  return {
+    ...cardFrame([], undefined, context),
+    title: fill(strings.triage.title, { title: oneLine(alert.title, 150) }),
+    text: strings.triage.text,
+    status: {
+      value: ALERT_STATUSES.find((status) => status === alert.status) ?? 'New',
+      choices: ALERT_STATUSES.map((status) => ({ title: strings.alertStatus[status], value: status })),
+    },
+    verdict: {
+      value: verdicts.some((verdict) => verdict.value === current) ? current : KEEP_VERDICT,
+      choices: [{ title: strings.triage.verdictKeep, value: KEEP_VERDICT }, ...verdicts],
+    },
+    save: templateAction(input.save),
+    cancel: templateAction(input.cancel),
   };
 }
 

@@ -5,7 +5,7 @@ import { viewContext } from '../format';
 import { cardLocale } from '../locale';
 import { renderCard } from '../render';
 import { stringsFor } from '../strings';
-import { alertListView, alertView, type AlertListFilter } from './alerts';
+import { alertListView, alertTriageView, alertView, type AlertListFilter } from './alerts';
 import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
@@ -16,6 +16,8 @@ import { helpView, messageView, type MessageInput } from './messages';
 import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
 import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
+import { type PermissionsInput, permissionsView } from './permissions';
+import { blockIndicatorView, type BlockIndicatorInput, indicatorView, type IndicatorResultInput } from './indicators';
 
 export * from './alerts';
 export * from './audit';
@@ -25,6 +27,8 @@ export * from './machine-actions';
 export * from './messages';
 export * from './incidents';
 export * from './hunting';
+export * from './indicators';
+export * from './permissions';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -54,6 +58,9 @@ export function createViews(now: () => Date = () => new Date()) {
 
     alert: (locale: string, alert: Alert, isolation: IsolationState | undefined, buttons: readonly CardAction[], refresh?: CardRefresh): Attachment =>
       renderCard('alert', alertView({ alert, isolation, buttons, refresh }, context(locale))),
+
+    alertTriage: (locale: string, alert: Alert, save: CardAction, cancel: CardAction): Attachment =>
+      renderCard('alert-triage', alertTriageView({ alert, save, cancel }, context(locale))),
 
     device: (
       locale: string, machine: Machine, isolation: IsolationState, recentActions: readonly MachineAction[], openAlerts: readonly Alert[],
@@ -87,6 +94,12 @@ export function createViews(now: () => Date = () => new Date()) {
     incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
 
     hunt: (locale: string, query: string, result: HuntingResult): Attachment => renderCard('hunt', huntView({ query, result }, context(locale))),
+
+    blockIndicator: (locale: string, input: BlockIndicatorInput): Attachment => renderCard('block-indicator', blockIndicatorView(input, context(locale))),
+
+    indicator: (locale: string, input: IndicatorResultInput): Attachment => renderCard('indicator', indicatorView(input, context(locale))),
+
+    permissions: (locale: string, input: PermissionsInput): Attachment => renderCard('permissions', permissionsView(input, context(locale))),
   };
 }
 

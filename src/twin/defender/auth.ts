@@ -44,6 +44,11 @@ export const PERMISSIONS = {
   stopAndQuarantine: permission(['Machine.StopAndQuarantine'], ['Machine.StopAndQuarantine'], 'activeRemediation'),
   // get-package-sas-uri.md: the app reads it with Machine.Read(Write).All, a user needs Machine.CollectForensics.
   packageUri: permission(['Machine.Read.All', 'Machine.ReadWrite.All'], ['Machine.CollectForensics'], 'alertsInvestigation'),
+  // post-ti-indicator: Ti.ReadWrite (app also .All). user-roles: "Active remediation actions – Security
+  // operations" or "Manage security settings"; the twin's roles model the first only.
+  submitIndicator: permission(['Ti.ReadWrite', 'Ti.ReadWrite.All'], ['Ti.ReadWrite'], 'activeRemediation'),
+  // delete-ti-indicator-by-id lists application permissions only: every delegated token is refused.
+  deleteIndicator: permission(['Ti.ReadWrite', 'Ti.ReadWrite.All'], [], 'activeRemediation'),
 };
 
 const ACTION_PERMISSIONS = [

@@ -43,7 +43,7 @@ export function parseBody<Field extends string>(
   return body;
 }
 
-function parseJsonObject(text: string, contentType: string | undefined): Record<string, unknown> {
+export function parseJsonObject(text: string, contentType: string | undefined): Record<string, unknown> {
   if (text.trim() === '') return {};
   if (!/^application\/json\b/i.test(contentType ?? '')) {
     throw defenderErrors.invalidRequestBody('The request body must be sent with Content-Type: application/json.');

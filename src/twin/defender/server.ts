@@ -17,6 +17,7 @@ import {
   ALERT_SPEC, applyODataQuery, buildNextLink, type EntitySpec, MACHINE_ACTION_SPEC, MACHINE_SPEC, type ODataQuery, ODataError,
   parseODataQuery,
 } from './odata';
+import { IndicatorStore } from './indicators';
 import { isOffline } from './os-support';
 import { DefenderRateLimits, PACKAGE_URI_ENDPOINT } from './rate-limits';
 import { permissionForActionType, RESPONSE_ACTIONS, type ResponseActionEndpoint } from './response-actions';
@@ -92,6 +93,8 @@ export class DefenderTwin {
   readonly storyline = new AttackStoryline({
     machines: () => this.data.machines, addAlert: (partial) => this.addAlert(partial), updateAlert: (id, change) => this.updateAlert(id, change),
   });
+  /** The tenant's custom indicators (`POST /api/indicators`). */
+  readonly indicators = new IndicatorStore();
   /** Body property names are case-sensitive (§3.2); switch off to accept any casing. */
   strictBodyCasing = true;
   private readonly engine: MachineActionEngine;
@@ -187,7 +190,7 @@ export class DefenderTwin {
   // Routing and the request pipeline
 
   private registerRoutes(router: TwinRouter): void {
-    const route = (method: 'GET' | 'POST' | 'PATCH', path: string, select: Endpoint | ((params: Record<string, string>) => Endpoint)) => {
+    const route = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, select: Endpoint | ((params: Record<string, string>) => Endpoint)) => {
       for (const prefix of API_PREFIXES) {
         router.on(method, `${prefix}${path}`, (req, res, params) => {
           const clean = Object.fromEntries(Object.entries(params).map(([key, value]) => [key, value ?? '']));
@@ -219,6 +222,16 @@ export class DefenderTwin {
     ));
     for (const action of RESPONSE_ACTIONS) route('POST', `/machines/:id/${action.segment}`, this.responseActionEndpoint(action));
     route('POST', '/machines/:id/tags', this.tagsEndpoint());
+    route('POST', '/indicators', {
+      name: 'indicators.submit',
+      permission: PERMISSIONS.submitIndicator,
+      handle: ({ body, contentType, caller }) => odataEntity('Indicators', this.indicators.submit(body, contentType, caller, this.clock.now())),
+    });
+    route('DELETE', '/indicators/:id', {
+      name: 'indicators.delete',
+      permission: PERMISSIONS.deleteIndicator,
+      handle: () => { throw defenderErrors.notImplemented('deleting indicators'); },
+    });
     route('GET', '/machineactions', this.listActionsEndpoint());
     route('GET', '/machineactions/$count', this.countEndpoint(
       'machineActions.count', PERMISSIONS.readMachines, MACHINE_ACTION_SPEC, (view) => view.actions(),
