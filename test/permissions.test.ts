@@ -23,12 +23,14 @@ describe('permissions', () => {
   it('names the user, their Defender and Graph permissions and the app\'s, and what each action needs; no token on the card', async () => {
     const { card, text } = await askForCard(env.twin, bob, channel, 'permissions');
     expect(text).toContain('bob@contoso.onmicrosoft.com');
-    expect(text).toMatch(/Your Defender permissions.*Alert\.ReadWrite, Machine\.Isolate, Machine\.Read, Machine\.Scan, Ti\.ReadWrite/s);
+    expect(text).toMatch(/Your Defender permissions.*Alert\.ReadWrite, Machine\.CollectForensics, Machine\.Isolate, Machine\.Read, Machine\.RestrictExecution, Machine\.Scan, Machine\.StopAndQuarantine, Ti\.ReadWrite/s);
     expect(text).toMatch(/Your Microsoft Graph permissions.*SecurityIncident\.Read\.All/s);
     expect(text).toMatch(/The bot's own permissions.*Alert\.Read\.All, Machine\.Read\.All/s);
     expect(text).toMatch(/Device groups Defender shows you\s*"Workstations"/);
-    expect(text).toMatch(/Isolate device: Machine\.Isolate; Defender also needs your role to grant "Active remediation actions"/);
+    expect(text).toMatch(/Isolate: Machine\.Isolate; Defender also needs your role to grant "Active remediation actions"/);
     expect(text).toMatch(/Block indicator: Ti\.ReadWrite/);
+    expect(text).toMatch(/Stop and quarantine file: Machine\.StopAndQuarantine/);
+    expect(text).not.toContain('{');
     expect(text).not.toContain('You cannot');
     expect(JSON.stringify(card)).not.toMatch(JWT);
   });
@@ -40,7 +42,7 @@ describe('permissions', () => {
     expect(text).toContain('alice@contoso.onmicrosoft.com');
     expect(text).toMatch(/Device groups Defender shows you\s*"\w+", "\w+"/);
     expect(text).toMatch(/You cannot.*Block indicator: the bot lacks the app permission Ti\.ReadWrite/s);
-    expect(text).toMatch(/You can.*Isolate device/s);
+    expect(text).toMatch(/You can.*Isolate: Machine\.Isolate/s);
   });
 
   it('speaks Swedish to a Swedish Teams client', async () => {
@@ -48,6 +50,6 @@ describe('permissions', () => {
     const { text } = await askForCard(env.twin, carol, channel, 'permissions');
     expect(text).toContain('Vad du kan göra via boten');
     expect(text).toContain('Dina behörigheter i Defender');
-    expect(text).toMatch(/Isolera enhet: Machine\.Isolate; Defender kräver också/);
+    expect(text).toMatch(/Isolering: Machine\.Isolate; Defender kräver också/);
   });
 });

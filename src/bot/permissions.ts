@@ -21,7 +21,7 @@ interface Capability {
 const CAPABILITIES: readonly Capability[] = [
   { label: (strings) => strings.permissions.capabilities.readAlerts, operation: 'listAlerts' },
   { label: (strings) => strings.permissions.capabilities.readDevices, operation: 'getMachine' },
-  ...RESPONSE_DEFINITIONS.map((definition) => ({ label: (strings: CardStrings) => definition.texts(strings).button, operation: definition.endpoint.operation })),
+  ...RESPONSE_DEFINITIONS.map((definition) => ({ label: (strings: CardStrings) => strings.actionType[definition.endpoint.actionType], operation: definition.endpoint.operation })),
   { label: (strings) => strings.permissions.capabilities.triage, operation: 'updateAlert' },
   { label: (strings) => strings.indicators.button.replace(/…$/, ''), operation: 'submitIndicator' },
   { label: (strings) => strings.permissions.capabilities.incidents, operation: 'listIncidents' },
