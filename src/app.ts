@@ -5,7 +5,7 @@ import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
-import type { BotConfig } from './config';
+import { type BotConfig, DEFAULT_APPROVAL_POLICY } from './config';
 import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { GraphSecurityClient } from './graph/client';
@@ -35,7 +35,9 @@ import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './noti
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
 import { createServer } from './server';
-import { type Store, StoreUnavailableError } from './store/store';
+import { type AuditEntry, type Store, StoreUnavailableError } from './store/store';
+import { TwoPersonApproval } from './bot/responses/policies/two-person-approval';
+import { ApprovalActions } from './bot/approval-actions';
 
 export interface BotApp {
   server: restify.Server;
@@ -135,7 +137,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const signer = new ActionSigner(config.cardSigningSecret);
   const now = options.now ?? Date.now;
   const views = createViews(() => new Date(now()));
-  const screens = new Screens(defender, views, signer, buttonTitles, now);
+  const approvalPolicy = config.approval ?? DEFAULT_APPROVAL_POLICY;
+  const screens = new Screens(defender, views, signer, buttonTitles, now, approvalPolicy);
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
@@ -184,12 +187,14 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
   const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
+  const audit = (entry: AuditEntry) => store.appendAudit(entry);
+  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
+  const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },
-    responses: new ResponseActions(
-      defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
-    ),
+    responses,
+    approvals: new ApprovalActions({ approvals: twoPerson, responses, screens, views, audit }),
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {

@@ -50,6 +50,7 @@ export async function startLocalMode(settings: LocalSettings, options: TwinOptio
     twin,
     config: twinBotConfig(twin, {
       port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs },
+      approval: settings.approval,
     }),
     inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
   };

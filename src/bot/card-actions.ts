@@ -8,7 +8,7 @@ import { backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS, VERBS } from
 import { FINAL_ACTION_STATUSES } from '../defender/model';
 import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
-import type { InputProblem, ResponseActions } from './responses';
+import type { InputProblem, ResponseActions, ResponseOutcome } from './responses';
 import type { Screens } from './screens';
 import { triageAlert } from './commands/alert-triage-commands';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
@@ -17,6 +17,7 @@ import { isRefusedToken, postTypedCommand, type TypedCommandDeps } from './typed
 import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
 import type { Views } from './views';
+import type { ApprovalActions } from './approval-actions';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -33,6 +34,8 @@ export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   views: Views;
   responses: ResponseActions;
   tracker: ActionTracker;
+  /** Approve and Deny of requests the two-person rule holds; absent when no response needs a second person. */
+  approvals?: ApprovalActions;
 }
 
 
@@ -140,6 +143,10 @@ export class CardActions {
       return this.card(await screens.confirm(acting, response.definition, machine, backFrom(params)));
     }
     if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
+    if ((response?.step === 'approve' || response?.step === 'deny') && this.deps.approvals) {
+      const answer = await this.deps.approvals.decide(output, acting, response.definition, response.step, params.approvalId ?? '');
+      return 'card' in answer ? this.card(answer.card) : this.answerOutcome(output, acting, response.definition, answer.machineId, answer.outcome);
+    }
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
 
@@ -156,6 +163,13 @@ export class CardActions {
     output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.deps.responses.execute(acting, { definition, machineId, nonce: action.nonce!, inputs: action.inputs });
+    return this.answerOutcome(output, acting, definition, machineId, outcome);
+  }
+
+  /** What came of a confirmed (or approved) response, for the clicker and, when something changed, everyone. */
+  private async answerOutcome(
+    output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, outcome: ResponseOutcome,
+  ): Promise<AdaptiveCardInvokeResponse> {
     const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
       return this.card(this.deps.views.message(acting.locale, {
@@ -165,6 +179,12 @@ export class CardActions {
     if (outcome.done === 'stale') {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), machineId);
       return this.card(this.deps.screens.stale(acting, definition, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
+    }
+    if (outcome.done === 'awaiting_approval') {
+      const card = this.deps.approvals!.card(acting, outcome.approval);
+      // Everyone in the conversation sees the request: someone other than the requester approves.
+      if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+      return this.card(card);
     }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
@@ -183,8 +203,18 @@ export class CardActions {
         reference: output.reference,
         messageId,
       });
+      if (outcome.breakGlass) await output.send({ attachments: [this.breakGlassFlag(acting, outcome.action.computerDnsName, outcome.breakGlass.reason)] });
     }
     return this.card(statusCard);
+  }
+
+  /** Posted below the action's card for everyone, and never updated away: the requester acted without a second person. */
+  private breakGlassFlag(acting: Acting, device: string, reason: string): Attachment {
+    const strings = stringsForLocale(acting.locale).approvals;
+    return this.deps.views.message(acting.locale, {
+      kind: 'error', title: fill(strings.breakGlassTitle, { device }),
+      text: fill(strings.breakGlassFlag, { who: acting.token.upn, device, reason }),
+    });
   }
 
   /**
@@ -260,6 +290,10 @@ function inputProblemText(problem: InputProblem, definition: ResponseDefinition,
       return fill(strings.commentTooLong, { length: problem.length, max: problem.max });
     case 'choice':
       return definition.texts(stringsForLocale(locale)).invalidChoice ?? '';
+    case 'break_glass_reason':
+      return stringsForLocale(locale).approvals.breakGlassReasonRequired;
+    case 'break_glass_off':
+      return stringsForLocale(locale).approvals.breakGlassOff;
   }
 }
 

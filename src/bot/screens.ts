@@ -16,6 +16,8 @@ import { type BackTo, type ButtonTitles, Buttons } from './buttons';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
+import type { ApprovalPolicy } from '../config';
+import { approvalReasons } from './responses/policies/two-person-approval';
 import type { Views } from './views';
 
 /** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
@@ -62,13 +64,14 @@ export class Screens {
     private readonly signer: ActionSigner,
     private readonly titles: (locale: string) => ButtonTitles,
     private readonly now: () => number = Date.now,
+    private readonly approvalPolicy?: ApprovalPolicy,
   ) {}
 
   buttons(acting: Acting): Buttons {
     return this.buttonsFor(acting);
   }
 
-  private buttonsFor(target: CardTarget): Buttons {
+  buttonsFor(target: CardTarget): Buttons {
     return new Buttons(this.signer, target.conversationId, this.titles(target.locale), target.locale);
   }
 
@@ -189,7 +192,9 @@ export class Screens {
     if (definition.blocked(state)) return this.stale(acting, definition, machine.computerDnsName, machine.id, state, back);
     const buttons = this.buttons(acting);
     const details = confirmationOf(definition, stringsForLocale(acting.locale), defaults);
-    return this.views.confirm(acting.locale, machine, details, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back));
+    const reasons = this.approvalPolicy ? approvalReasons(this.approvalPolicy, definition.name, machine) : [];
+    const approval = reasons.length > 0 ? { reasons, breakGlass: this.approvalPolicy!.breakGlass } : undefined;
+    return this.views.confirm(acting.locale, machine, { ...details, approval }, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back));
   }
 
   /** The state of a response's family of actions on a device: one request (for isolation, the one `isolationState` sends). */

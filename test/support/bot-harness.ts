@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app';
-import type { BotConfig } from '../../src/config';
+import { type ApprovalPolicy, type BotConfig, DEFAULT_APPROVAL_POLICY } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
@@ -67,6 +67,8 @@ export interface Replica {
   close(): Promise<void>;
 }
 
+const APPROVAL_OFF: ApprovalPolicy = { ...DEFAULT_APPROVAL_POLICY, actions: [] };
+
 export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs'>;
 
 /** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
@@ -86,7 +88,8 @@ function secretsOf(twin: Twin): Pick<BotConfig, 'cardSigningSecret' | 'tokenCach
 export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<Replica> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...secretsOf(twin), ...overrides });
+  // The two-person rule is off unless a test turns it on: the seed gives random devices a High device value.
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, approval: APPROVAL_OFF, ...secretsOf(twin), ...overrides });
   const app = createBotApp(config, store, { ...options, logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;

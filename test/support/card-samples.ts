@@ -1,8 +1,10 @@
 /** Realistic Defender entities and every card rendered from them, shared by the card tests and the screenshot script. */
 import type { Attachment } from 'botbuilder';
 import { viewContext } from '../../src/cards/format';
+import { stringsForLocale } from '../../src/cards/strings';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
+  approvalView,
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
@@ -120,6 +122,15 @@ export const REFRESH: CardRefresh = { verb: 'device.refresh', data: { p: { machi
 export const isolateButton = button('Isolate device', 'isolate.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'destructive');
 export const releaseButton = button('Release from isolation', 'release.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'positive');
 
+/** Approve and Deny as the bot titles them in a locale. */
+function approvalButtons(locale: string): CardAction[] {
+  const strings = stringsForLocale(locale).approvals;
+  return [
+    button(strings.approve, 'isolate.approve', { approvalId: 'f'.repeat(36) }, 'positive'),
+    button(strings.deny, 'isolate.deny', { approvalId: 'f'.repeat(36) }, 'destructive'),
+  ];
+}
+
 /** Every card with realistic data in a locale, with the buttons (titled in that locale, as the bot does) and refresh it was given. */
 export function everyCard(locale: string): Record<CardName, { card: Attachment; buttons: CardAction[]; refresh?: CardRefresh }> {
   const context = viewContext(locale, NOW);
@@ -198,6 +209,14 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
         },
       }, context), locale),
       buttons: [],
+    },
+    approval: {
+      card: renderCard('approval', approvalView({
+        state: 'pending', action: { type: 'Isolate', scope: 'Full' }, device: 'dc-01.contoso.local', requester: 'bob@contoso.com',
+        requestedAt: '2024-05-01T14:55:00Z', comment: 'Beaconing to a known C2 address', expiresAt: '2024-05-01T15:25:00Z',
+        reasons: [{ kind: 'deviceValue' }, { kind: 'tag', name: 'DomainController' }], buttons: approvalButtons(locale),
+      }, context), locale),
+      buttons: approvalButtons(locale),
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

@@ -7,7 +7,9 @@ import { runAntivirusScan } from './definitions/run-antivirus-scan';
 /** Every machine response action the bot offers, in the order cards show their buttons. */
 export const RESPONSE_DEFINITIONS: readonly ResponseDefinition[] = [isolate, release, runAntivirusScan];
 
-export type ResponseStep = 'ask' | 'confirm';
+/** `approve` and `deny` answer a request the two-person rule held for a second person. */
+export type ResponseStep = 'ask' | 'confirm' | 'approve' | 'deny';
+const STEPS: readonly ResponseStep[] = ['ask', 'confirm', 'approve', 'deny'];
 
 export function verbOf(definition: ResponseDefinition, step: ResponseStep): string {
   return `${definition.name}.${step}`;
@@ -16,7 +18,7 @@ export function verbOf(definition: ResponseDefinition, step: ResponseStep): stri
 const BY_VERB = new Map<string, { definition: ResponseDefinition; step: ResponseStep }>();
 const BY_WORD = new Map<string, ResponseDefinition>();
 for (const definition of RESPONSE_DEFINITIONS) {
-  for (const step of ['ask', 'confirm'] as const) {
+  for (const step of STEPS) {
     const verb = verbOf(definition, step);
     if (BY_VERB.has(verb)) throw new Error(`Two response definitions use the verb ${verb}.`);
     BY_VERB.set(verb, { definition, step });

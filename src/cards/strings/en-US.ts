@@ -2,6 +2,7 @@ import type { DefenderErrorKind, DefenderOperation, DefenderSubject } from '../.
 import type {
   AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
 } from '../../defender/model';
+import { approvalsEnUS } from './approvals-en-US';
 
 /**
  * Every user-facing text of the cards, in English. `{name}` marks a value filled in by the view
@@ -142,6 +143,8 @@ export const enUS = {
     },
   },
 
+  approvals: approvalsEnUS,
+
   actionStatus: {
     title: '{action}: {device}',
     device: 'Device',
@@ -169,6 +172,8 @@ export const enUS = {
     results: {
       requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',
+      awaitingApproval: 'Waiting for a second person', breakGlass: 'Requested: BREAK-GLASS, no second person',
+      denied: 'Denied', expired: 'Expired unapproved',
     },
   },
 

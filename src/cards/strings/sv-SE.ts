@@ -1,4 +1,5 @@
 import type { CardStrings } from './en-US';
+import { approvalsSvSE } from './approvals-sv-SE';
 
 /** Svenska. Same keys as en-US (the type makes a missing or extra key a compile error). */
 export const svSE: CardStrings = {
@@ -136,6 +137,8 @@ export const svSE: CardStrings = {
     },
   },
 
+  approvals: approvalsSvSE,
+
   actionStatus: {
     title: '{action}: {device}',
     device: 'Enhet',
@@ -163,6 +166,8 @@ export const svSE: CardStrings = {
     results: {
       requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',
+      awaitingApproval: 'Väntar på en andra person', breakGlass: 'Begärd: NÖDLÄGE, ingen andra person',
+      denied: 'Avslagen', expired: 'Gick ut ogodkänd',
     },
   },
 

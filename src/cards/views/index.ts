@@ -16,6 +16,7 @@ import { helpView, messageView, type MessageInput } from './messages';
 import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
 import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
+import { approvalStatus, approvalView, type ApprovalCardInput } from './approvals';
 
 export * from './alerts';
 export * from './audit';
@@ -25,6 +26,7 @@ export * from './machine-actions';
 export * from './messages';
 export * from './incidents';
 export * from './hunting';
+export * from './approvals';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -67,7 +69,7 @@ export function createViews(now: () => Date = () => new Date()) {
       }, context(locale))),
 
     confirm: (
-      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment'>,
+      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment' | 'approval'>,
       confirm: CardAction, cancel: CardAction,
     ): Attachment =>
       renderCard('confirm-action', confirmActionView({ machine, ...details, confirm, cancel }, context(locale))),
@@ -87,6 +89,10 @@ export function createViews(now: () => Date = () => new Date()) {
     incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
 
     hunt: (locale: string, query: string, result: HuntingResult): Attachment => renderCard('hunt', huntView({ query, result }, context(locale))),
+
+    approval: (locale: string, input: ApprovalCardInput): Attachment => renderCard('approval', approvalView(input, context(locale))),
+
+    approvalStatus: (locale: string, input: ApprovalCardInput): string => approvalStatus(input, context(locale)),
   };
 }
 

@@ -2,6 +2,7 @@ import { FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../../d
 import { fill } from '../strings';
 import { firstOf, oneLine, timeWithAge, type Coloured, type ViewContext } from '../format';
 import type { MessageInput } from './messages';
+import { criticalReasonsText, type CriticalReason } from './approvals';
 import {
   actionLine, actionStatusOf, actionTypeOf, cardFrame, scopeOf, templateAction,
   type ActionLine, type CardAction, type CardFrame, type CardRefresh, type TemplateAction,
@@ -26,6 +27,8 @@ export interface ConfirmActionInput {
   choice?: { id: string; values: readonly string[]; value: string };
   /** Prefilled comment (e.g. typed after the command); the analyst may change it. */
   comment?: string;
+  /** Set when the two-person rule holds this response on this device: why, and whether break glass is offered. */
+  approval?: { reasons: readonly CriticalReason[]; breakGlass: boolean };
   confirm: CardAction;
   cancel: CardAction;
 }
@@ -36,6 +39,9 @@ export interface ConfirmActionCardData extends Pick<CardFrame, 'locale'> {
   comment: string;
   hasChoice: boolean;
   choice: { id: string; label: string; error: string; value: string; choices: { title: string; value: string }[] };
+  /** '' unless the response waits for a second person here. */
+  approvalNotice: string;
+  breakGlass: boolean;
   confirm: TemplateAction;
   cancel: TemplateAction;
 }
@@ -57,6 +63,10 @@ export function confirmActionView(input: ConfirmActionInput, context: ViewContex
       value: choice?.value ?? '',
       choices: (choice?.values ?? []).map((value) => ({ title: texts.choice?.options[value] ?? value, value })),
     },
+    approvalNotice: input.approval
+      ? fill(context.strings.approvals.confirmNotice, { device, reasons: criticalReasonsText(input.approval.reasons, context) })
+      : '',
+    breakGlass: input.approval?.breakGlass ?? false,
     confirm: templateAction(input.confirm),
     cancel: templateAction(input.cancel),
   };

@@ -1,0 +1,130 @@
+import type { Attachment } from 'botbuilder';
+import { fill, stringsForLocale } from '../cards/strings';
+import { DefenderApiError } from '../defender/errors';
+import type { AuditEntry } from '../store/store';
+import type { Acting } from './acting';
+import { problemView } from './problems';
+import { isRefusedToken } from './typed-command';
+import type { ApprovalCardInput } from '../cards/views';
+import { auditEntry, type ResponseActions, type ResponseOutcome } from './responses';
+import type { ResponseDefinition } from './responses/definition';
+import { responseStep } from './responses/registry';
+import { type Approval, approvedComment, type TwoPersonApproval } from './responses/policies/two-person-approval';
+import type { Screens, CardTarget } from './screens';
+import type { TurnOutput } from './turn-budget';
+import type { Views } from './views';
+
+/** What a click on Approve or Deny comes to: a card for the clicker, or the approved response's outcome (sent as the approver). */
+export type ApprovalAnswer = { card: Attachment } | { outcome: ResponseOutcome; machineId: string };
+
+/** Defender refused the approver themselves (their role or device groups): the request stays open for someone who may. */
+const APPROVER_REFUSED = ['forbidden', 'not_found', 'bad_request', 'unsupported_os'];
+
+/**
+ * Approve and Deny on a request the two-person rule held: only someone other than the requester
+ * decides; an approval sends the response once, as the approver; every decision updates the
+ * request's card for everyone and writes an audit line.
+ */
+export class ApprovalActions {
+  constructor(private readonly deps: {
+    approvals: TwoPersonApproval;
+    responses: ResponseActions;
+    screens: Screens;
+    views: Views;
+    audit: (entry: AuditEntry) => Promise<void>;
+  }) {}
+
+  /** The request's card for a conversation: Approve and Deny while it is pending. */
+  card(target: CardTarget, approval: Approval): Attachment {
+    return this.deps.views.approval(target.locale, this.cardInput(target, approval));
+  }
+
+  private cardInput(target: CardTarget, approval: Approval): ApprovalCardInput {
+    const definition = responseStep(`${approval.response}.approve`)?.definition;
+    const buttons = definition ? this.deps.screens.buttonsFor(target).approval(definition, approval.id) : [];
+    const choice = definition?.choice ? approval.inputs[definition.choice.id] ?? null : null;
+    return {
+      state: approval.state,
+      action: { type: definition?.endpoint.actionType ?? 'Isolate', scope: choice },
+      device: approval.computerDnsName,
+      requester: approval.requester.upn,
+      requestedAt: new Date(approval.requestedAt).toISOString(),
+      comment: approval.comment,
+      reasons: approval.reasons,
+      expiresAt: new Date(approval.expiresAt).toISOString(),
+      decidedBy: approval.decidedBy?.upn,
+      decidedAt: approval.decidedAt === undefined ? undefined : new Date(approval.decidedAt).toISOString(),
+      buttons,
+    };
+  }
+
+  async decide(output: TurnOutput, acting: Acting, definition: ResponseDefinition, step: 'approve' | 'deny', approvalId: string): Promise<ApprovalAnswer> {
+    const claim = await this.deps.approvals.claim(acting, approvalId, step === 'approve' ? 'executing' : 'denied');
+    const strings = stringsForLocale(acting.locale).approvals;
+    const say = (kind: 'info' | 'warning' | 'error', title: string, text: string) => ({ card: this.deps.views.message(acting.locale, { kind, title, text }) });
+    if (!claim.ok) {
+      switch (claim.why) {
+        case 'unknown':
+          return say('warning', strings.unknownTitle, strings.unknownText);
+        case 'own':
+          return say('warning', strings.ownTitle, strings.ownText);
+        case 'expired':
+          if (claim.recorded) {
+            await this.deps.audit(this.auditOf(claim.approval, acting, 'expired'));
+            await this.showEveryone(output, acting, claim.approval);
+          }
+          return say('warning', strings.expiredTitle, strings.expiredText);
+        case 'decided':
+          return say('info', strings.decidedTitle, fill(strings.decidedText, { status: this.deps.views.approvalStatus(acting.locale, this.cardInput(acting, claim.approval!)) }));
+      }
+    }
+    if (step === 'deny') {
+      await this.deps.audit(this.auditOf(claim.approval, acting, 'denied'));
+      return { card: await this.showEveryone(output, acting, claim.approval) };
+    }
+    return this.approve(acting, definition, claim);
+  }
+
+  private async approve(acting: Acting, definition: ResponseDefinition, claim: { approval: Approval; etag: string }): Promise<ApprovalAnswer> {
+    const { approval } = claim;
+    const request = {
+      definition,
+      machineId: approval.machineId,
+      // Per approver: a refused approver's attempt never makes the next approver's look like a repeat.
+      nonce: `${approval.id}/${acting.token.oid}`,
+      inputs: { ...approval.inputs, comment: approval.comment },
+    };
+    let outcome: ResponseOutcome;
+    try {
+      outcome = await this.deps.responses.executeApproved(acting, request, approvedComment(approval, acting.token.upn));
+    } catch (error) {
+      const refused = error instanceof DefenderApiError && APPROVER_REFUSED.includes(error.kind);
+      await this.deps.approvals.settle(claim, refused || isRefusedToken(error) ? 'refused' : 'failed');
+      if (!refused) throw error;
+      const strings = stringsForLocale(acting.locale).approvals;
+      const problem = problemView(error, acting.locale);
+      return { card: this.deps.views.message(acting.locale, {
+        kind: 'error', title: strings.refusedTitle, text: fill(strings.refusedText, { device: approval.computerDnsName, problem: problem.text }),
+      }) };
+    }
+    const action = 'action' in outcome ? outcome.action : undefined;
+    await this.deps.approvals.settle(claim, action ? { actionId: action.id } : 'refused');
+    return { outcome, machineId: approval.machineId };
+  }
+
+  /** The request's card as it now is, for everyone in the conversation; returned for the clicker too. */
+  private async showEveryone(output: TurnOutput, target: CardTarget, approval: Approval): Promise<Attachment> {
+    const card = this.card(target, approval);
+    if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+    return card;
+  }
+
+  private auditOf(approval: Approval, acting: Acting, result: 'denied' | 'expired'): AuditEntry {
+    const definition = responseStep(`${approval.response}.approve`)?.definition;
+    return auditEntry({
+      acting, action: definition?.endpoint.actionType ?? approval.response, machineId: approval.machineId,
+      comment: `${approval.comment} (requested by ${approval.requester.upn})`, computerDnsName: approval.computerDnsName,
+    }, result);
+  }
+}
+
