@@ -38,6 +38,8 @@ import { createServer } from './server';
 import { type AuditEntry, type Store, StoreUnavailableError } from './store/store';
 import { TwoPersonApproval } from './bot/responses/policies/two-person-approval';
 import { ApprovalActions } from './bot/approval-actions';
+import { IsolationLedger } from './bot/isolation-ledger';
+import { IsolatedDevices } from './bot/isolated-devices';
 
 export interface BotApp {
   server: restify.Server;
@@ -138,7 +140,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const now = options.now ?? Date.now;
   const views = createViews(() => new Date(now()));
   const approvalPolicy = config.approval ?? DEFAULT_APPROVAL_POLICY;
-  const screens = new Screens(defender, views, signer, buttonTitles, now, approvalPolicy);
+  const ledger = new IsolationLedger(store, config.isolationReminder, now);
+  const screens = new Screens(defender, views, signer, buttonTitles, now, { approval: approvalPolicy, ledger });
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
@@ -186,7 +189,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
-  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting };
+  const isolated = new IsolatedDevices({ defender, ledger, screens, views });
+  const commands = { screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, isolated };
   const audit = (entry: AuditEntry) => store.appendAudit(entry);
   const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
   const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
@@ -195,6 +199,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     turn: { ...turn, log },
     responses,
     approvals: new ApprovalActions({ approvals: twoPerson, responses, screens, views, audit }),
+    ledger,
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {

@@ -40,6 +40,20 @@ export interface BotConfig {
   logLevel: string;
   /** The two-person rule for critical devices (see ApprovalPolicy); the defaults when absent. */
   approval?: ApprovalPolicy;
+  /** The release reminder an isolation's confirmation preselects; 24 h when absent. */
+  isolationReminder?: ReleaseReminder;
+}
+
+/** When the bot reminds the conversation to release an isolated device: never automatically released. */
+export const RELEASE_REMINDERS = ['4h', '24h', '72h', 'none'] as const;
+export type ReleaseReminder = (typeof RELEASE_REMINDERS)[number];
+export const DEFAULT_RELEASE_REMINDER: ReleaseReminder = '24h';
+
+export function readReleaseReminder(env: NodeJS.ProcessEnv, problems: string[]): ReleaseReminder {
+  const value = (env.ISOLATION_REMINDER_DEFAULT?.trim() || DEFAULT_RELEASE_REMINDER).toLowerCase();
+  const known = RELEASE_REMINDERS.find((choice) => choice === value);
+  if (!known) problems.push(`ISOLATION_REMINDER_DEFAULT must be one of ${RELEASE_REMINDERS.join(', ')} (got "${value}").`);
+  return known ?? DEFAULT_RELEASE_REMINDER;
 }
 
 /**
@@ -153,6 +167,7 @@ export const LOCAL_MODE_SETTINGS = [
   'TEAMS_APP_DEVELOPER_NAME', 'TEAMS_APP_WEBSITE_URL', 'TEAMS_APP_PRIVACY_URL', 'TEAMS_APP_TERMS_URL',
   // The two-person rule works the same on the simulated tenant.
   'APPROVAL_ACTIONS', 'APPROVAL_DEVICE_TAGS', 'APPROVAL_DEVICE_GROUPS', 'APPROVAL_EXPIRY_MINUTES', 'APPROVAL_BREAK_GLASS',
+  'ISOLATION_REMINDER_DEFAULT',
 ] as const;
 
 /** Why this run is production-like (credentials or production settings set, or NODE_ENV=production); empty: local mode. */
@@ -170,6 +185,7 @@ export interface LocalSettings {
   /** How often the simulated tenant's attack storyline raises or changes an alert; 0: never. */
   storylineIntervalMs: number;
   approval: ApprovalPolicy;
+  isolationReminder: ReleaseReminder;
 }
 
 export type LocalSettingsResult = { ok: true; settings: LocalSettings } | { ok: false; problems: string[] };
@@ -188,12 +204,14 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
   const storylineSeconds = storyline === 'off' ? 0
     : numberSetting(storyline || String(DEFAULT_STORYLINE_SECONDS), 'LOCAL_ALERT_SECONDS (or "off")', problems, { min: 1, max: 3600 });
   const approval = readApprovalPolicy(env, problems);
+  const isolationReminder = readReleaseReminder(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     settings: {
       port, logLevel, actionPollIntervalMs: actionPollSeconds * 1000, notifyIntervalMs: notifySeconds * 1000, storylineIntervalMs: storylineSeconds * 1000,
       approval,
+      isolationReminder,
     },
   };
 }
@@ -253,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     read('NOTIFICATION_RETENTION_DAYS') || String(DEFAULT_RETENTION.notificationDays), 'NOTIFICATION_RETENTION_DAYS', problems, { min: 1, max: 3650 },
   );
   const approval = readApprovalPolicy(env, problems);
+  const isolationReminder = readReleaseReminder(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -276,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       allowedTenants,
       logLevel,
       approval,
+      isolationReminder,
     },
   };
 }

@@ -51,6 +51,7 @@ export async function startLocalMode(settings: LocalSettings, options: TwinOptio
     config: twinBotConfig(twin, {
       port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs },
       approval: settings.approval,
+      isolationReminder: settings.isolationReminder,
     }),
     inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
   };

@@ -146,7 +146,7 @@ function connects(host: string, port: number): Promise<boolean> {
 
 /** Local mode's defaults, on `port`, with the storyline off unless a test turns it on. */
 function localSettings(port: number, overrides: Partial<LocalSettings> = {}): LocalSettings {
-  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, approval: DEFAULT_APPROVAL_POLICY, ...overrides };
+  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, approval: DEFAULT_APPROVAL_POLICY, isolationReminder: '24h', ...overrides };
 }
 
 describe('copying .env.example to .env unchanged', () => {

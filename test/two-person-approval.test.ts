@@ -6,42 +6,32 @@
  */
 import type { Machine } from '../src/defender/model';
 import { SEEDED_USERS } from '../src/twin/directory';
-import type { Conversation } from '../src/twin/teams';
-import {
-  askForCard, buttonData, cardText, freshWorkstation, socChannel, startBotWithTwin, verbsOf, type BotWithTwin,
-} from './support/bot-harness';
+import { askForCard, botInSocChannel, buttonData, cardText, freshWorkstation, verbsOf } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const BOB = 'bob@contoso.onmicrosoft.com';
 const ALICE = 'alice@contoso.onmicrosoft.com';
 const POLICY = { actions: ['isolate'], tags: ['DomainController'], deviceGroups: [], expiryMinutes: 30, breakGlass: true };
-let env: BotWithTwin;
-let channel: Conversation;
+const soc = botInSocChannel({ approval: POLICY });
 const used: string[] = [];
-
-beforeAll(async () => {
-  env = await startBotWithTwin({ approval: POLICY });
-  channel = await socChannel(env);
-});
-afterAll(() => env.close());
 
 /** A workstation of Bob's device group that the policy makes critical (device value High). */
 function criticalWorkstation(): Machine {
-  const machine = freshWorkstation(env.twin, used);
+  const machine = freshWorkstation(soc.env.twin, used);
   used.push(machine.id);
   machine.deviceValue = 'High';
   return machine;
 }
 
-const isolateRequests = (machine: Machine) => env.twin.defender.requests.filter((r) => r.endpoint === 'machines.isolate' && r.path.includes(machine.id));
+const isolateRequests = (machine: Machine) => soc.env.twin.defender.requests.filter((r) => r.endpoint === 'machines.isolate' && r.path.includes(machine.id));
 const invokeValue = (click: { body: unknown }) => (click.body as { value: unknown }).value;
-const message = (id: string) => env.twin.teams.driver.transcript(channel).find((m) => m.id === id)!;
+const message = (id: string) => soc.env.twin.teams.driver.transcript(soc.channel).find((m) => m.id === id)!;
 
 /** Bob asks to isolate `machine` and confirms: the message becomes the request everyone sees. */
 async function requestIsolation(machine: Machine, inputs: Record<string, unknown> = {}): Promise<{ id: string; answer: unknown }> {
-  const { id } = await askForCard(env.twin, bob, channel, `device ${machine.computerDnsName}`);
-  await env.twin.teams.driver.click(bob, id, 'isolate.ask');
-  const click = await env.twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'C2 beaconing', isolationType: 'Full', ...inputs });
+  const { id } = await askForCard(soc.env.twin, bob, soc.channel, `device ${machine.computerDnsName}`);
+  await soc.env.twin.teams.driver.click(bob, id, 'isolate.ask');
+  const click = await soc.env.twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'C2 beaconing', isolationType: 'Full', ...inputs });
   return { id, answer: invokeValue(click) };
 }
 
@@ -56,12 +46,12 @@ describe('a critical device needs a second person', () => {
   });
 
   it('the confirmation says so and offers break glass; Confirm sends nothing to Defender and asks the whole channel', async () => {
-    const { id: messageId } = await askForCard(env.twin, bob, channel, `device ${machine.computerDnsName}`);
+    const { id: messageId } = await askForCard(soc.env.twin, bob, soc.channel, `device ${machine.computerDnsName}`);
     id = messageId;
-    const confirmation = invokeValue(await env.twin.teams.driver.click(bob, id, 'isolate.ask'));
+    const confirmation = invokeValue(await soc.env.twin.teams.driver.click(bob, id, 'isolate.ask'));
     expect(cardText(confirmation)).toMatch(/Needs a second person: .* is critical \(device value High\)/);
     expect(JSON.stringify(confirmation)).toContain('"id":"breakGlass"');
-    const answer = invokeValue(await env.twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'C2 beaconing', isolationType: 'Full' }));
+    const answer = invokeValue(await soc.env.twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'C2 beaconing', isolationType: 'Full' }));
     expect(isolateRequests(machine)).toHaveLength(0);
     const base = message(id).cards[0];
     expect(verbsOf(base)).toEqual(['isolate.approve', 'isolate.deny']);
@@ -70,43 +60,43 @@ describe('a critical device needs a second person', () => {
     expect(cardText(base)).toMatch(/Expires[\s\S]*\(in 30 min/);
     expect(verbsOf(answer)).toEqual(['isolate.approve', 'isolate.deny']);
     approveData = buttonData(base, 'isolate.approve');
-    const audit = await env.store.listAudit({ machineId: machine.id, limit: 5 });
+    const audit = await soc.env.store.listAudit({ machineId: machine.id, limit: 5 });
     expect(audit[0]).toMatchObject({ upn: BOB, action: 'Isolate', result: 'awaitingApproval' });
   });
 
   it("the requester's own Approve is refused with a sentence, and nothing reaches Defender", async () => {
     const before = message(id).version;
-    const answer = invokeValue(await env.twin.teams.driver.click(bob, id, 'isolate.approve'));
+    const answer = invokeValue(await soc.env.twin.teams.driver.click(bob, id, 'isolate.approve'));
     expect(cardText(answer)).toMatch(/your own request[\s\S]*Someone other than you must approve/i);
     expect(isolateRequests(machine)).toHaveLength(0);
     expect(message(id).version).toBe(before);
   });
 
   it('an approver Defender refuses (a viewer) is told so, and the request stays open', async () => {
-    const answer = invokeValue(await env.twin.teams.driver.click(carol, id, 'isolate.approve'));
+    const answer = invokeValue(await soc.env.twin.teams.driver.click(carol, id, 'isolate.approve'));
     expect(cardText(answer)).toMatch(/Defender refused your approval[\s\S]*stays open/);
     expect(cardText(answer)).toContain('Active remediation actions');
     expect(isolateRequests(machine)).toEqual([expect.objectContaining({ status: 403, upn: 'carol@contoso.onmicrosoft.com' })]);
     expect(verbsOf(message(id).cards[0])).toEqual(['isolate.approve', 'isolate.deny']);
-    expect(env.twin.defender.data.actions.filter((a) => a.machineId === machine.id)).toHaveLength(0);
+    expect(soc.env.twin.defender.data.actions.filter((a) => a.machineId === machine.id)).toHaveLength(0);
   });
 
   it("another person's Approve sends one isolate with the approver's token, its comment naming both", async () => {
-    await env.twin.teams.driver.click(alice, id, 'isolate.approve');
+    await soc.env.twin.teams.driver.click(alice, id, 'isolate.approve');
     const accepted = isolateRequests(machine).filter((r) => r.status === 201);
     expect(accepted).toEqual([expect.objectContaining({ upn: ALICE, scopes: expect.arrayContaining(['Machine.Isolate']) })]);
-    const action = env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'Isolate')!;
+    const action = soc.env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'Isolate')!;
     expect(action).toMatchObject({ requestor: ALICE, scope: 'Full' });
     expect(action.requestorComment).toBe(`C2 beaconing (requested by ${BOB}, approved by ${ALICE} in Microsoft Teams)`);
     // Everyone now sees the action's status on the same message.
     expect(cardText(message(id).cards[0])).toMatch(/Isolate: .*[\s\S]*(Pending|In progress)/);
-    const audit = await env.store.listAudit({ machineId: machine.id, limit: 5 });
+    const audit = await soc.env.store.listAudit({ machineId: machine.id, limit: 5 });
     expect(audit[0]).toMatchObject({ upn: ALICE, result: 'requested', comment: action.requestorComment, defenderActionId: action.id });
   });
 
   it('a late Approve on the decided request sends nothing more', async () => {
     const staleApproval = { action: { type: 'Action.Execute', verb: 'isolate.approve', data: approveData }, trigger: 'manual' };
-    const { response } = await env.twin.teams.driver.invoke(carol, channel, 'adaptiveCard/action', staleApproval, { replyToId: id });
+    const { response } = await soc.env.twin.teams.driver.invoke(carol, soc.channel, 'adaptiveCard/action', staleApproval, { replyToId: id });
     expect(cardText((response.body as { value: unknown }).value)).toMatch(/Already decided[\s\S]*Approved by alice/);
     expect(isolateRequests(machine).filter((r) => r.status === 201)).toHaveLength(1);
   });
@@ -118,26 +108,26 @@ describe('double approvals, expiry, denial and break glass', () => {
     const machine = criticalWorkstation();
     const { id } = await requestIsolation(machine);
     const data = buttonData(message(id).cards[0], 'isolate.approve');
-    env.twin.directory.updateUser(carol, { defenderRole: 'admin' });
+    soc.env.twin.directory.updateUser(carol, { defenderRole: 'admin' });
     try {
-      const approve = (user: string) => env.twin.teams.driver.invoke(user, channel, 'adaptiveCard/action',
+      const approve = (user: string) => soc.env.twin.teams.driver.invoke(user, soc.channel, 'adaptiveCard/action',
         { action: { type: 'Action.Execute', verb: 'isolate.approve', data }, trigger: 'manual' }, { replyToId: id });
       await Promise.all([approve(alice), approve(alice), approve(carol)]);
     } finally {
-      env.twin.directory.updateUser(carol, { defenderRole: 'viewer' });
+      soc.env.twin.directory.updateUser(carol, { defenderRole: 'viewer' });
     }
     expect(isolateRequests(machine)).toHaveLength(1);
-    expect(env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === 'Isolate')).toHaveLength(1);
+    expect(soc.env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === 'Isolate')).toHaveLength(1);
   });
 
   it('Deny by another person closes the request for everyone, with an audit line', async () => {
     const machine = criticalWorkstation();
     const { id } = await requestIsolation(machine);
-    await env.twin.teams.driver.click(alice, id, 'isolate.deny');
+    await soc.env.twin.teams.driver.click(alice, id, 'isolate.deny');
     expect(cardText(message(id).cards[0])).toMatch(/Denied by alice@contoso\.onmicrosoft\.com/);
     expect(verbsOf(message(id).cards[0])).toEqual([]);
     expect(isolateRequests(machine)).toHaveLength(0);
-    expect((await env.store.listAudit({ machineId: machine.id, limit: 5 }))[0]).toMatchObject({ upn: ALICE, result: 'denied' });
+    expect((await soc.env.store.listAudit({ machineId: machine.id, limit: 5 }))[0]).toMatchObject({ upn: ALICE, result: 'denied' });
   });
 
   it('break glass needs a reason; with one it acts at once as the requester, flagged on the card, in the channel and in the audit log', async () => {
@@ -148,16 +138,16 @@ describe('double approvals, expiry, denial and break glass', () => {
 
     const { id } = await requestIsolation(machine, { breakGlass: 'true', breakGlassReason: 'Ransomware spreading now' });
     expect(isolateRequests(machine)).toEqual([expect.objectContaining({ status: 201, upn: BOB })]);
-    const action = env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'Isolate')!;
+    const action = soc.env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'Isolate')!;
     expect(action.requestorComment).toBe(`BREAK-GLASS by ${BOB} without a second person (Ransomware spreading now): C2 beaconing`);
     expect(cardText(message(id).cards[0])).toContain('BREAK-GLASS');
-    const flag = env.twin.teams.driver.transcript(channel).filter((m) => m.from === 'bot').at(-1)!;
+    const flag = soc.env.twin.teams.driver.transcript(soc.channel).filter((m) => m.from === 'bot').at(-1)!;
     expect(cardText(flag.cards[0])).toMatch(/BREAK-GLASS on .*: no second person[\s\S]*Reason: Ransomware spreading now/);
-    expect((await env.store.listAudit({ machineId: machine.id, limit: 5 }))[0]).toMatchObject({ upn: BOB, result: 'breakGlass' });
+    expect((await soc.env.store.listAudit({ machineId: machine.id, limit: 5 }))[0]).toMatchObject({ upn: BOB, result: 'breakGlass' });
   });
 
   it('a device that is not critical is isolated at once, as before', async () => {
-    const machine = freshWorkstation(env.twin, used);
+    const machine = freshWorkstation(soc.env.twin, used);
     used.push(machine.id);
     machine.deviceValue = 'Normal';
     await requestIsolation(machine);

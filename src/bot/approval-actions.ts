@@ -15,7 +15,7 @@ import type { TurnOutput } from './turn-budget';
 import type { Views } from './views';
 
 /** What a click on Approve or Deny comes to: a card for the clicker, or the approved response's outcome (sent as the approver). */
-export type ApprovalAnswer = { card: Attachment } | { outcome: ResponseOutcome; machineId: string };
+export type ApprovalAnswer = { card: Attachment } | { outcome: ResponseOutcome; machineId: string; approval: Approval };
 
 /** Defender refused the approver themselves (their role or device groups): the request stays open for someone who may. */
 const APPROVER_REFUSED = ['forbidden', 'not_found', 'bad_request', 'unsupported_os'];
@@ -109,7 +109,7 @@ export class ApprovalActions {
     }
     const action = 'action' in outcome ? outcome.action : undefined;
     await this.deps.approvals.settle(claim, action ? { actionId: action.id } : 'refused');
-    return { outcome, machineId: approval.machineId };
+    return { outcome, machineId: approval.machineId, approval };
   }
 
   /** The request's card as it now is, for everyone in the conversation; returned for the clicker too. */

@@ -18,6 +18,7 @@ import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
 import type { Views } from './views';
 import type { ApprovalActions } from './approval-actions';
+import type { IsolationLedger, LedgerPerson } from './isolation-ledger';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -36,6 +37,8 @@ export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   tracker: ActionTracker;
   /** Approve and Deny of requests the two-person rule holds; absent when no response needs a second person. */
   approvals?: ApprovalActions;
+  /** Records the isolations the bot requests, for `isolated` and release reminders. */
+  ledger?: IsolationLedger;
 }
 
 
@@ -145,7 +148,9 @@ export class CardActions {
     if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
     if ((response?.step === 'approve' || response?.step === 'deny') && this.deps.approvals) {
       const answer = await this.deps.approvals.decide(output, acting, response.definition, response.step, params.approvalId ?? '');
-      return 'card' in answer ? this.card(answer.card) : this.answerOutcome(output, acting, response.definition, answer.machineId, answer.outcome);
+      if ('card' in answer) return this.card(answer.card);
+      const { approval } = answer;
+      return this.answerOutcome(output, acting, response.definition, answer.machineId, answer.outcome, { inputs: approval.inputs, requester: approval.requester });
     }
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
@@ -163,12 +168,13 @@ export class CardActions {
     output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, action: VerifiedAction,
   ): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.deps.responses.execute(acting, { definition, machineId, nonce: action.nonce!, inputs: action.inputs });
-    return this.answerOutcome(output, acting, definition, machineId, outcome);
+    return this.answerOutcome(output, acting, definition, machineId, outcome, { inputs: action.inputs });
   }
 
   /** What came of a confirmed (or approved) response, for the clicker and, when something changed, everyone. */
   private async answerOutcome(
     output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, outcome: ResponseOutcome,
+    asked: { inputs: Record<string, unknown>; requester?: LedgerPerson },
   ): Promise<AdaptiveCardInvokeResponse> {
     const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
@@ -203,6 +209,9 @@ export class CardActions {
         reference: output.reference,
         messageId,
       });
+      if (this.deps.ledger?.recordsFor(definition)) {
+        await this.deps.ledger.record(outcome.action, { acting, requester: asked.requester, inputs: asked.inputs, reference: output.reference });
+      }
       if (outcome.breakGlass) await output.send({ attachments: [this.breakGlassFlag(acting, outcome.action.computerDnsName, outcome.breakGlass.reason)] });
     }
     return this.card(statusCard);

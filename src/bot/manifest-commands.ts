@@ -10,8 +10,9 @@ const MAX_DESCRIPTION = 128;
  * more, so the rest (`audit`, `unsubscribe`, …) are in `help`, which lists every command.
  */
 const LISTED: Record<'personal' | 'team', readonly string[]> = {
-  personal: ['help', 'alerts', 'alert', 'incidents', 'incident', 'hunt', 'device', 'isolate', 'scan', 'signout'],
-  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'release', 'scan', 'subscribe', 'subscriptions'],
+  // `alert <id>` and `release` are mostly reached from cards' buttons; `isolated` has none.
+  personal: ['help', 'alerts', 'incidents', 'incident', 'hunt', 'device', 'isolate', 'isolated', 'scan', 'signout'],
+  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'isolated', 'scan', 'subscribe', 'subscriptions'],
 };
 
 export interface ManifestCommandList {

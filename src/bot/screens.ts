@@ -16,7 +16,8 @@ import { type BackTo, type ButtonTitles, Buttons } from './buttons';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
-import type { ApprovalPolicy } from '../config';
+import { type ApprovalPolicy, RELEASE_REMINDERS } from '../config';
+import { type IsolationLedger, RELEASE_REMINDER_INPUT } from './isolation-ledger';
 import { approvalReasons } from './responses/policies/two-person-approval';
 import type { Views } from './views';
 
@@ -64,7 +65,7 @@ export class Screens {
     private readonly signer: ActionSigner,
     private readonly titles: (locale: string) => ButtonTitles,
     private readonly now: () => number = Date.now,
-    private readonly approvalPolicy?: ApprovalPolicy,
+    private readonly policies: { approval?: ApprovalPolicy; ledger?: IsolationLedger } = {},
   ) {}
 
   buttons(acting: Acting): Buttons {
@@ -192,9 +193,15 @@ export class Screens {
     if (definition.blocked(state)) return this.stale(acting, definition, machine.computerDnsName, machine.id, state, back);
     const buttons = this.buttons(acting);
     const details = confirmationOf(definition, stringsForLocale(acting.locale), defaults);
-    const reasons = this.approvalPolicy ? approvalReasons(this.approvalPolicy, definition.name, machine) : [];
-    const approval = reasons.length > 0 ? { reasons, breakGlass: this.approvalPolicy!.breakGlass } : undefined;
-    return this.views.confirm(acting.locale, machine, { ...details, approval }, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back));
+    const { approval: policy, ledger } = this.policies;
+    const reasons = policy ? approvalReasons(policy, definition.name, machine) : [];
+    const approval = reasons.length > 0 ? { reasons, breakGlass: policy!.breakGlass } : undefined;
+    const reminder = ledger?.recordsFor(definition)
+      ? { id: RELEASE_REMINDER_INPUT, values: RELEASE_REMINDERS, value: ledger.defaultReminder }
+      : undefined;
+    return this.views.confirm(
+      acting.locale, machine, { ...details, approval, reminder }, buttons.confirm(definition, machine.id), buttons.cancel(machine.id, back),
+    );
   }
 
   /** The state of a response's family of actions on a device: one request (for isolation, the one `isolationState` sends). */

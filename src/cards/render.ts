@@ -12,6 +12,7 @@ import type { HelpCardData, MessageCardData } from './views/messages';
 import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 import type { HuntCardData } from './views/hunting';
 import type { ApprovalCardData } from './views/approvals';
+import type { IsolatedCardData } from './views/isolated';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -31,12 +32,13 @@ export interface CardDataByName {
   incident: IncidentCardData;
   hunt: HuntCardData;
   approval: ApprovalCardData;
+  isolated: IsolatedCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'approval',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'approval', 'isolated',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -254,6 +254,17 @@ export async function askForCard(twin: Twin, user: string, conversation: Convers
   });
 }
 
+/** A bot on a fresh twin and its SOC channel for a test file: started before the file's tests, closed after them. */
+export function botInSocChannel(overrides: Partial<BotConfig> = {}): { env: BotWithTwin; channel: Conversation } {
+  const started = {} as { env: BotWithTwin; channel: Conversation };
+  beforeAll(async () => {
+    started.env = await startBotWithTwin(overrides);
+    started.channel = await socChannel(started.env);
+  });
+  afterAll(() => started.env.close());
+  return started;
+}
+
 /** A team "SOC" of Alice, Bob and Carol with the bot installed: its General channel. */
 export async function socChannel(env: BotWithTwin): Promise<Conversation> {
   const { alice, bob, carol } = SEEDED_USERS;

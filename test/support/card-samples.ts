@@ -2,9 +2,10 @@
 import type { Attachment } from 'botbuilder';
 import { viewContext } from '../../src/cards/format';
 import { stringsForLocale } from '../../src/cards/strings';
+import { RELEASE_REMINDERS } from '../../src/config';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
-  approvalView,
+  approvalView, isolatedView, type IsolatedDevice,
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
@@ -131,6 +132,18 @@ function approvalButtons(locale: string): CardAction[] {
   ];
 }
 
+/** Two isolated devices: one through the bot (approved, with a reminder), one from the portal. */
+function isolatedDevices(open: string): IsolatedDevice[] {
+  return [
+    {
+      device: 'dc-01.contoso.local', scope: 'Selective', since: '2024-05-01T13:00:00Z', by: 'bob@contoso.com',
+      ledger: { approvedBy: 'alice@contoso.com', remindAt: '2024-05-01T17:00:00Z', reminded: false },
+      open: button(open, 'device.open', { machineId: 'c'.repeat(40) }),
+    },
+    { device: 'pc-finance-07.contoso.local', scope: 'Full', since: '2024-04-29T09:30:00Z', by: 'automation@contoso.com', open: button(open, 'device.open', { machineId: 'a'.repeat(40) }) },
+  ];
+}
+
 /** Every card with realistic data in a locale, with the buttons (titled in that locale, as the bot does) and refresh it was given. */
 export function everyCard(locale: string): Record<CardName, { card: Attachment; buttons: CardAction[]; refresh?: CardRefresh }> {
   const context = viewContext(locale, NOW);
@@ -163,7 +176,10 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       buttons: [release], refresh: REFRESH,
     },
     'confirm-action': {
-      card: renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel }, context), locale),
+      card: renderCard('confirm-action', confirmActionView({
+        ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel,
+        reminder: { id: 'releaseReminder', values: RELEASE_REMINDERS, value: '24h' },
+      }, context), locale),
       buttons: [confirm, cancel],
     },
     'action-status': {
@@ -217,6 +233,10 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
         reasons: [{ kind: 'deviceValue' }, { kind: 'tag', name: 'DomainController' }], buttons: approvalButtons(locale),
       }, context), locale),
       buttons: approvalButtons(locale),
+    },
+    isolated: {
+      card: renderCard('isolated', isolatedView({ items: isolatedDevices(titles.open) }, context), locale),
+      buttons: isolatedDevices(titles.open).map((item) => item.open),
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

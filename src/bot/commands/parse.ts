@@ -17,6 +17,7 @@ export type Command =
   /** A response action (isolate, release, scan, …), named by its definition's first word; `choice` as typed. */
   | { name: 'respond'; response: string; query: string; choice?: string; comment: string }
   | { name: 'actions'; query: string }
+  | { name: 'isolated' }
   | { name: 'assign'; alertId: string; assignee: 'me' | string }
   | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
   | { name: 'subscribe'; minSeverity: Severity; deviceGroups: string[]; tags: string[]; sources: string[] }
@@ -50,6 +51,7 @@ const ALIASES: Record<string, ReadCommand> = {
   alert: 'alert',
   device: 'device', d: 'device', dev: 'device', machine: 'device',
   actions: 'actions', history: 'actions',
+  isolated: 'isolated',
   assign: 'assign',
   resolve: 'resolve',
   subscribe: 'subscribe', sub: 'subscribe',
@@ -67,6 +69,7 @@ const READ_USAGE: Record<ReadCommand, string> = {
   alert: 'alert <alert id>',
   device: 'device <name | device id | IP address>',
   actions: 'actions <device>',
+  isolated: 'isolated',
   assign: 'assign <alert id> [me|<upn>]',
   resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
   subscribe: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]',
@@ -108,6 +111,7 @@ export function parseCommand(rawText: string): ParseResult {
     case 'signout':
     case 'unsubscribe':
     case 'subscriptions':
+    case 'isolated':
       return { ok: true, command: { name } };
     case 'audit':
       return { ok: true, command: rest.length ? { name, query: rest.join(' ') } : { name } };

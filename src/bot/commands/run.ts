@@ -9,6 +9,7 @@ import { subscribe, type SubscriptionCommandDeps, unsubscribe } from './subscrip
 import type { IncidentScreens } from '../incidents';
 import type { HuntScreens } from '../hunting';
 import { runIncidentCommand } from './incident-commands';
+import type { IsolatedDevices } from '../isolated-devices';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
@@ -16,6 +17,7 @@ export interface CommandDeps extends SubscriptionCommandDeps {
   audit: Pick<Store, 'listAudit' | 'appendAudit'>;
   incidents: IncidentScreens;
   hunting: HuntScreens;
+  isolated: IsolatedDevices;
 }
 
 /**
@@ -47,6 +49,8 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       if (!lookup.found) return lookup.card;
       return screens.confirm(acting, definition, lookup.machine, { card: 'device' }, { comment: command.comment, choice: command.choice });
     }
+    case 'isolated':
+      return deps.isolated.list(acting);
     case 'assign':
     case 'resolve':
       return (await triageAlert(command, acting, deps)).card;

@@ -3,6 +3,7 @@ import type {
   AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
 } from '../../defender/model';
 import { approvalsEnUS } from './approvals-en-US';
+import { ledgerEnUS } from './ledger-en-US';
 
 /**
  * Every user-facing text of the cards, in English. `{name}` marks a value filled in by the view
@@ -43,6 +44,7 @@ export const enUS = {
       release: { usage: 'release <device> [comment…]', description: 'Release a device from isolation, after you confirm.', example: 'release pc-finance-07 Cleaned by IR' },
       scan: { usage: 'scan <device> [quick|full] [comment…]', description: 'Run a Microsoft Defender Antivirus scan on a device, after you confirm.', example: 'scan pc-finance-07 full Alert 4711' },
       actions: { usage: 'actions <device>', description: 'Recent response actions on a device and their status.', example: 'actions pc-finance-07' },
+      isolated: { usage: 'isolated', description: 'Devices isolated now (through the bot or elsewhere), with who asked, since when and the release reminder.', example: 'isolated' },
       assign: { usage: 'assign <alert id> [me|<upn>]', description: 'Assign an alert to yourself or to someone else, as you.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]', description: 'Resolve an alert with its classification and determination (e.g. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Test machine' },
       subscribe: { usage: 'subscribe [high|medium|low|informational] [group <device group>] [tag <machine tag>] [source <detection source>]', description: 'A card here for each new alert at or above that severity, optionally only for some device groups, machine tags (VIP, OT) or detection sources (EDR, AV, Office); commas list several, and a conversation may have several subscriptions.', example: 'subscribe high group Servers tag VIP source EDR' },
@@ -144,6 +146,7 @@ export const enUS = {
   },
 
   approvals: approvalsEnUS,
+  ledger: ledgerEnUS,
 
   actionStatus: {
     title: '{action}: {device}',

@@ -1,5 +1,6 @@
 import type { CardStrings } from './en-US';
 import { approvalsSvSE } from './approvals-sv-SE';
+import { ledgerSvSE } from './ledger-sv-SE';
 
 /** Svenska. Same keys as en-US (the type makes a missing or extra key a compile error). */
 export const svSE: CardStrings = {
@@ -37,6 +38,7 @@ export const svSE: CardStrings = {
       release: { usage: 'release <enhet> [kommentar…]', description: 'Häv isoleringen av en enhet efter att du bekräftat.', example: 'release pc-finance-07 Rensad av IR' },
       scan: { usage: 'scan <enhet> [quick|full] [kommentar…]', description: 'Kör en genomsökning med Microsoft Defender Antivirus på en enhet, efter att du bekräftat.', example: 'scan pc-finance-07 full Larm 4711' },
       actions: { usage: 'actions <enhet>', description: 'Senaste åtgärderna på en enhet och deras status.', example: 'actions pc-finance-07' },
+      isolated: { usage: 'isolated', description: 'Enheter som är isolerade nu (via boten eller på annat sätt), med vem som bad om det, sedan när och påminnelsen om att släppa.', example: 'isolated' },
       assign: { usage: 'assign <larm-id> [me|<upn>]', description: 'Tilldela ett larm till dig själv eller någon annan, som du.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <larm-id> <truepositive|falsepositive|expected> [<avgörande>] [kommentar…]', description: 'Lös ett larm med klassificering och avgörande (t.ex. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Testdator' },
       subscribe: { usage: 'subscribe [high|medium|low|informational] [group <enhetsgrupp>] [tag <enhetstagg>] [source <identifieringskälla>]', description: 'Ett kort här för varje nytt larm med minst den allvarlighetsgraden, valfritt bara för vissa enhetsgrupper, enhetstaggar (VIP, OT) eller identifieringskällor (EDR, AV, Office); kommatecken listar flera, och en konversation kan ha flera prenumerationer.', example: 'subscribe high group Servers tag VIP source EDR' },
@@ -138,6 +140,7 @@ export const svSE: CardStrings = {
   },
 
   approvals: approvalsSvSE,
+  ledger: ledgerSvSE,
 
   actionStatus: {
     title: '{action}: {device}',

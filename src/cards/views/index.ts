@@ -17,6 +17,7 @@ import { incidentListView, incidentView, type IncidentCardInput, type IncidentLi
 import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
 import { approvalStatus, approvalView, type ApprovalCardInput } from './approvals';
+import { isolatedView, type IsolatedDevice } from './isolated';
 
 export * from './alerts';
 export * from './audit';
@@ -27,6 +28,7 @@ export * from './messages';
 export * from './incidents';
 export * from './hunting';
 export * from './approvals';
+export * from './isolated';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -69,7 +71,7 @@ export function createViews(now: () => Date = () => new Date()) {
       }, context(locale))),
 
     confirm: (
-      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment' | 'approval'>,
+      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment' | 'approval' | 'reminder'>,
       confirm: CardAction, cancel: CardAction,
     ): Attachment =>
       renderCard('confirm-action', confirmActionView({ machine, ...details, confirm, cancel }, context(locale))),
@@ -93,6 +95,9 @@ export function createViews(now: () => Date = () => new Date()) {
     approval: (locale: string, input: ApprovalCardInput): Attachment => renderCard('approval', approvalView(input, context(locale))),
 
     approvalStatus: (locale: string, input: ApprovalCardInput): string => approvalStatus(input, context(locale)),
+
+    isolated: (locale: string, items: readonly IsolatedDevice[], historyLimit?: number): Attachment =>
+      renderCard('isolated', isolatedView({ items, historyLimit }, context(locale))),
   };
 }
 

@@ -12,6 +12,7 @@ export type { CriticalReason };
 export interface ApprovalPerson {
   oid: string;
   upn: string;
+  name: string;
   teamsUserId: string;
 }
 
@@ -29,7 +30,7 @@ export interface Approval {
   machineId: string;
   computerDnsName: string;
   comment: string;
-  /** The confirmation's inputs (isolation type, …) as the requester gave them. */
+  /** The confirmation's other inputs (isolation type, release reminder, …) as the requester gave them. */
   inputs: Record<string, string>;
   reasons: CriticalReason[];
   requester: ApprovalPerson;
@@ -94,7 +95,7 @@ export class TwoPersonApproval implements ResponseGuard {
       machineId: machine.id,
       computerDnsName: machine.computerDnsName,
       comment: request.comment,
-      inputs: request.choice && request.definition.choice ? { [request.definition.choice.id]: request.choice } : {},
+      inputs: keptInputs(request.inputs),
       reasons,
       requester: personOf(acting),
       conversationId: acting.conversationId,
@@ -184,5 +185,16 @@ export function approvedComment(approval: Approval, approverUpn: string): string
 }
 
 function personOf(acting: Acting): ApprovalPerson {
-  return { oid: acting.token.oid, upn: acting.token.upn, teamsUserId: acting.teamsUserId };
+  return { oid: acting.token.oid, upn: acting.token.upn, name: acting.token.name, teamsUserId: acting.teamsUserId };
+}
+
+const NOT_KEPT = new Set(['comment', 'breakGlass', 'breakGlassReason']);
+const MAX_KEPT_INPUTS = 10;
+const MAX_KEPT_INPUT_LENGTH = 100;
+
+/** The card's short text inputs besides the comment and break glass, bounded: they are untrusted and go into the store. */
+function keptInputs(inputs: Record<string, unknown>): Record<string, string> {
+  const kept = Object.entries(inputs)
+    .filter((entry): entry is [string, string] => !NOT_KEPT.has(entry[0]) && typeof entry[1] === 'string' && entry[1].length <= MAX_KEPT_INPUT_LENGTH && entry[0].length <= 40);
+  return Object.fromEntries(kept.slice(0, MAX_KEPT_INPUTS));
 }
