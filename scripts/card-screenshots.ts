@@ -17,6 +17,7 @@ const SHOTS: Shot[] = [
   { name: 'device', locale: 'sv-SE', file: 'device.sv-SE.png' },
   { name: 'incident', locale: 'sv-SE', file: 'incident.sv-SE.png' },
   { name: 'approval', locale: 'sv-SE', file: 'approval.sv-SE.png' },
+  { name: 'release-reminder', locale: 'sv-SE', file: 'release-reminder.sv-SE.png' },
 ];
 
 async function main(): Promise<void> {

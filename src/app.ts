@@ -40,6 +40,7 @@ import { TwoPersonApproval } from './bot/responses/policies/two-person-approval'
 import { ApprovalActions } from './bot/approval-actions';
 import { IsolationLedger } from './bot/isolation-ledger';
 import { IsolatedDevices } from './bot/isolated-devices';
+import { ReleaseReminders } from './bot/release-reminders';
 
 export interface BotApp {
   server: restify.Server;
@@ -50,6 +51,8 @@ export interface BotApp {
   retention: DailyJob;
   /** Follows submitted response actions from the store (started here; any replica may carry on). */
   tracker: ActionTracker;
+  /** Posts due release reminders of isolations (started here; one replica at a time, each reminder once). */
+  reminders: ReleaseReminders;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -70,6 +73,8 @@ export interface BotAppOptions {
   now?: () => number;
   /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
   turnBudgetMs?: number;
+  /** How often a replica looks for due release reminders (default 60 s). */
+  reminderCheckMs?: number;
 }
 
 /**
@@ -194,12 +199,20 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const audit = (entry: AuditEntry) => store.appendAudit(entry);
   const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
   const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
+  const reminderConnector = new TeamsConnectorSender(adapter, config.bot.appId);
+  const reminders = new ReleaseReminders({
+    ledger, defender, appToken, screens, views, audit, log, now,
+    post: (reference, card) => reminderConnector.post(reference, card),
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    checkMs: options.reminderCheckMs ?? 60_000,
+  });
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },
     responses,
     approvals: new ApprovalActions({ approvals: twoPerson, responses, screens, views, audit }),
     ledger,
+    reminders,
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
@@ -215,18 +228,20 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   });
 
   tracker.start();
+  reminders.start();
   return {
     server,
     adapter,
     notifier,
     retention,
     tracker,
+    reminders,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      await Promise.all([tracker.stop(), notifier.stop(), retention.stop()]);
+      await Promise.all([tracker.stop(), reminders.stop(), notifier.stop(), retention.stop()]);
     },
   };
 }

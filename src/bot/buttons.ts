@@ -132,6 +132,11 @@ export class Buttons {
     return this.refresh(VERBS.actionStatus, { actionId, machineId }, userIds);
   }
 
+  /** A button of a feature with its own verbs (e.g. a release reminder's Extend), signed like every other. */
+  signed(title: string, verb: string, params: Record<string, string>): CardAction {
+    return this.action(title, verb, params);
+  }
+
   private action(title: string, verb: string, params: Record<string, string>, style?: CardAction['style']): CardAction {
     return { title, verb, data: { ...this.signer.sign(verb, params, this.conversationId) }, ...(style ? { style } : {}) };
   }

@@ -19,6 +19,7 @@ import { responseStep } from './responses/registry';
 import type { Views } from './views';
 import type { ApprovalActions } from './approval-actions';
 import type { IsolationLedger, LedgerPerson } from './isolation-ledger';
+import type { ReleaseReminders } from './release-reminders';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -39,6 +40,8 @@ export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   approvals?: ApprovalActions;
   /** Records the isolations the bot requests, for `isolated` and release reminders. */
   ledger?: IsolationLedger;
+  /** Extend on a release reminder. */
+  reminders?: ReleaseReminders;
 }
 
 
@@ -136,6 +139,7 @@ export class CardActions {
       case VERBS.assignAlert:
         return this.assignToMe(output, acting, params.alertId ?? '');
     }
+    if (this.deps.reminders?.handles(action.verb)) return this.card(await this.deps.reminders.act(output, acting, action));
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);

@@ -43,7 +43,7 @@ export interface LedgerEntry {
 /** The ledger of isolations the bot requested, and their release reminders. */
 export class IsolationLedger {
   constructor(
-    private readonly store: Store,
+    readonly store: Store,
     readonly defaultReminder: ReleaseReminder = DEFAULT_RELEASE_REMINDER,
     private readonly now: () => number = Date.now,
   ) {}
@@ -111,6 +111,11 @@ export class IsolationLedger {
   /** Takes a due reminder for this replica; false when another replica took it first. */
   async claim(doc: StoredDocument<LedgerEntry>): Promise<StoredDocument<LedgerEntry> | undefined> {
     return this.replace(doc, { reminder: 'sending' });
+  }
+
+  /** A claimed reminder that could not be posted waits for the next round. */
+  async reopen(doc: StoredDocument<LedgerEntry>): Promise<void> {
+    await this.replace(doc, { reminder: 'waiting' });
   }
 
   async sent(doc: StoredDocument<LedgerEntry>): Promise<void> {

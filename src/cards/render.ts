@@ -13,6 +13,7 @@ import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 import type { HuntCardData } from './views/hunting';
 import type { ApprovalCardData } from './views/approvals';
 import type { IsolatedCardData } from './views/isolated';
+import type { ReleaseReminderCardData } from './views/release-reminder';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -33,12 +34,13 @@ export interface CardDataByName {
   hunt: HuntCardData;
   approval: ApprovalCardData;
   isolated: IsolatedCardData;
+  'release-reminder': ReleaseReminderCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'approval', 'isolated',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'approval', 'isolated', 'release-reminder',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

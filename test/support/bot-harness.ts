@@ -69,7 +69,7 @@ export interface Replica {
 
 const APPROVAL_OFF: ApprovalPolicy = { ...DEFAULT_APPROVAL_POLICY, actions: [] };
 
-export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs'>;
+export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs' | 'reminderCheckMs'>;
 
 /** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
 const deploymentSecrets = new WeakMap<Twin, Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'>>();

@@ -5,7 +5,7 @@ import { stringsForLocale } from '../../src/cards/strings';
 import { RELEASE_REMINDERS } from '../../src/config';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
-  approvalView, isolatedView, type IsolatedDevice,
+  approvalView, isolatedView, releaseReminderView, type IsolatedDevice,
   actionStatusView, auditView, alertListView, alertView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
@@ -132,6 +132,15 @@ function approvalButtons(locale: string): CardAction[] {
   ];
 }
 
+/** Release… and Extend as the bot titles them in a locale. */
+function reminderButtons(locale: string): CardAction[] {
+  const strings = stringsForLocale(locale).ledger;
+  return [
+    button(strings.release, 'release.ask', { machineId: 'c'.repeat(40), back: 'device' }, 'positive'),
+    ...[4, 24].map((hours) => button(strings.extend.replace('{hours}', String(hours)), 'isolation.extend', { machineId: 'c'.repeat(40), actionId: 'f'.repeat(36), hours: String(hours) })),
+  ];
+}
+
 /** Two isolated devices: one through the bot (approved, with a reminder), one from the portal. */
 function isolatedDevices(open: string): IsolatedDevice[] {
   return [
@@ -237,6 +246,13 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
     isolated: {
       card: renderCard('isolated', isolatedView({ items: isolatedDevices(titles.open) }, context), locale),
       buttons: isolatedDevices(titles.open).map((item) => item.open),
+    },
+    'release-reminder': {
+      card: renderCard('release-reminder', releaseReminderView({
+        device: 'dc-01.contoso.local', requester: { teamsUserId: '29:bob', name: 'Bob Responder' }, requestedAt: '2024-05-01T11:00:00Z',
+        comment: 'Beaconing to a known C2 address', buttons: reminderButtons(locale),
+      }, context), locale),
+      buttons: reminderButtons(locale),
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

@@ -18,6 +18,7 @@ import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
 import { approvalStatus, approvalView, type ApprovalCardInput } from './approvals';
 import { isolatedView, type IsolatedDevice } from './isolated';
+import { releaseReminderView, type ReleaseReminderInput } from './release-reminder';
 
 export * from './alerts';
 export * from './audit';
@@ -29,6 +30,7 @@ export * from './incidents';
 export * from './hunting';
 export * from './approvals';
 export * from './isolated';
+export * from './release-reminder';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -98,6 +100,8 @@ export function createViews(now: () => Date = () => new Date()) {
 
     isolated: (locale: string, items: readonly IsolatedDevice[], historyLimit?: number): Attachment =>
       renderCard('isolated', isolatedView({ items, historyLimit }, context(locale))),
+
+    releaseReminder: (locale: string, input: ReleaseReminderInput): Attachment => renderCard('release-reminder', releaseReminderView(input, context(locale))),
   };
 }
 
