@@ -75,8 +75,11 @@ export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
   actions: ['isolate', 'restrict', 'quarantine'], tags: [], deviceGroups: [], expiryMinutes: 30, breakGlass: false,
 };
 
-/** The APPROVAL_* settings (production and local mode alike); empty values keep the defaults. */
-export function readApprovalPolicy(env: NodeJS.ProcessEnv, problems: string[]): ApprovalPolicy {
+/**
+ * The APPROVAL_* settings (production and local mode alike); empty values keep the defaults. Local
+ * mode allows break glass by default: its one Playground user has nobody to approve.
+ */
+export function readApprovalPolicy(env: NodeJS.ProcessEnv, problems: string[], defaults: ApprovalPolicy = DEFAULT_APPROVAL_POLICY): ApprovalPolicy {
   const read = (name: string) => env[name]?.trim() ?? '';
   const list = (name: string) => read(name).split(',').map((item) => item.trim()).filter(Boolean);
   const actionsText = read('APPROVAL_ACTIONS');
@@ -88,7 +91,7 @@ export function readApprovalPolicy(env: NodeJS.ProcessEnv, problems: string[]): 
   const tooLong = [...list('APPROVAL_DEVICE_TAGS'), ...list('APPROVAL_DEVICE_GROUPS')].filter((name) => name.length > 200);
   if (tooLong.length > 0) problems.push('APPROVAL_DEVICE_TAGS and APPROVAL_DEVICE_GROUPS take names of at most 200 characters each, separated by commas.');
   const expiryMinutes = numberSetting(read('APPROVAL_EXPIRY_MINUTES') || String(DEFAULT_APPROVAL_POLICY.expiryMinutes), 'APPROVAL_EXPIRY_MINUTES', problems, { min: 1, max: 24 * 60 });
-  const breakGlassText = (read('APPROVAL_BREAK_GLASS') || 'off').toLowerCase();
+  const breakGlassText = (read('APPROVAL_BREAK_GLASS') || (defaults.breakGlass ? 'on' : 'off')).toLowerCase();
   if (!['on', 'off'].includes(breakGlassText)) problems.push(`APPROVAL_BREAK_GLASS must be on or off (got "${breakGlassText}").`);
   return {
     actions, tags: list('APPROVAL_DEVICE_TAGS'), deviceGroups: list('APPROVAL_DEVICE_GROUPS'), expiryMinutes, breakGlass: breakGlassText === 'on',
@@ -203,7 +206,7 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
   const storyline = read('LOCAL_ALERT_SECONDS').toLowerCase();
   const storylineSeconds = storyline === 'off' ? 0
     : numberSetting(storyline || String(DEFAULT_STORYLINE_SECONDS), 'LOCAL_ALERT_SECONDS (or "off")', problems, { min: 1, max: 3600 });
-  const approval = readApprovalPolicy(env, problems);
+  const approval = readApprovalPolicy(env, problems, { ...DEFAULT_APPROVAL_POLICY, breakGlass: true });
   const isolationReminder = readReleaseReminder(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -176,7 +176,7 @@ export const enUS = {
       requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',
       awaitingApproval: 'Waiting for a second person', breakGlass: 'Requested: BREAK-GLASS, no second person',
-      denied: 'Denied', expired: 'Expired unapproved',
+      denied: 'Denied', expired: 'Expired unapproved', extended: 'Reminder moved',
     },
   },
 

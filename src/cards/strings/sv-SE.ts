@@ -170,7 +170,7 @@ export const svSE: CardStrings = {
       requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',
       awaitingApproval: 'Väntar på en andra person', breakGlass: 'Begärd: NÖDLÄGE, ingen andra person',
-      denied: 'Avslagen', expired: 'Gick ut ogodkänd',
+      denied: 'Avslagen', expired: 'Gick ut ogodkänd', extended: 'Påminnelse flyttad',
     },
   },
 

@@ -1,5 +1,6 @@
 /**
- * Release reminders on PostgreSQL: an isolation requested through one replica gets its reminder
+ * Across replicas and restarts on PostgreSQL: a two-person request made through one replica is
+ * approved through another once the first has stopped. Release reminders: an isolation requested through one replica gets its reminder
  * after that replica has stopped (a restart), posted once although two new replicas look for it at
  * the same moment; the card mentions the requester (Teams mention entity), its Release asks for the
  * usual confirmation and releases as the clicker, and Extend moves the reminder. Nothing is released
@@ -21,12 +22,14 @@ const HOUR_MS = 60 * 60 * 1000;
 const schema = uniqueSchema('release_reminders');
 // Reminders are looked for only when a test asks (remindOnce), never by the replicas' own timers.
 const QUIET = { reminderCheckMs: 24 * HOUR_MS };
+const POLICY = { actions: ['isolate'], tags: ['DomainController'], deviceGroups: [], expiryMinutes: 30, breakGlass: false };
 let twin: Twin;
 let channel: Conversation;
 const running: Replica[] = [];
 
 async function replica(): Promise<Replica> {
-  const started = await startReplica(twin, await PostgresStore.open(POSTGRES_URL, { schema }), {}, QUIET);
+  const started = await startReplica(twin, await PostgresStore.open(POSTGRES_URL, { schema }), { approval: POLICY }, QUIET);
+  twin.teams.setBotEndpoint(started.endpoint);
   running.push(started);
   return started;
 }
@@ -51,6 +54,13 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
+/** A workstation of Bob's that is not critical: its isolation needs nobody else. */
+function ordinaryWorkstation(exclude: string[] = []): Machine {
+  const machine = freshWorkstation(twin, exclude);
+  machine.deviceValue = 'Normal';
+  return machine;
+}
+
 /** Bob isolates `machine` through the replica Teams posts to, with a reminder after 4 h, and it succeeds. */
 async function isolate(machine: Machine): Promise<void> {
   const { id } = await askForCard(twin, bob, channel, `device ${machine.computerDnsName}`);
@@ -64,15 +74,32 @@ async function isolate(machine: Machine): Promise<void> {
 
 const reminders = () => botMessages(twin, channel).filter((m) => m.cards.some((card) => /Still isolated: /.test(cardText(card))));
 
+it('a request held for a second person on one replica is approved on another after a restart, as the approver, once', async () => {
+  const domainController = ordinaryWorkstation();
+  domainController.machineTags = ['DomainController'];
+  const { id } = await askForCard(twin, bob, channel, `device ${domainController.computerDnsName}`);
+  await twin.teams.driver.click(bob, id, 'isolate.ask');
+  await twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'DC beaconing', isolationType: 'Full' });
+  expect(verbsOf(twin.teams.driver.transcript(channel).find((m) => m.id === id)!.cards[0])).toEqual(['isolate.approve', 'isolate.deny']);
+  await stop(running[0]);
+  await replica();
+  await twin.teams.driver.click(alice, id, 'isolate.approve');
+  const isolates = twin.defender.requests.filter((r) => r.endpoint === 'machines.isolate' && r.path.includes(domainController.id));
+  expect(isolates).toEqual([expect.objectContaining({ status: 201, upn: 'alice@contoso.onmicrosoft.com' })]);
+  expect(twin.defender.data.actions.find((a) => a.machineId === domainController.id)?.requestorComment)
+    .toBe('DC beaconing (requested by bob@contoso.onmicrosoft.com, approved by alice@contoso.onmicrosoft.com in Microsoft Teams)');
+});
+
 it('fires once after a restart, across two replicas at once; it mentions the requester; Release and Extend act as the clicker', async () => {
-  const released = freshWorkstation(twin);
-  const extended = freshWorkstation(twin, [released.id]);
+  const released = ordinaryWorkstation();
+  const extended = ordinaryWorkstation([released.id]);
   await isolate(released);
   await isolate(extended);
 
   // A restart: the replica that took the requests stops; two new ones share the store.
   await stop(running[0]);
-  const [b, c] = [await replica(), await replica()];
+  const b = await replica();
+  const c = await replica();
   twin.teams.setBotEndpoint(b.endpoint);
   expect(await Promise.all([b.app.reminders.remindOnce(), c.app.reminders.remindOnce()])).toEqual([0, 0]);
 
