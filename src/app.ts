@@ -53,6 +53,8 @@ export interface BotApp {
   tracker: ActionTracker;
   /** Posts due release reminders of isolations (started here; one replica at a time, each reminder once). */
   reminders: ReleaseReminders;
+  /** Two-person requests; marks those that expire unanswered (started here; one replica at a time). */
+  approvals: ApprovalActions;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -73,7 +75,7 @@ export interface BotAppOptions {
   now?: () => number;
   /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
   turnBudgetMs?: number;
-  /** How often a replica looks for due release reminders (default 60 s). */
+  /** How often a replica looks for due release reminders and requests that expired unanswered (default 60 s). */
   reminderCheckMs?: number;
 }
 
@@ -206,11 +208,17 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
     checkMs: options.reminderCheckMs ?? 60_000,
   });
+  const approvals = new ApprovalActions({
+    approvals: twoPerson, responses, screens, views, audit, store, log, now,
+    update: (reference, messageId, card) => reminderConnector.update(reference, messageId, card),
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    checkMs: options.reminderCheckMs ?? 60_000,
+  });
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands,
     turn: { ...turn, log },
     responses,
-    approvals: new ApprovalActions({ approvals: twoPerson, responses, screens, views, audit }),
+    approvals,
     ledger,
     reminders,
   });
@@ -229,6 +237,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
 
   tracker.start();
   reminders.start();
+  approvals.start();
   return {
     server,
     adapter,
@@ -236,12 +245,13 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     retention,
     tracker,
     reminders,
+    approvals,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      await Promise.all([tracker.stop(), reminders.stop(), notifier.stop(), retention.stop()]);
+      await Promise.all([tracker.stop(), reminders.stop(), approvals.stop(), notifier.stop(), retention.stop()]);
     },
   };
 }

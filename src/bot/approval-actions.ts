@@ -1,12 +1,13 @@
-import type { Attachment } from 'botbuilder';
+import type { Attachment, ConversationReference } from 'botbuilder';
 import { fill, stringsForLocale } from '../cards/strings';
 import { DefenderApiError } from '../defender/errors';
-import type { AuditEntry } from '../store/store';
+import type { AuditEntry, Store } from '../store/store';
 import type { Acting } from './acting';
 import { problemView } from './problems';
 import { isRefusedToken } from './typed-command';
 import type { ApprovalCardInput } from '../cards/views';
-import { auditEntry, type ResponseActions, type ResponseOutcome } from './responses';
+import type { ResponseActions, ResponseOutcome } from './responses';
+import { LeasedRounds } from './leased-rounds';
 import type { ResponseDefinition } from './responses/definition';
 import { responseStep } from './responses/registry';
 import { type Approval, approvedComment, type TwoPersonApproval } from './responses/policies/two-person-approval';
@@ -17,6 +18,8 @@ import type { Views } from './views';
 /** What a click on Approve or Deny comes to: a card for the clicker, or the approved response's outcome (sent as the approver). */
 export type ApprovalAnswer = { card: Attachment } | { outcome: ResponseOutcome; machineId: string; approval: Approval };
 
+export const EXPIRY_LEASE = 'approval-expiry';
+
 /** Defender refused the approver themselves (their role or device groups): the request stays open for someone who may. */
 const APPROVER_REFUSED = ['forbidden', 'not_found', 'bad_request', 'unsupported_os'];
 
@@ -26,13 +29,57 @@ const APPROVER_REFUSED = ['forbidden', 'not_found', 'bad_request', 'unsupported_
  * request's card for everyone and writes an audit line.
  */
 export class ApprovalActions {
+  private readonly rounds: LeasedRounds;
+
   constructor(private readonly deps: {
     approvals: TwoPersonApproval;
     responses: ResponseActions;
     screens: Screens;
     views: Views;
     audit: (entry: AuditEntry) => Promise<void>;
-  }) {}
+    /** Replaces a message's card (the request's, once it expired unanswered). */
+    update(reference: Partial<ConversationReference>, messageId: string, card: Attachment): Promise<void>;
+    store: Store;
+    replicaId: string;
+    /** How often a replica looks for requests that expired unanswered. */
+    checkMs: number;
+    log(line: string): void;
+    now?: () => number;
+  }) {
+    this.rounds = new LeasedRounds(deps.store, {
+      name: EXPIRY_LEASE, replicaId: deps.replicaId, everyMs: deps.checkMs, round: () => this.expireOnce(), log: deps.log, now: deps.now,
+    });
+  }
+
+  start(): void {
+    this.rounds.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.rounds.stop();
+  }
+
+  /** Remembers where everyone sees a request, so that its card says so when it expires unanswered. */
+  async shownOn(approval: Approval, card: NonNullable<Approval['card']>): Promise<void> {
+    await this.deps.approvals.shownOn(approval, card);
+  }
+
+  /**
+   * Requests that expired with nobody clicking: each recorded once, with an audit line in the
+   * requester's name, and its card updated for everyone to say it expired. Returns how many.
+   */
+  async expireOnce(): Promise<number> {
+    if (!(await this.rounds.lease.hold())) return 0;
+    const expired = await this.deps.approvals.expireUnanswered();
+    for (const approval of expired) {
+      await this.deps.audit(this.auditOf(approval, { ...approval.requester, conversationId: approval.conversationId }, 'expired'));
+      const { card } = approval;
+      if (!card) continue;
+      await this.deps.update(card.reference, card.messageId, this.card({ conversationId: approval.conversationId, locale: card.locale }, approval))
+        .catch((error: unknown) => this.deps.log(`approvals: the expired request's card could not be updated: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return expired.length;
+  }
 
   /** The request's card for a conversation: Approve and Deny while it is pending. */
   card(target: CardTarget, approval: Approval): Attachment {
@@ -70,7 +117,7 @@ export class ApprovalActions {
           return say('warning', strings.ownTitle, strings.ownText);
         case 'expired':
           if (claim.recorded) {
-            await this.deps.audit(this.auditOf(claim.approval, acting, 'expired'));
+            await this.deps.audit(this.auditOf(claim.approval, actor(acting), 'expired'));
             await this.showEveryone(output, acting, claim.approval);
           }
           return say('warning', strings.expiredTitle, strings.expiredText);
@@ -79,7 +126,7 @@ export class ApprovalActions {
       }
     }
     if (step === 'deny') {
-      await this.deps.audit(this.auditOf(claim.approval, acting, 'denied'));
+      await this.deps.audit(this.auditOf(claim.approval, actor(acting), 'denied'));
       return { card: await this.showEveryone(output, acting, claim.approval) };
     }
     return this.approve(acting, definition, claim);
@@ -119,12 +166,24 @@ export class ApprovalActions {
     return card;
   }
 
-  private auditOf(approval: Approval, acting: Acting, result: 'denied' | 'expired'): AuditEntry {
+  private auditOf(approval: Approval, by: { oid: string; upn: string; conversationId: string }, result: 'denied' | 'expired'): AuditEntry {
     const definition = responseStep(`${approval.response}.approve`)?.definition;
-    return auditEntry({
-      acting, action: definition?.endpoint.actionType ?? approval.response, machineId: approval.machineId,
-      comment: `${approval.comment} (requested by ${approval.requester.upn})`, computerDnsName: approval.computerDnsName,
-    }, result);
+    return {
+      time: new Date().toISOString(),
+      userOid: by.oid,
+      upn: by.upn,
+      machineId: approval.machineId,
+      computerDnsName: approval.computerDnsName,
+      action: definition?.endpoint.actionType ?? approval.response,
+      comment: `${approval.comment} (requested by ${approval.requester.upn})`,
+      result,
+      defenderActionId: null,
+      conversationId: by.conversationId,
+    };
   }
+}
+
+function actor(acting: Acting): { oid: string; upn: string; conversationId: string } {
+  return { oid: acting.token.oid, upn: acting.token.upn, conversationId: acting.conversationId };
 }
 

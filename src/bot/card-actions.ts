@@ -193,7 +193,10 @@ export class CardActions {
     if (outcome.done === 'awaiting_approval') {
       const card = this.deps.approvals!.card(acting, outcome.approval);
       // Everyone in the conversation sees the request: someone other than the requester approves.
-      if (output.replyToId) await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+      if (output.replyToId) {
+        await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+        await this.deps.approvals!.shownOn(outcome.approval, { reference: output.reference, messageId: output.replyToId, locale: acting.locale });
+      }
       return this.card(card);
     }
     if (!outcome.action) {

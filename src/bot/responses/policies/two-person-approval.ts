@@ -1,3 +1,4 @@
+import type { ConversationReference } from 'botbuilder';
 import type { CriticalReason } from '../../../cards/views/approvals';
 import type { ApprovalPolicy } from '../../../config';
 import type { DefenderClient } from '../../../defender/client';
@@ -41,6 +42,8 @@ export interface Approval {
   decidedBy?: ApprovalPerson;
   decidedAt?: number;
   actionId?: string;
+  /** The message that shows the request to everyone, once posted: updated when it expires unanswered. */
+  card?: { reference: Partial<ConversationReference>; messageId: string; locale: string };
 }
 
 export const APPROVALS = 'approvals';
@@ -105,6 +108,24 @@ export class TwoPersonApproval implements ResponseGuard {
     };
     const stored = await this.create(approval);
     return { go: false, approval: stored, created: stored === approval };
+  }
+
+  /** Remembers the message that shows a pending request (nothing when it was decided meanwhile). */
+  async shownOn(approval: Approval, card: NonNullable<Approval['card']>): Promise<void> {
+    const document = await this.store.get<Approval>(APPROVALS, approval.id);
+    if (document?.value.state === 'pending' && !document.value.card) await this.replace(document, { card });
+  }
+
+  /** Pending requests past their expiry that nobody clicked, each recorded as expired once (an etag claim); returns those this call recorded. */
+  async expireUnanswered(): Promise<Approval[]> {
+    const now = this.now();
+    const expired: Approval[] = [];
+    for (const document of await this.store.list<Approval>(APPROVALS)) {
+      if (document.value.state !== 'pending' || now < document.value.expiresAt) continue;
+      const recorded = await this.replace(document, { state: 'expired' });
+      if (recorded) expired.push(recorded.value);
+    }
+    return expired;
   }
 
   async get(id: string): Promise<Approval | undefined> {
