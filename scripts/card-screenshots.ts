@@ -16,6 +16,8 @@ const SHOTS: Shot[] = [
   ...CARD_NAMES.map((name) => ({ name, locale: 'en-US', file: `${name}.png` })),
   { name: 'device', locale: 'sv-SE', file: 'device.sv-SE.png' },
   { name: 'incident', locale: 'sv-SE', file: 'incident.sv-SE.png' },
+  { name: 'approval', locale: 'sv-SE', file: 'approval.sv-SE.png' },
+  { name: 'release-reminder', locale: 'sv-SE', file: 'release-reminder.sv-SE.png' },
 ];
 
 async function main(): Promise<void> {

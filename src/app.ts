@@ -5,7 +5,7 @@ import type restify from 'restify';
 import { lineLogger, type Logger, createLogger } from './logging';
 import { stringsForLocale } from './cards/strings';
 import { createViews, buttonTitles } from './cards/views';
-import type { BotConfig } from './config';
+import { type BotConfig, DEFAULT_APPROVAL_POLICY } from './config';
 import { observedConnector, observedStore } from './telemetry';
 import { DefenderClient } from './defender/client';
 import { GraphSecurityClient } from './graph/client';
@@ -38,7 +38,12 @@ import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './noti
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
 import { createServer } from './server';
-import { type Store, StoreUnavailableError } from './store/store';
+import { type AuditEntry, type Store, StoreUnavailableError } from './store/store';
+import { TwoPersonApproval } from './bot/responses/policies/two-person-approval';
+import { ApprovalActions } from './bot/approval-actions';
+import { IsolationLedger } from './bot/isolation-ledger';
+import { IsolatedDevices } from './bot/isolated-devices';
+import { ReleaseReminders } from './bot/release-reminders';
 
 export interface BotApp {
   server: restify.Server;
@@ -49,6 +54,10 @@ export interface BotApp {
   retention: DailyJob;
   /** Follows submitted response actions from the store (started here; any replica may carry on). */
   tracker: ActionTracker;
+  /** Posts due release reminders of isolations (started here; one replica at a time, each reminder once). */
+  reminders: ReleaseReminders;
+  /** Two-person requests; marks those that expire unanswered (started here; one replica at a time). */
+  approvals: ApprovalActions;
   /** Storage reachable and the app's own token obtainable. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -69,6 +78,8 @@ export interface BotAppOptions {
   now?: () => number;
   /** How long a card action may take before it answers "still working" and finishes later (default 12 s). */
   turnBudgetMs?: number;
+  /** How often a replica looks for due release reminders and requests that expired unanswered (default 60 s). */
+  reminderCheckMs?: number;
 }
 
 /**
@@ -138,7 +149,9 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const signer = new ActionSigner(config.cardSigningSecret);
   const now = options.now ?? Date.now;
   const views = createViews(() => new Date(now()));
-  const screens = new Screens(defender, views, signer, buttonTitles, now);
+  const approvalPolicy = config.approval ?? DEFAULT_APPROVAL_POLICY;
+  const ledger = new IsolationLedger(store, config.isolationReminder, now);
+  const screens = new Screens(defender, views, signer, buttonTitles, now, { approval: approvalPolicy, ledger });
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
@@ -186,23 +199,39 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const graphToken = (user: TeamsUser) => tokens.tokenFor(user, graphScope);
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
-  const responses = new ResponseActions(
-    defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), (entry) => store.appendAudit(entry),
-  );
+  const audit = (entry: AuditEntry) => store.appendAudit(entry);
+  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
+  const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
   const triage = new AlertTriage(
-    defender, (entry) => store.appendAudit(entry), notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
+    defender, audit, notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
   );
   const indicators = new IndicatorActions({
-    defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS),
-    audit: (entry) => store.appendAudit(entry), now,
+    defender, views, signer, ledger: new OnceLedger<string>(store, 'indicator-confirmations', CONFIRMATION_MEMORY_SECONDS), audit, now,
   });
   const permissions = new PermissionScreen({ views, graphToken, appToken: () => appToken(), scopes: notifier.scopes });
+  const isolated = new IsolatedDevices({ defender, ledger, screens, views });
   const commands = {
-    screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses, triage, indicators, permissions,
+    screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses, triage, indicators, permissions, isolated,
   };
+  const reminderConnector = new TeamsConnectorSender(adapter, config.bot.appId);
+  const reminders = new ReleaseReminders({
+    ledger, defender, appToken, screens, views, audit, log, now,
+    post: (reference, card) => reminderConnector.post(reference, card),
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    checkMs: options.reminderCheckMs ?? 60_000,
+  });
+  const approvals = new ApprovalActions({
+    approvals: twoPerson, responses, screens, views, audit, store, log, now,
+    update: (reference, messageId, card) => reminderConnector.update(reference, messageId, card),
+    replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`,
+    checkMs: options.reminderCheckMs ?? 60_000,
+  });
   const cardActions = new CardActions({
     defender, tokens, signIn, signer, screens, views, tracker, userOf, localSsoToken, commands, responses,
     turn: { ...turn, log },
+    approvals,
+    ledger,
+    reminders,
   });
   const bot = new DefenderBot({ commands, tokens, signIn, screens, views, cardActions, userOf, localSsoToken, turn, log });
   const readiness = cachedFor(READINESS_CACHE_MS, async (): Promise<ReadinessReport> => {
@@ -218,18 +247,22 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   });
 
   tracker.start();
+  reminders.start();
+  approvals.start();
   return {
     server,
     adapter,
     notifier,
     retention,
     tracker,
+    reminders,
+    approvals,
     readiness,
     close: async (deadlineMs = 8000) => {
       const deadline = Date.now() + deadlineMs;
       server.close();
       while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      await Promise.all([tracker.stop(), notifier.stop(), retention.stop()]);
+      await Promise.all([tracker.stop(), reminders.stop(), approvals.stop(), notifier.stop(), retention.stop()]);
     },
   };
 }

@@ -38,6 +38,64 @@ export interface BotConfig {
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
   allowedTenants: string[];
   logLevel: string;
+  /** The two-person rule for critical devices (see ApprovalPolicy); the defaults when absent. */
+  approval?: ApprovalPolicy;
+  /** The release reminder an isolation's confirmation preselects; 24 h when absent. */
+  isolationReminder?: ReleaseReminder;
+}
+
+/** When the bot reminds the conversation to release an isolated device: never automatically released. */
+export const RELEASE_REMINDERS = ['4h', '24h', '72h', 'none'] as const;
+export type ReleaseReminder = (typeof RELEASE_REMINDERS)[number];
+export const DEFAULT_RELEASE_REMINDER: ReleaseReminder = '24h';
+
+export function readReleaseReminder(env: NodeJS.ProcessEnv, problems: string[]): ReleaseReminder {
+  const value = (env.ISOLATION_REMINDER_DEFAULT?.trim() || DEFAULT_RELEASE_REMINDER).toLowerCase();
+  const known = RELEASE_REMINDERS.find((choice) => choice === value);
+  if (!known) problems.push(`ISOLATION_REMINDER_DEFAULT must be one of ${RELEASE_REMINDERS.join(', ')} (got "${value}").`);
+  return known ?? DEFAULT_RELEASE_REMINDER;
+}
+
+/**
+ * Which responses on which devices need a second person: a device is critical when its Defender
+ * device value is High, or it carries one of `tags`, or it is in one of `deviceGroups` (names
+ * compared without case). `actions` are response definition names (`isolate`, `restrict`, …).
+ */
+export interface ApprovalPolicy {
+  actions: readonly string[];
+  tags: readonly string[];
+  deviceGroups: readonly string[];
+  /** How long a request waits for its approver. */
+  expiryMinutes: number;
+  /** Whether a requester may act at once, with a reason, flagged on the card and in the audit log. */
+  breakGlass: boolean;
+}
+
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  actions: ['isolate', 'restrict', 'quarantine'], tags: [], deviceGroups: [], expiryMinutes: 30, breakGlass: false,
+};
+
+/**
+ * The APPROVAL_* settings (production and local mode alike); empty values keep the defaults. Local
+ * mode allows break glass by default: its one Playground user has nobody to approve.
+ */
+export function readApprovalPolicy(env: NodeJS.ProcessEnv, problems: string[], defaults: ApprovalPolicy = DEFAULT_APPROVAL_POLICY): ApprovalPolicy {
+  const read = (name: string) => env[name]?.trim() ?? '';
+  const list = (name: string) => read(name).split(',').map((item) => item.trim()).filter(Boolean);
+  const actionsText = read('APPROVAL_ACTIONS');
+  const actions = actionsText.toLowerCase() === 'none' ? [] : actionsText ? list('APPROVAL_ACTIONS') : DEFAULT_APPROVAL_POLICY.actions;
+  const badNames = actions.filter((name) => !/^[a-z][A-Za-z]{0,39}$/.test(name));
+  if (badNames.length > 0) {
+    problems.push(`APPROVAL_ACTIONS must be "none" or a comma-separated list of response action names such as isolate,restrict,quarantine (not valid: ${badNames.join(', ')}).`);
+  }
+  const tooLong = [...list('APPROVAL_DEVICE_TAGS'), ...list('APPROVAL_DEVICE_GROUPS')].filter((name) => name.length > 200);
+  if (tooLong.length > 0) problems.push('APPROVAL_DEVICE_TAGS and APPROVAL_DEVICE_GROUPS take names of at most 200 characters each, separated by commas.');
+  const expiryMinutes = numberSetting(read('APPROVAL_EXPIRY_MINUTES') || String(DEFAULT_APPROVAL_POLICY.expiryMinutes), 'APPROVAL_EXPIRY_MINUTES', problems, { min: 1, max: 24 * 60 });
+  const breakGlassText = (read('APPROVAL_BREAK_GLASS') || (defaults.breakGlass ? 'on' : 'off')).toLowerCase();
+  if (!['on', 'off'].includes(breakGlassText)) problems.push(`APPROVAL_BREAK_GLASS must be on or off (got "${breakGlassText}").`);
+  return {
+    actions, tags: list('APPROVAL_DEVICE_TAGS'), deviceGroups: list('APPROVAL_DEVICE_GROUPS'), expiryMinutes, breakGlass: breakGlassText === 'on',
+  };
 }
 
 const GLOBAL_RESOURCE = 'https://api.securitycenter.microsoft.com';
@@ -110,6 +168,9 @@ export const LOCAL_MODE_SETTINGS = [
   'MICROSOFT_APP_TYPE',
   // Teams app package (npm run package), not the running bot.
   'TEAMS_APP_DEVELOPER_NAME', 'TEAMS_APP_WEBSITE_URL', 'TEAMS_APP_PRIVACY_URL', 'TEAMS_APP_TERMS_URL',
+  // The two-person rule works the same on the simulated tenant.
+  'APPROVAL_ACTIONS', 'APPROVAL_DEVICE_TAGS', 'APPROVAL_DEVICE_GROUPS', 'APPROVAL_EXPIRY_MINUTES', 'APPROVAL_BREAK_GLASS',
+  'ISOLATION_REMINDER_DEFAULT',
 ] as const;
 
 /** Why this run is production-like (credentials or production settings set, or NODE_ENV=production); empty: local mode. */
@@ -126,6 +187,8 @@ export interface LocalSettings {
   notifyIntervalMs: number;
   /** How often the simulated tenant's attack storyline raises or changes an alert; 0: never. */
   storylineIntervalMs: number;
+  approval: ApprovalPolicy;
+  isolationReminder: ReleaseReminder;
 }
 
 export type LocalSettingsResult = { ok: true; settings: LocalSettings } | { ok: false; problems: string[] };
@@ -143,11 +206,15 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
   const storyline = read('LOCAL_ALERT_SECONDS').toLowerCase();
   const storylineSeconds = storyline === 'off' ? 0
     : numberSetting(storyline || String(DEFAULT_STORYLINE_SECONDS), 'LOCAL_ALERT_SECONDS (or "off")', problems, { min: 1, max: 3600 });
+  const approval = readApprovalPolicy(env, problems, { ...DEFAULT_APPROVAL_POLICY, breakGlass: true });
+  const isolationReminder = readReleaseReminder(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     settings: {
       port, logLevel, actionPollIntervalMs: actionPollSeconds * 1000, notifyIntervalMs: notifySeconds * 1000, storylineIntervalMs: storylineSeconds * 1000,
+      approval,
+      isolationReminder,
     },
   };
 }
@@ -206,6 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const notificationDays = numberSetting(
     read('NOTIFICATION_RETENTION_DAYS') || String(DEFAULT_RETENTION.notificationDays), 'NOTIFICATION_RETENTION_DAYS', problems, { min: 1, max: 3650 },
   );
+  const approval = readApprovalPolicy(env, problems);
+  const isolationReminder = readReleaseReminder(env, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -228,6 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       retention: { auditDays, notificationDays },
       allowedTenants,
       logLevel,
+      approval,
+      isolationReminder,
     },
   };
 }

@@ -145,7 +145,8 @@ function printLocalBanner(port: number, twin: { caPath: string; defender: { base
   console.log(' Chat with it in the Microsoft 365 Agents Playground (second terminal):');
   console.log('   npm run playground');
   console.log(` or point any Bot Framework client at http://127.0.0.1:${port}/api/messages (this machine only)`);
-  console.log(' Try: help | alerts high | device ws-0042 | isolate fin-ws-0007');
+  console.log(' Try: help | alerts high | device ws-0042 | isolated | isolate fin-ws-0007');
+  console.log(' (fin-ws-0007 is critical: isolating it needs a second person, or break glass with a reason)');
   console.log(' Notifications: type `subscribe low`; the simulated attack raises or changes an alert');
   console.log(storylineIntervalMs > 0 ? `   every ${storylineIntervalMs / 1000} s (LOCAL_ALERT_SECONDS), or now:` : '   only on demand (LOCAL_ALERT_SECONDS=off):');
   console.log(`   curl --cacert ${twin.caPath} -X POST ${defenderUrl}/twin/storyline/next`);

@@ -50,6 +50,8 @@ export async function startLocalMode(settings: LocalSettings, options: TwinOptio
     twin,
     config: twinBotConfig(twin, {
       port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs },
+      approval: settings.approval,
+      isolationReminder: settings.isolationReminder,
     }),
     inbound: { localPlayground: { user, ssoToken: (who) => twin.entra.issueSsoToken(who.aadObjectId) } },
   };

@@ -63,7 +63,10 @@ function sdkProblems(card: Json): string[] {
   const problems: string[] = [];
   for (let index = 0; index < context.eventCount; index += 1) problems.push(context.getEventAt(index).message);
   problems.push(...parsed.validateProperties().validationEvents.map((event) => event.message));
-  return [...problems, ...unknownProperties(card, parsed.toJSON(), 'card')];
+  // `msteams` (mention entities) is Teams' own card property, which the SDK does not know:
+  // learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format#mention-support-within-adaptive-cards
+  const { msteams: _teamsOnly, ...portable } = card as Json & { msteams?: unknown };
+  return [...problems, ...unknownProperties(portable, parsed.toJSON(), 'card')];
 }
 
 function unknownProperties(emitted: unknown, roundTripped: unknown, path: string): string[] {

@@ -108,6 +108,25 @@ describe('configuration from the environment', () => {
     expect(bad.ok ? [] : bad.problems).toEqual([expect.stringMatching(/GRAPH_API_URL must be an https:\/\/ URL/)]);
   });
 
+  it('reads the two-person rule: defaults, lists, none, and a bad value names its setting', () => {
+    const defaults = loadConfig(VALID);
+    expect(defaults.ok && defaults.config.approval).toEqual({
+      actions: ['isolate', 'restrict', 'quarantine'], tags: [], deviceGroups: [], expiryMinutes: 30, breakGlass: false,
+    });
+    const set = loadConfig({
+      ...VALID, APPROVAL_ACTIONS: 'isolate, scan', APPROVAL_DEVICE_TAGS: 'DomainController, ProductionDB', APPROVAL_DEVICE_GROUPS: 'Servers',
+      APPROVAL_EXPIRY_MINUTES: '15', APPROVAL_BREAK_GLASS: 'on',
+    });
+    expect(set.ok && set.config.approval).toEqual({
+      actions: ['isolate', 'scan'], tags: ['DomainController', 'ProductionDB'], deviceGroups: ['Servers'], expiryMinutes: 15, breakGlass: true,
+    });
+    const off = loadConfig({ ...VALID, APPROVAL_ACTIONS: 'none' });
+    expect(off.ok && off.config.approval?.actions).toEqual([]);
+    expect(problemsWith({ ...VALID, APPROVAL_EXPIRY_MINUTES: '0' })).toEqual([expect.stringMatching(/^APPROVAL_EXPIRY_MINUTES must be a whole number from 1 to 1440/)]);
+    expect(problemsWith({ ...VALID, APPROVAL_BREAK_GLASS: 'yes' })).toEqual([expect.stringMatching(/^APPROVAL_BREAK_GLASS must be on or off/)]);
+    expect(problemsWith({ ...VALID, APPROVAL_ACTIONS: 'isolate;drop table' })).toEqual([expect.stringMatching(/^APPROVAL_ACTIONS must be "none" or/)]);
+  });
+
   it('reports every problem at once', () => {
     expect(problemsWith({ PORT: 'x' })).toHaveLength(7);
   });

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createBotApp, type BotApp } from '../src/app';
-import { CREDENTIAL_SETTINGS, type LocalSettings, PRODUCTION_SETTINGS } from '../src/config';
+import { CREDENTIAL_SETTINGS, DEFAULT_APPROVAL_POLICY, type LocalSettings, PRODUCTION_SETTINGS } from '../src/config';
 import { startLocalMode, type LocalMode } from '../src/local-mode';
 import { createLogger } from '../src/logging';
 import { SqliteStore } from '../src/store/sqlite-store';
@@ -146,7 +146,7 @@ function connects(host: string, port: number): Promise<boolean> {
 
 /** Local mode's defaults, on `port`, with the storyline off unless a test turns it on. */
 function localSettings(port: number, overrides: Partial<LocalSettings> = {}): LocalSettings {
-  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, ...overrides };
+  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, approval: DEFAULT_APPROVAL_POLICY, isolationReminder: '24h', ...overrides };
 }
 
 describe('copying .env.example to .env unchanged', () => {

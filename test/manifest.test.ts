@@ -158,6 +158,8 @@ describe('npm run package with a complete configuration', () => {
     expect(titles('team')).not.toContain('signout');
     expect(titles('groupChat')).not.toContain('signout');
     expect(titles('team')).toContain('subscribe');
+    expect(titles('team')).toContain('isolated');
+    expect(titles('personal')).toContain('isolated');
   });
 
   test('icons: color is 192x192; outline is 32x32, white on a transparent background', () => {

@@ -132,6 +132,17 @@ describe.each([
       expect(await store.get('c', 'same-key')).toBeUndefined();
     });
 
+    it('of many replicas replacing with the same etag at once, exactly one wins (an approval is claimed once)', async () => {
+      const pending = await store.put('approvals', 'request-1', { state: 'pending' });
+      const replicas = [store, await openStore(), await openStore()];
+      const claims = await Promise.all(Array.from({ length: 9 }, (_, i) => replicas[i % replicas.length]!
+        .put('approvals', 'request-1', { state: 'executing', by: `approver-${i}` }, { etag: pending.etag })
+        .then(() => `approver-${i}`, (error: unknown) => (error instanceof ConflictError ? undefined : Promise.reject(error)))));
+      const winners = claims.filter(Boolean);
+      expect(winners).toHaveLength(1);
+      expect((await store.get('approvals', 'request-1'))?.value).toEqual({ state: 'executing', by: winners[0] });
+    });
+
     it('deletes, only with the current etag when one is given', async () => {
       const stored = await store.put('cards', 'alert-1', { version: 1 });
       const current = await store.put('cards', 'alert-1', { version: 2 }, { etag: stored.etag });

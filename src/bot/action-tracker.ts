@@ -4,7 +4,7 @@ import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { IsolationState } from '../defender/isolation';
 import { FINAL_ACTION_STATUSES, type MachineAction, type MachineActionStatus } from '../defender/model';
-import { Lease } from '../notify/lease';
+import { LeasedRounds } from './leased-rounds';
 import { actionFollowed } from '../telemetry';
 import { ConflictError, type AuditEntry, type Store, type StoredDocument } from '../store/store';
 import type { CardTarget } from './screens';
@@ -73,12 +73,9 @@ export function followUpDelayMs(firstCheckMs: number, checks: number): number {
  * actions pending for days stay a small share of Defender's 1,500 requests per hour (reference §6).
  */
 export class ActionTracker {
-  private readonly lease: Lease;
+  private readonly rounds: LeasedRounds;
   private readonly now: () => number;
   private readonly maxTrackingMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private cycle: Promise<void> | undefined;
-  private running = false;
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -88,7 +85,9 @@ export class ActionTracker {
   ) {
     this.now = settings.now ?? Date.now;
     this.maxTrackingMs = settings.maxTrackingMs ?? DEFAULT_MAX_TRACKING_MS;
-    this.lease = new Lease(store, FOLLOW_UP_LEASE, settings.replicaId, this.tickMs * 3, this.now);
+    this.rounds = new LeasedRounds(store, {
+      name: FOLLOW_UP_LEASE, replicaId: settings.replicaId, everyMs: settings.firstCheckMs, round: () => this.followOnce(), log: settings.log, now: this.now,
+    });
   }
 
   /** Records a newly created action; it is followed from the next due check on, by any replica. */
@@ -111,44 +110,23 @@ export class ActionTracker {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.rounds.start();
   }
 
   /** Stops following (shutdown) and lets another replica take over at once; the records stay. */
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.cycle;
-    await this.lease.release().catch((error) => this.settings.log(`follow-up: releasing the lease failed: ${describe(error)}`));
+    await this.rounds.stop();
   }
 
   /** One round now, if this replica holds (or can take) the lease: reads due actions and acts on what changed. */
   async followOnce(): Promise<void> {
-    if (!(await this.lease.hold())) return;
+    if (!(await this.rounds.lease.hold())) return;
     const now = this.now();
     const due = (await this.store.list<TrackedAction>(TRACKED_ACTIONS)).filter((doc) => doc.value.nextCheckAt <= now);
     for (let start = 0; start < due.length; start += BATCH) {
-      if (!(await this.lease.hold())) return;
+      if (!(await this.rounds.lease.hold())) return;
       await this.follow(due.slice(start, start + BATCH));
     }
-  }
-
-  private get tickMs(): number {
-    return this.settings.firstCheckMs;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.cycle = this.followOnce()
-        .catch((error) => this.settings.log(`follow-up: a round failed: ${describe(error)}`))
-        .finally(() => {
-          this.cycle = undefined;
-          this.schedule();
-        });
-    }, this.tickMs);
   }
 
   private async follow(batch: StoredDocument<TrackedAction>[]): Promise<void> {

@@ -150,6 +150,15 @@ export class Buttons {
     return { title: definition.texts(stringsForLocale(this.locale)).confirm, verb, data: { ...data }, style: definition.style };
   }
 
+  /** Approve and Deny of a request the two-person rule holds (the store keeps its expiry, so they live as long as a card). */
+  approval(definition: ResponseDefinition, approvalId: string): CardAction[] {
+    const strings = stringsForLocale(this.locale).approvals;
+    return [
+      this.action(strings.approve, verbOf(definition, 'approve'), { approvalId }, 'positive'),
+      this.action(strings.deny, verbOf(definition, 'deny'), { approvalId }, 'destructive'),
+    ];
+  }
+
   cancel(machineId: string, back: BackTo): CardAction {
     return this.action(this.titles.cancel, VERBS.cancel, { machineId, ...backParams(back) });
   }
@@ -169,6 +178,11 @@ export class Buttons {
 
   actionRefresh(actionId: string, machineId: string, userIds: string[]): CardRefresh {
     return this.refresh(VERBS.actionStatus, { actionId, machineId }, userIds);
+  }
+
+  /** A button of a feature with its own verbs (e.g. a release reminder's Extend), signed like every other. */
+  signed(title: string, verb: string, params: Record<string, string>): CardAction {
+    return this.action(title, verb, params);
   }
 
   private action(title: string, verb: string, params: Record<string, string>, style?: CardAction['style']): CardAction {

@@ -8,7 +8,7 @@ import { argumentFrom, backFrom, CARD_LIFETIME_SECONDS, CONFIRM_LIFETIME_SECONDS
 import { DefenderApiError } from '../defender/errors';
 import { isPassingOutage, problemView } from './problems';
 import { TurnOutput, withinBudget } from './turn-budget';
-import type { InputProblem, ResponseActions } from './responses';
+import type { InputProblem, ResponseActions, ResponseOutcome } from './responses';
 import type { Screens } from './screens';
 import { INVALID_AUTH_CODE, SIGN_IN_VERB, type SignInFlow } from './sign-in';
 import { ActionRejectedError, type ActionSigner, type VerifiedAction } from './signed-actions';
@@ -18,6 +18,9 @@ import { responseStep } from './responses/registry';
 import { type TriageDefinition, triageRefusalView } from './triage/definition';
 import { triageStep } from './triage/registry';
 import type { Views } from './views';
+import type { ApprovalActions } from './approval-actions';
+import type { IsolationLedger, LedgerPerson } from './isolation-ledger';
+import type { ReleaseReminders } from './release-reminders';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 const MESSAGE = 'application/vnd.microsoft.activity.message';
@@ -34,6 +37,12 @@ export interface CardActionDeps extends UserIdentification, TypedCommandDeps {
   views: Views;
   responses: ResponseActions;
   tracker: ActionTracker;
+  /** Approve and Deny of requests the two-person rule holds; absent when no response needs a second person. */
+  approvals?: ApprovalActions;
+  /** Records the isolations the bot requests, for `isolated` and release reminders. */
+  ledger?: IsolationLedger;
+  /** Extend on a release reminder. */
+  reminders?: ReleaseReminders;
 }
 
 
@@ -137,6 +146,7 @@ export class CardActions {
     const triage = triageStep(action.verb);
     if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));
     if (triage) return this.triage(output, acting, triage.definition, params.alertId ?? '', action);
+    if (this.deps.reminders?.handles(action.verb)) return this.card(await this.deps.reminders.act(output, acting, action));
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);
       return 'below' in answer ? this.postBelow(output, acting, answer.below) : this.card(answer.card);
@@ -150,6 +160,12 @@ export class CardActions {
     if (response?.step === 'confirm' && action.nonce) return this.confirm(output, acting, response.definition, params.machineId ?? '', action);
     if (response?.step === 'result') {
       return this.result(acting, response.definition, { id: params.actionId ?? '', machineId: params.machineId ?? '', device: params.device ?? '' });
+    }
+    if ((response?.step === 'approve' || response?.step === 'deny') && this.deps.approvals) {
+      const answer = await this.deps.approvals.decide(output, acting, response.definition, response.step, params.approvalId ?? '');
+      if ('card' in answer) return this.card(answer.card);
+      const { approval } = answer;
+      return this.answerOutcome(output, acting, response.definition, answer.machineId, answer.outcome, { inputs: approval.inputs, requester: approval.requester });
     }
     return errorResponse(400, 'BadRequest', stringsForLocale(acting.locale).bot.cardActions.unknownAction);
   }
@@ -169,6 +185,14 @@ export class CardActions {
     const outcome = await this.deps.responses.execute(acting, {
       definition, machineId, nonce: action.nonce!, inputs: action.inputs, argument: argumentFrom(definition, action.params),
     });
+    return this.answerOutcome(output, acting, definition, machineId, outcome, { inputs: action.inputs });
+  }
+
+  /** What came of a confirmed (or approved) response, for the clicker and, when something changed, everyone. */
+  private async answerOutcome(
+    output: TurnOutput, acting: Acting, definition: ResponseDefinition, machineId: string, outcome: ResponseOutcome,
+    asked: { inputs: Record<string, unknown>; requester?: LedgerPerson },
+  ): Promise<AdaptiveCardInvokeResponse> {
     const strings = stringsForLocale(acting.locale).bot;
     if (outcome.done === 'invalid_input') {
       return this.card(this.deps.views.message(acting.locale, {
@@ -178,6 +202,15 @@ export class CardActions {
     if (outcome.done === 'stale') {
       const machine = await this.deps.defender.getMachine(tokenSource(acting), machineId);
       return this.card(this.deps.screens.stale(acting, definition, machine.computerDnsName, machine.id, outcome.isolation, { card: 'device' }));
+    }
+    if (outcome.done === 'awaiting_approval') {
+      const card = this.deps.approvals!.card(acting, outcome.approval);
+      // Everyone in the conversation sees the request: someone other than the requester approves.
+      if (output.replyToId) {
+        await output.update({ type: 'message', id: output.replyToId, attachments: [card] });
+        await this.deps.approvals!.shownOn(outcome.approval, { reference: output.reference, messageId: output.replyToId, locale: acting.locale });
+      }
+      return this.card(card);
     }
     if (!outcome.action) {
       return this.card(this.deps.views.message(acting.locale, {
@@ -196,8 +229,21 @@ export class CardActions {
         reference: output.reference,
         messageId,
       });
+      if (this.deps.ledger?.recordsFor(definition)) {
+        await this.deps.ledger.record(outcome.action, { acting, requester: asked.requester, inputs: asked.inputs, reference: output.reference });
+      }
+      if (outcome.breakGlass) await output.send({ attachments: [this.breakGlassFlag(acting, outcome.action.computerDnsName, outcome.breakGlass.reason)] });
     }
     return this.card(statusCard);
+  }
+
+  /** Posted below the action's card for everyone, and never updated away: the requester acted without a second person. */
+  private breakGlassFlag(acting: Acting, device: string, reason: string): Attachment {
+    const strings = stringsForLocale(acting.locale).approvals;
+    return this.deps.views.message(acting.locale, {
+      kind: 'error', title: fill(strings.breakGlassTitle, { device }),
+      text: fill(strings.breakGlassFlag, { who: acting.token.upn, device, reason }),
+    });
   }
 
   /**
@@ -318,6 +364,10 @@ function inputProblemText(problem: InputProblem, definition: ResponseDefinition,
       return definition.texts(stringsForLocale(locale)).invalidChoice ?? '';
     case 'argument':
       return definition.texts(stringsForLocale(locale)).invalidArgument ?? '';
+    case 'break_glass_reason':
+      return stringsForLocale(locale).approvals.breakGlassReasonRequired;
+    case 'break_glass_off':
+      return stringsForLocale(locale).approvals.breakGlassOff;
   }
 }
 

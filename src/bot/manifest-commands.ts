@@ -14,8 +14,9 @@ const MAX_DESCRIPTION = 128;
  * know; isolate and scan stay, being the responses typed first in an incident.
  */
 const LISTED: Record<'personal' | 'team', readonly string[]> = {
-  personal: ['help', 'alerts', 'alert', 'incidents', 'hunt', 'device', 'isolate', 'scan', 'permissions', 'signout'],
-  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'release', 'scan', 'block', 'subscribe'],
+  // `alert <id>` and `release` are mostly reached from cards' buttons; `isolated` has none.
+  personal: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'isolated', 'scan', 'permissions', 'signout'],
+  team: ['help', 'alerts', 'incidents', 'hunt', 'device', 'isolate', 'isolated', 'scan', 'block', 'subscribe'],
 };
 
 export interface ManifestCommandList {

@@ -7,6 +7,7 @@ import type { AuditEntry } from '../store/store';
 import { type Acting, tokenSource } from './acting';
 import type { OnceLedger } from './once';
 import type { ResponseDefinition } from './responses/definition';
+import type { Approval } from './responses/policies/two-person-approval';
 
 export const MAX_COMMENT_LENGTH = 1000;
 
@@ -27,10 +28,38 @@ export type InputProblem =
   /** The choice (isolation type, scan type) is none of the definition's values. */
   | { kind: 'choice' }
   /** The argument (a SHA-1) does not have the definition's shape. */
-  | { kind: 'argument' };
+  | { kind: 'argument' }
+  /** Break glass asked for without a reason, or where the policy does not allow it. */
+  | { kind: 'break_glass_reason' }
+  | { kind: 'break_glass_off' };
+
+/** A confirmed response with valid inputs, before Defender is called: what a guard decides on. */
+export interface GuardedResponse {
+  definition: ResponseDefinition;
+  machineId: string;
+  nonce: string;
+  comment: string;
+  choice?: string;
+  argument?: string;
+  inputs: Record<string, unknown>;
+}
+
+/** Sent (with the guard's comment, flagged when it breaks glass), held for a second person, or refused for its inputs. */
+export type GuardDecision =
+  | { go: true; comment?: string; breakGlass?: { reason: string } }
+  /** `created`: this confirmation made the request (false for a second arrival of it). */
+  | { go: false; approval: Approval; created: boolean }
+  | { go: false; problem: InputProblem };
+
+/** A policy on every response, after its inputs and the device's state are checked and before Defender is called. */
+export interface ResponseGuard {
+  check(acting: Acting, request: GuardedResponse): Promise<GuardDecision>;
+}
 
 export type ResponseOutcome =
-  | { done: 'created'; action: MachineAction }
+  | { done: 'created'; action: MachineAction; breakGlass?: { reason: string } }
+  /** Held for a second person: nothing was sent. */
+  | { done: 'awaiting_approval'; approval: Approval }
   | { done: 'already_submitted'; action?: MachineAction }
   | { done: 'invalid_input'; problem: InputProblem }
   /** The device's state no longer allows it (read as the user just now): nothing was sent. */
@@ -50,9 +79,22 @@ export class ResponseActions {
     private readonly defender: DefenderClient,
     private readonly ledger: OnceLedger<string>,
     private readonly audit: (entry: AuditEntry) => Promise<void>,
+    private readonly guard?: ResponseGuard,
   ) {}
 
   async execute(acting: Acting, request: ResponseRequest): Promise<ResponseOutcome> {
+    return this.run(acting, request, this.guard);
+  }
+
+  /**
+   * A response a second person approved: sent once (the request's nonce names the approval), as
+   * the approver, so Defender checks the approver's own rights; its comment names both people.
+   */
+  async executeApproved(approver: Acting, request: ResponseRequest, comment: string): Promise<ResponseOutcome> {
+    return this.run(approver, request, undefined, comment);
+  }
+
+  private async run(acting: Acting, request: ResponseRequest, guard: ResponseGuard | undefined, commentSent?: string): Promise<ResponseOutcome> {
     const { definition } = request;
     const input = validInputs(definition, request.inputs, request.argument);
     if ('problem' in input) return { done: 'invalid_input', problem: input.problem };
@@ -63,15 +105,27 @@ export class ResponseActions {
       const actionId = await this.ledger.lookup(request.nonce);
       if (!actionId) return { done: 'stale', isolation: state };
     }
+    const decision: GuardDecision = guard
+      ? await guard.check(acting, { definition, machineId: request.machineId, nonce: request.nonce, ...input, inputs: request.inputs })
+      : { go: true };
+    if (!decision.go && 'problem' in decision) return { done: 'invalid_input', problem: decision.problem };
+    if (!decision.go) {
+      const { approval } = decision;
+      if (decision.created) {
+        await this.audit(auditEntry({ acting, action: definition.endpoint.actionType, machineId: request.machineId, comment: input.comment, computerDnsName: approval.computerDnsName }, 'awaitingApproval'));
+      }
+      return { done: 'awaiting_approval', approval };
+    }
     if (!(await this.ledger.claim(request.nonce))) {
       const actionId = await this.ledger.lookup(request.nonce);
       const action = actionId ? await this.defender.getMachineAction(token, actionId).catch(() => undefined) : undefined;
       return { done: 'already_submitted', action };
     }
-    const audited = { acting, action: definition.endpoint.actionType, machineId: request.machineId, comment: input.comment };
+    const comment = commentSent ?? decision.comment ?? input.comment;
+    const audited = { acting, action: definition.endpoint.actionType, machineId: request.machineId, comment };
     let action: MachineAction;
     try {
-      action = await this.defender.respond(token, definition.endpoint, request.machineId, input.comment, definition.body(input.choice, input.argument));
+      action = await this.defender.respond(token, definition.endpoint, request.machineId, comment, definition.body(input.choice, input.argument));
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'already_in_progress') {
         const pending = await this.pendingAction(acting, request);
@@ -81,8 +135,8 @@ export class ResponseActions {
       throw error;
     }
     await this.ledger.record(request.nonce, action.id);
-    await this.audit(auditEntry(audited, 'requested', action));
-    return { done: 'created', action };
+    await this.audit(auditEntry(audited, decision.breakGlass ? 'breakGlass' : 'requested', action));
+    return { done: 'created', action, ...(decision.breakGlass ? { breakGlass: decision.breakGlass } : {}) };
   }
 
   /**

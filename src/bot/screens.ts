@@ -17,6 +17,9 @@ import { indicatorCandidates } from './indicators';
 import { confirmationOf, type ResponseDefinition } from './responses/definition';
 import { responsesAfter } from './responses/registry';
 import type { ActionSigner } from './signed-actions';
+import { type ApprovalPolicy, RELEASE_REMINDERS } from '../config';
+import { type IsolationLedger, RELEASE_REMINDER_INPUT } from './isolation-ledger';
+import { approvalReasons } from './responses/policies/two-person-approval';
 import type { MessageView, Views } from './views';
 
 /** Enough history to find the isolation state of nearly every device in the same request as its recent actions. */
@@ -63,13 +66,14 @@ export class Screens {
     private readonly signer: ActionSigner,
     private readonly titles: (locale: string) => ButtonTitles,
     private readonly now: () => number = Date.now,
+    private readonly policies: { approval?: ApprovalPolicy; ledger?: IsolationLedger } = {},
   ) {}
 
   buttons(acting: Acting): Buttons {
     return this.buttonsFor(acting);
   }
 
-  private buttonsFor(target: CardTarget): Buttons {
+  buttonsFor(target: CardTarget): Buttons {
     return new Buttons(this.signer, target.conversationId, this.titles(target.locale), target.locale);
   }
 
@@ -201,8 +205,15 @@ export class Screens {
     if (definition.blocked(state)) return this.stale(acting, definition, machine.computerDnsName, machine.id, state, back);
     const buttons = this.buttons(acting);
     const details = confirmationOf(definition, stringsForLocale(acting.locale), defaults);
-    const confirm = buttons.confirm(definition, machine.id, defaults.argument);
-    return this.views.confirm(acting.locale, machine, details, confirm, buttons.cancel(machine.id, back));
+    const { approval: policy, ledger } = this.policies;
+    const reasons = policy ? approvalReasons(policy, definition.name, machine) : [];
+    const approval = reasons.length > 0 ? { reasons, breakGlass: policy!.breakGlass } : undefined;
+    const reminder = ledger?.recordsFor(definition)
+      ? { id: RELEASE_REMINDER_INPUT, values: RELEASE_REMINDERS, value: ledger.defaultReminder }
+      : undefined;
+    return this.views.confirm(
+      acting.locale, machine, { ...details, approval, reminder }, buttons.confirm(definition, machine.id, defaults.argument), buttons.cancel(machine.id, back),
+    );
   }
 
   /** The state of a response's family of actions on a device: one request (for isolation, the one `isolationState` sends). */

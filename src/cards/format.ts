@@ -69,6 +69,18 @@ export function timeWithAge(iso: string | null | undefined, context: ViewContext
   return `${utcTime(iso, context)} (${age(iso, context)})`;
 }
 
+/** `2024-05-01 14:15 UTC (in 30 min)` for an instant ahead; past ones as timeWithAge. */
+export function timeWithCountdown(iso: string, context: ViewContext): string {
+  const instant = parseInstant(iso);
+  if (instant === null) return context.strings.unknown;
+  const ahead = instant - context.now.getTime();
+  if (ahead <= 0) return timeWithAge(iso, context);
+  const format = relativeTimeFormat(context.locale);
+  const until = ahead < HOUR ? format.format(Math.ceil(ahead / MINUTE), 'minute')
+    : ahead < DAY ? format.format(Math.round(ahead / HOUR), 'hour') : format.format(Math.round(ahead / DAY), 'day');
+  return `${utcTime(iso, context)} (${until})`;
+}
+
 function parseInstant(iso: string | null | undefined): number | null {
   if (!iso) return null;
   const instant = Date.parse(iso);

@@ -13,6 +13,9 @@ import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 import type { HuntCardData } from './views/hunting';
 import type { BlockIndicatorCardData, IndicatorCardData } from './views/indicators';
 import type { PermissionsCardData } from './views/permissions';
+import type { ApprovalCardData } from './views/approvals';
+import type { IsolatedCardData } from './views/isolated';
+import type { ReleaseReminderCardData } from './views/release-reminder';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -35,12 +38,16 @@ export interface CardDataByName {
   'block-indicator': BlockIndicatorCardData;
   indicator: IndicatorCardData;
   permissions: PermissionsCardData;
+  approval: ApprovalCardData;
+  isolated: IsolatedCardData;
+  'release-reminder': ReleaseReminderCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'alert-triage', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'block-indicator', 'indicator', 'permissions',
+  'help', 'alert-list', 'alert', 'alert-triage', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
+  'block-indicator', 'indicator', 'permissions', 'approval', 'isolated', 'release-reminder',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

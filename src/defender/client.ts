@@ -198,6 +198,16 @@ export class DefenderClient {
     return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
   }
 
+  /**
+   * The newest isolation actions of every device the caller can see, newest first, in one request
+   * (`$filter=(type eq 'Isolate' or type eq 'Unisolate')`): Defender has no list of isolated
+   * devices (reference §8), so the state of each is read from these. `$top` answers carry no next link.
+   */
+  async isolationHistory(token: AccessTokenSource, count: number): Promise<MachineAction[]> {
+    const options = { $filter: anyOf('type', ISOLATION_HISTORY_QUERY.types), $orderby: 'creationDateTimeUtc desc', $top: top(count) };
+    return this.list(token, this.get(`/api/machineactions${queryString(options)}`, '/api/machineactions', 'machineActions'), MACHINE_ACTION);
+  }
+
   /** Whether the device is isolated, from one request for its isolation history (reference §8). */
   async isolationState(token: AccessTokenSource, machineId: string): Promise<IsolationState> {
     return isolationStateFrom(await this.machineActions(token, machineId, ISOLATION_HISTORY_QUERY));

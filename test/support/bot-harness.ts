@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app';
-import type { BotConfig } from '../../src/config';
+import { type ApprovalPolicy, type BotConfig, DEFAULT_APPROVAL_POLICY } from '../../src/config';
 import { twinBotConfig } from '../../src/local-mode';
 import { createLogger } from '../../src/logging';
 import { SqliteStore } from '../../src/store/sqlite-store';
@@ -67,7 +67,9 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs'>;
+const APPROVAL_OFF: ApprovalPolicy = { ...DEFAULT_APPROVAL_POLICY, actions: [] };
+
+export type ReplicaOptions = Pick<BotAppOptions, 'turnBudgetMs' | 'connectorIdleSocketMs' | 'reminderCheckMs'>;
 
 /** Replicas of one deployment share its secrets (card signing, token cache key), as an admin configures them. */
 const deploymentSecrets = new WeakMap<Twin, Pick<BotConfig, 'cardSigningSecret' | 'tokenCacheKey'>>();
@@ -86,7 +88,8 @@ function secretsOf(twin: Twin): Pick<BotConfig, 'cardSigningSecret' | 'tokenCach
 export async function startReplica(twin: Twin, store: Store, overrides: Partial<BotConfig> = {}, options: ReplicaOptions = {}): Promise<Replica> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, ...secretsOf(twin), ...overrides });
+  // The two-person rule is off unless a test turns it on: the seed gives random devices a High device value.
+  const config = twinBotConfig(twin, { actionPollIntervalMs: 50, approval: APPROVAL_OFF, ...secretsOf(twin), ...overrides });
   const app = createBotApp(config, store, { ...options, logger, now: () => twin.clock.now() });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
@@ -249,6 +252,17 @@ export async function askForCard(twin: Twin, user: string, conversation: Convers
     if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
     return { ...last, text: cardText(last.card) };
   });
+}
+
+/** A bot on a fresh twin and its SOC channel for a test file: started before the file's tests, closed after them. */
+export function botInSocChannel(overrides: Partial<BotConfig> = {}): { env: BotWithTwin; channel: Conversation } {
+  const started = {} as { env: BotWithTwin; channel: Conversation };
+  beforeAll(async () => {
+    started.env = await startBotWithTwin(overrides);
+    started.channel = await socChannel(started.env);
+  });
+  afterAll(() => started.env.close());
+  return started;
 }
 
 /** A team "SOC" of Alice, Bob and Carol with the bot installed: its General channel. */

@@ -1,9 +1,11 @@
 /** Realistic Defender entities and every card rendered from them, shared by the card tests and the screenshot script. */
 import type { Attachment } from 'botbuilder';
 import { viewContext } from '../../src/cards/format';
-import { fill } from '../../src/cards/strings';
+import { fill, stringsForLocale } from '../../src/cards/strings';
+import { RELEASE_REMINDERS } from '../../src/config';
 import { renderCard, type CardName } from '../../src/cards/render';
 import {
+  approvalView, isolatedView, releaseReminderView, type IsolatedDevice,
   actionStatusView, auditView, alertListView, alertTriageView, alertView, blockIndicatorView, indicatorView, permissionsView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
   messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
@@ -121,6 +123,36 @@ export const REFRESH: CardRefresh = { verb: 'device.refresh', data: { p: { machi
 export const isolateButton = button('Isolate device', 'isolate.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'destructive');
 export const releaseButton = button('Release from isolation', 'release.ask', { machineId: 'a'.repeat(40), back: 'device' }, 'positive');
 
+/** Approve and Deny as the bot titles them in a locale. */
+function approvalButtons(locale: string): CardAction[] {
+  const strings = stringsForLocale(locale).approvals;
+  return [
+    button(strings.approve, 'isolate.approve', { approvalId: 'f'.repeat(36) }, 'positive'),
+    button(strings.deny, 'isolate.deny', { approvalId: 'f'.repeat(36) }, 'destructive'),
+  ];
+}
+
+/** Release… and Extend as the bot titles them in a locale. */
+function reminderButtons(locale: string): CardAction[] {
+  const strings = stringsForLocale(locale).ledger;
+  return [
+    button(strings.release, 'release.ask', { machineId: 'c'.repeat(40), back: 'device' }, 'positive'),
+    ...[4, 24].map((hours) => button(strings.extend.replace('{hours}', String(hours)), 'isolation.extend', { machineId: 'c'.repeat(40), actionId: 'f'.repeat(36), hours: String(hours) })),
+  ];
+}
+
+/** Two isolated devices: one through the bot (approved, with a reminder), one from the portal. */
+function isolatedDevices(open: string): IsolatedDevice[] {
+  return [
+    {
+      device: 'dc-01.contoso.local', scope: 'Selective', since: '2024-05-01T13:00:00Z', by: 'bob@contoso.com',
+      ledger: { approvedBy: 'alice@contoso.com', remindAt: '2024-05-01T17:00:00Z', reminded: false },
+      open: button(open, 'device.open', { machineId: 'c'.repeat(40) }),
+    },
+    { device: 'pc-finance-07.contoso.local', scope: 'Full', since: '2024-04-29T09:30:00Z', by: 'automation@contoso.com', open: button(open, 'device.open', { machineId: 'a'.repeat(40) }) },
+  ];
+}
+
 /** Every card with realistic data in a locale, with the buttons (titled in that locale, as the bot does) and refresh it was given. */
 export function everyCard(locale: string): Record<CardName, { card: Attachment; buttons: CardAction[]; refresh?: CardRefresh }> {
   const context = viewContext(locale, NOW);
@@ -193,7 +225,10 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
       buttons: deviceButtons, refresh: REFRESH,
     },
     'confirm-action': {
-      card: renderCard('confirm-action', confirmActionView({ ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel }, context), locale),
+      card: renderCard('confirm-action', confirmActionView({
+        ...confirmationOf(isolate, context.strings, { comment: 'C2 beaconing' }), machine: machine(), confirm, cancel,
+        reminder: { id: 'releaseReminder', values: RELEASE_REMINDERS, value: '24h' },
+      }, context), locale),
       buttons: [confirm, cancel],
     },
     'action-status': {
@@ -242,6 +277,25 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
         },
       }, context), locale),
       buttons: [],
+    },
+    approval: {
+      card: renderCard('approval', approvalView({
+        state: 'pending', action: { type: 'Isolate', scope: 'Full' }, device: 'dc-01.contoso.local', requester: 'bob@contoso.com',
+        requestedAt: '2024-05-01T14:55:00Z', comment: 'Beaconing to a known C2 address', expiresAt: '2024-05-01T15:25:00Z',
+        reasons: [{ kind: 'deviceValue' }, { kind: 'tag', name: 'DomainController' }], buttons: approvalButtons(locale),
+      }, context), locale),
+      buttons: approvalButtons(locale),
+    },
+    isolated: {
+      card: renderCard('isolated', isolatedView({ items: isolatedDevices(titles.open) }, context), locale),
+      buttons: isolatedDevices(titles.open).map((item) => item.open),
+    },
+    'release-reminder': {
+      card: renderCard('release-reminder', releaseReminderView({
+        device: 'dc-01.contoso.local', requester: { teamsUserId: '29:bob', name: 'Bob Responder' }, requestedAt: '2024-05-01T11:00:00Z',
+        comment: 'Beaconing to a known C2 address', buttons: reminderButtons(locale),
+      }, context), locale),
+      buttons: reminderButtons(locale),
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

@@ -19,6 +19,7 @@ export type Command =
   | { name: 'respond'; response: string; query: string; choice?: string; argument?: string; comment: string }
   | { name: 'cancel'; actionId: string; comment: string }
   | { name: 'actions'; query: string }
+  | { name: 'isolated' }
   | { name: 'assign'; alertId: string; assignee: 'me' | string }
   | { name: 'resolve'; alertId: string; classification: AlertClassification; determination?: string; comment: string }
   /** An indicator (file hash, IP address, domain or URL) to confirm; `hours` as typed after `for`. */
@@ -55,6 +56,7 @@ const ALIASES: Record<string, ReadCommand> = {
   alert: 'alert',
   device: 'device', d: 'device', dev: 'device', machine: 'device',
   actions: 'actions', history: 'actions',
+  isolated: 'isolated',
   assign: 'assign',
   resolve: 'resolve',
   block: 'block',
@@ -75,6 +77,7 @@ const READ_USAGE: Record<ReadCommand, string> = {
   alert: 'alert <alert id>',
   device: 'device <name | device id | IP address>',
   actions: 'actions <device>',
+  isolated: 'isolated',
   assign: 'assign <alert id> [me|<upn>]',
   resolve: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]',
   block: 'block <hash|ip|domain|url> [warn|audit] [for <duration: 24h, 7d, 2w>] [comment…]',
@@ -120,6 +123,7 @@ export function parseCommand(rawText: string): ParseResult {
     case 'signout':
     case 'unsubscribe':
     case 'subscriptions':
+    case 'isolated':
       return { ok: true, command: { name } };
     case 'audit':
       return { ok: true, command: rest.length ? { name, query: rest.join(' ') } : { name } };

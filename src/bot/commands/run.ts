@@ -12,6 +12,7 @@ import { runIncidentCommand } from './incident-commands';
 import type { ResponseActions } from '../responses';
 import type { IndicatorActions } from '../indicators';
 import type { PermissionScreen } from '../permissions';
+import type { IsolatedDevices } from '../isolated-devices';
 
 type SignedInCommand = Exclude<Command, { name: 'help' } | { name: 'signout' }>;
 
@@ -22,6 +23,7 @@ export interface CommandDeps extends SubscriptionCommandDeps, TriageCommandDeps 
   hunting: HuntScreens;
   indicators: IndicatorActions;
   permissions: PermissionScreen;
+  isolated: IsolatedDevices;
 }
 
 /**
@@ -59,6 +61,8 @@ export async function runCommand(command: SignedInCommand, acting: Acting, conte
       const outcome = await deps.responses.cancelPending(acting, command.actionId, command.comment);
       return 'finished' in outcome ? screens.finishedAction(acting, outcome.finished) : screens.actionStatus(acting, outcome.cancelled, { refreshFor: [] });
     }
+    case 'isolated':
+      return deps.isolated.list(acting);
     case 'assign':
     case 'resolve':
       return triageAlert(command, acting, deps);

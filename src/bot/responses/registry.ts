@@ -13,8 +13,12 @@ export const RESPONSE_DEFINITIONS: readonly ResponseDefinition[] = [
   isolate, release, runAntivirusScan, restrictAppExecution, removeAppRestriction, collectInvestigationPackage, stopAndQuarantineFile,
 ];
 
-/** Ask opens the confirmation, confirm sends it, result fetches a finished action's result for the clicker. */
-export type ResponseStep = 'ask' | 'confirm' | 'result';
+/**
+ * Ask opens the confirmation, confirm sends it, `approve` and `deny` answer a request the
+ * two-person rule held for a second person, result fetches a finished action's result for the clicker.
+ */
+export type ResponseStep = 'ask' | 'confirm' | 'approve' | 'deny' | 'result';
+const STEPS: readonly ResponseStep[] = ['ask', 'confirm', 'approve', 'deny'];
 
 export function verbOf(definition: ResponseDefinition, step: ResponseStep): string {
   return `${definition.name}.${step}`;
@@ -23,7 +27,7 @@ export function verbOf(definition: ResponseDefinition, step: ResponseStep): stri
 const BY_VERB = new Map<string, { definition: ResponseDefinition; step: ResponseStep }>();
 const BY_WORD = new Map<string, ResponseDefinition>();
 for (const definition of RESPONSE_DEFINITIONS) {
-  for (const step of definition.result ? ['ask', 'confirm', 'result'] as const : ['ask', 'confirm'] as const) {
+  for (const step of definition.result ? [...STEPS, 'result' as const] : STEPS) {
     const verb = verbOf(definition, step);
     if (BY_VERB.has(verb)) throw new Error(`Two response definitions use the verb ${verb}.`);
     BY_VERB.set(verb, { definition, step });

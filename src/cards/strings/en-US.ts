@@ -3,6 +3,8 @@ import type { DefenderErrorKind, DefenderOperation, DefenderSubject } from '../.
 import type {
   AlertClassification, AlertSeverity, AlertStatus, HealthStatus, Machine, MachineActionStatus, MachineActionType,
 } from '../../defender/model';
+import { approvalsEnUS } from './approvals-en-US';
+import { ledgerEnUS } from './ledger-en-US';
 
 /**
  * Every user-facing text of the cards, in English. `{name}` marks a value filled in by the view
@@ -48,6 +50,7 @@ export const enUS = {
       quarantine: { usage: 'quarantine <sha1> on <device> [comment…]', description: 'Stop a file\'s processes and quarantine it on a device, after you confirm.', example: 'quarantine 87662bc3d60e4200ceaba0b7d4e9b5c1a1a2b3c4 on pc-finance-07 Alert 4711' },
       cancel: { usage: 'cancel <action id> [comment…]', description: 'Cancel a response action that has not finished yet.', example: 'cancel 7327b54f-d718-525c-bca0-7dacde913b5a Requested by mistake' },
       actions: { usage: 'actions <device>', description: 'Recent response actions on a device and their status.', example: 'actions pc-finance-07' },
+      isolated: { usage: 'isolated', description: 'Devices isolated now (through the bot or elsewhere), with who asked, since when and the release reminder.', example: 'isolated' },
       assign: { usage: 'assign <alert id> [me|<upn>]', description: 'Assign an alert to yourself or to someone else, as you.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <alert id> <truepositive|falsepositive|expected> [<determination>] [comment…]', description: 'Resolve an alert with its classification and determination (e.g. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Test machine' },
       block: { usage: 'block <hash|ip|domain|url> [warn|audit] [for <duration: 24h, 7d, 2w>] [comment…]', description: 'Block (or warn about, or audit) a file hash, IP address, domain or URL on every device, as you, after you confirm; 30 days unless you say.', example: 'block 203.0.113.9 for 7d C2 of the phishing wave' },
@@ -272,6 +275,9 @@ export const enUS = {
     },
   },
 
+  approvals: approvalsEnUS,
+  ledger: ledgerEnUS,
+
   actionStatus: {
     title: '{action}: {device}',
     device: 'Device',
@@ -301,6 +307,8 @@ export const enUS = {
     results: {
       requested: 'Requested', refused: 'Refused', failed: 'Failed', Succeeded: 'Succeeded',
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',
+      awaitingApproval: 'Waiting for a second person', breakGlass: 'Requested: BREAK-GLASS, no second person',
+      denied: 'Denied', expired: 'Expired unapproved', extended: 'Reminder moved',
     },
   },
 

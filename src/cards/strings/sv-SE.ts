@@ -1,4 +1,6 @@
 import type { CardStrings } from './en-US';
+import { approvalsSvSE } from './approvals-sv-SE';
+import { ledgerSvSE } from './ledger-sv-SE';
 
 /** Svenska. Same keys as en-US (the type makes a missing or extra key a compile error). */
 export const svSE: CardStrings = {
@@ -41,6 +43,7 @@ export const svSE: CardStrings = {
       quarantine: { usage: 'quarantine <sha1> on <enhet> [kommentar…]', description: 'Stoppa en fils processer och sätt den i karantän på en enhet, efter att du bekräftat.', example: 'quarantine 87662bc3d60e4200ceaba0b7d4e9b5c1a1a2b3c4 on pc-finance-07 Larm 4711' },
       cancel: { usage: 'cancel <åtgärds-id> [kommentar…]', description: 'Avbryt en åtgärd som inte är klar än.', example: 'cancel 7327b54f-d718-525c-bca0-7dacde913b5a Begärd av misstag' },
       actions: { usage: 'actions <enhet>', description: 'Senaste åtgärderna på en enhet och deras status.', example: 'actions pc-finance-07' },
+      isolated: { usage: 'isolated', description: 'Enheter som är isolerade nu (via boten eller på annat sätt), med vem som bad om det, sedan när och påminnelsen om att släppa.', example: 'isolated' },
       assign: { usage: 'assign <larm-id> [me|<upn>]', description: 'Tilldela ett larm till dig själv eller någon annan, som du.', example: 'assign da637472900382838869_1364969609 me' },
       resolve: { usage: 'resolve <larm-id> <truepositive|falsepositive|expected> [<avgörande>] [kommentar…]', description: 'Lös ett larm med klassificering och avgörande (t.ex. Malware, Clean, SecurityTesting).', example: 'resolve da637472900382838869_1364969609 falsepositive Clean Testdator' },
       block: { usage: 'block <hash|ip|domän|url> [warn|audit] [for <tid: 24h, 7d, 2w>] [kommentar…]', description: 'Blockera (eller varna för, eller granska) en filhash, IP-adress, domän eller URL på alla enheter, som du, efter att du bekräftat; 30 dagar om du inte anger annat.', example: 'block 203.0.113.9 for 7d C2 i nätfiskevågen' },
@@ -265,6 +268,9 @@ export const svSE: CardStrings = {
     },
   },
 
+  approvals: approvalsSvSE,
+  ledger: ledgerSvSE,
+
   actionStatus: {
     title: '{action}: {device}',
     device: 'Enhet',
@@ -294,6 +300,8 @@ export const svSE: CardStrings = {
     results: {
       requested: 'Begärd', refused: 'Nekad', failed: 'Misslyckades', Succeeded: 'Slutförd',
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',
+      awaitingApproval: 'Väntar på en andra person', breakGlass: 'Begärd: NÖDLÄGE, ingen andra person',
+      denied: 'Avslagen', expired: 'Gick ut ogodkänd', extended: 'Påminnelse flyttad',
     },
   },
 

@@ -29,7 +29,7 @@ export function auditView(input: { device?: string; entries: readonly AuditLineI
       action: actionName(entry.action, context),
       device: oneLine(entry.computerDnsName, 100),
       result: audit.results[entry.result as keyof typeof audit.results] ?? oneLine(entry.result, 40),
-      resultColor: /refused|failed|timeout|cancelled/i.test(entry.result) ? 'Attention' : entry.result === 'Succeeded' ? 'Good' : 'Accent',
+      resultColor: /refused|failed|timeout|cancelled|breakGlass|denied|expired/i.test(entry.result) ? 'Attention' : entry.result === 'Succeeded' ? 'Good' : 'Accent',
       who: oneLine(entry.upn, 80),
       when: timeWithAge(entry.time, context),
       comment: oneLine(entry.comment, 200),

@@ -18,6 +18,9 @@ import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
 import { type PermissionsInput, permissionsView } from './permissions';
 import { blockIndicatorView, type BlockIndicatorInput, indicatorView, type IndicatorResultInput } from './indicators';
+import { approvalStatus, approvalView, type ApprovalCardInput } from './approvals';
+import { isolatedView, type IsolatedDevice } from './isolated';
+import { releaseReminderView, type ReleaseReminderInput } from './release-reminder';
 
 export * from './alerts';
 export * from './audit';
@@ -29,6 +32,9 @@ export * from './incidents';
 export * from './hunting';
 export * from './indicators';
 export * from './permissions';
+export * from './approvals';
+export * from './isolated';
+export * from './release-reminder';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -74,7 +80,7 @@ export function createViews(now: () => Date = () => new Date()) {
       }, context(locale))),
 
     confirm: (
-      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment'>,
+      locale: string, machine: Machine, details: Pick<ConfirmActionInput, 'texts' | 'choice' | 'comment' | 'approval' | 'reminder'>,
       confirm: CardAction, cancel: CardAction,
     ): Attachment =>
       renderCard('confirm-action', confirmActionView({ machine, ...details, confirm, cancel }, context(locale))),
@@ -100,6 +106,15 @@ export function createViews(now: () => Date = () => new Date()) {
     indicator: (locale: string, input: IndicatorResultInput): Attachment => renderCard('indicator', indicatorView(input, context(locale))),
 
     permissions: (locale: string, input: PermissionsInput): Attachment => renderCard('permissions', permissionsView(input, context(locale))),
+
+    approval: (locale: string, input: ApprovalCardInput): Attachment => renderCard('approval', approvalView(input, context(locale))),
+
+    approvalStatus: (locale: string, input: ApprovalCardInput): string => approvalStatus(input, context(locale)),
+
+    isolated: (locale: string, items: readonly IsolatedDevice[], historyLimit?: number): Attachment =>
+      renderCard('isolated', isolatedView({ items, historyLimit }, context(locale))),
+
+    releaseReminder: (locale: string, input: ReleaseReminderInput): Attachment => renderCard('release-reminder', releaseReminderView(input, context(locale))),
   };
 }
 

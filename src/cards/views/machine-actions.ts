@@ -2,6 +2,8 @@ import { FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../../d
 import { type CardStrings, fill } from '../strings';
 import { firstOf, oneLine, timeWithAge, type Coloured, type ViewContext } from '../format';
 import type { MessageInput } from './messages';
+import { criticalReasonsText, type CriticalReason } from './approvals';
+import type { ReleaseReminder } from '../../config';
 import {
   actionLine, actionStatusOf, actionTypeOf, cardFrame, scopeOf, templateAction,
   type ActionLine, type CardAction, type CardFrame, type CardRefresh, type TemplateAction,
@@ -26,6 +28,10 @@ export interface ConfirmActionInput {
   choice?: { id: string; values: readonly string[]; value: string };
   /** Prefilled comment (e.g. typed after the command); the analyst may change it. */
   comment?: string;
+  /** Set when the two-person rule holds this response on this device: why, and whether break glass is offered. */
+  approval?: { reasons: readonly CriticalReason[]; breakGlass: boolean };
+  /** Set for an isolation: the release reminder preselected (the ledger's input). */
+  reminder?: { id: string; values: readonly ReleaseReminder[]; value: ReleaseReminder };
   confirm: CardAction;
   cancel: CardAction;
 }
@@ -36,6 +42,11 @@ export interface ConfirmActionCardData extends Pick<CardFrame, 'locale'> {
   comment: string;
   hasChoice: boolean;
   choice: { id: string; label: string; error: string; value: string; choices: { title: string; value: string }[] };
+  /** '' unless the response waits for a second person here. */
+  approvalNotice: string;
+  breakGlass: boolean;
+  hasReminder: boolean;
+  reminder: { id: string; label: string; value: string; choices: { title: string; value: string }[] };
   confirm: TemplateAction;
   cancel: TemplateAction;
 }
@@ -56,6 +67,17 @@ export function confirmActionView(input: ConfirmActionInput, context: ViewContex
       error: texts.choice?.error ?? '',
       value: choice?.value ?? '',
       choices: (choice?.values ?? []).map((value) => ({ title: texts.choice?.options[value] ?? value, value })),
+    },
+    approvalNotice: input.approval
+      ? fill(context.strings.approvals.confirmNotice, { device, reasons: criticalReasonsText(input.approval.reasons, context) })
+      : '',
+    breakGlass: input.approval?.breakGlass ?? false,
+    hasReminder: Boolean(input.reminder),
+    reminder: {
+      id: input.reminder?.id ?? '',
+      label: context.strings.ledger.reminderLabel,
+      value: input.reminder?.value ?? '',
+      choices: (input.reminder?.values ?? []).map((value) => ({ title: context.strings.ledger.reminders[value], value })),
     },
     confirm: templateAction(input.confirm),
     cancel: templateAction(input.cancel),

@@ -1,0 +1,26 @@
+import type { ledgerEnUS } from './ledger-en-US';
+
+export const ledgerSvSE: typeof ledgerEnUS = {
+  reminderLabel: 'Påminn konversationen om att släppa den efter',
+  reminders: { '4h': '4 timmar', '24h': '24 timmar', '72h': '72 timmar', none: 'Ingen påminnelse' },
+  listTitle: 'Isolerade nu',
+  listCount: '{count} enheter som du ser är isolerade, enligt Defenders åtgärdshistorik',
+  listEmpty: 'Ingen enhet som du ser är isolerad.',
+  since: 'isolerad {when}',
+  by: 'av {who}',
+  throughBot: 'via den här boten',
+  outsideBot: 'utanför den här boten (Defender-portalen, API eller automatisering)',
+  approvedBy: 'godkänd av {who}',
+  reminderAt: 'påminnelse om att släppa {when}',
+  noReminder: 'ingen påminnelse',
+  reminderSent: 'påminnelse skickad',
+  historyLimit: 'Bara de {count} senaste isoleringsåtgärderna lästes: äldre isoleringar kan saknas.',
+  reminderTitle: 'Fortfarande isolerad: {device}',
+  reminderText: '{mention}, du bad om att isolera {device} {when} ("{comment}"). Ingenting släpps automatiskt: släpp den, eller skjut upp påminnelsen.',
+  release: 'Släpp',
+  extend: 'Igen om {hours} h',
+  extendedTitle: 'Påminnelsen flyttad',
+  extendedText: '{who} flyttade påminnelsen för {device} till {when}.',
+  notInLedgerTitle: 'Inget att skjuta upp',
+  notInLedgerText: 'Boten har inte längre någon isolering av enheten registrerad: den har släppts eller isolerats igen sedan dess.',
+};
