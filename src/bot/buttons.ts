@@ -16,6 +16,7 @@ export const VERBS = {
   cancel: 'response.cancel',
   cancelAction: 'action.cancel',
   assignAlert: 'alert.assign',
+  digestAlerts: 'digest.alerts',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -84,6 +85,12 @@ export class Buttons {
   /** Assigns the alert to the clicker (`PATCH /api/alerts/{id}` as them); the card is then updated for everyone. */
   assignToMe(alertId: string): CardAction {
     return this.action(stringsForLocale(this.locale).triage.assignToMe, VERBS.assignAlert, { alertId });
+  }
+
+  /** One page of a storm digest's alerts, each with Open, posted below (`page` from 1). */
+  digestAlerts(digestId: string, page: number): CardAction {
+    const strings = stringsForLocale(this.locale).digest;
+    return this.action(page === 1 ? strings.showAll : strings.nextPage, VERBS.digestAlerts, { digestId, page: String(page) });
   }
 
   /** A notification card cannot know each reader's view: this shows the clicker the alert with the responses their view allows. */

@@ -129,6 +129,8 @@ export class CardActions {
         return this.cancelAction(output, acting, params.actionId ?? '');
       case VERBS.assignAlert:
         return this.assignToMe(output, acting, params.alertId ?? '');
+      case VERBS.digestAlerts:
+        return this.postBelow(output, acting, await screens.digestAlerts(acting, params.digestId ?? '', Number(params.page) || 1));
     }
     if (this.deps.commands.incidents.handles(action.verb)) {
       const answer = await this.deps.commands.incidents.act(output, acting, action);

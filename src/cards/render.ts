@@ -11,6 +11,7 @@ import type { ActionsCardData, ActionStatusCardData, ConfirmActionCardData } fro
 import type { HelpCardData, MessageCardData } from './views/messages';
 import type { IncidentCardData, IncidentListCardData } from './views/incidents';
 import type { HuntCardData } from './views/hunting';
+import type { DigestCardData } from './views/digest';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -29,12 +30,13 @@ export interface CardDataByName {
   'incident-list': IncidentListCardData;
   incident: IncidentCardData;
   hunt: HuntCardData;
+  digest: DigestCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
-  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
+  'help', 'alert-list', 'alert', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt', 'digest',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -9,6 +9,8 @@ import type restify from 'restify';
 import { createCloudAdapter } from '../../src/bot/adapter';
 import { Buttons } from '../../src/bot/buttons';
 import { ActionSigner } from '../../src/bot/signed-actions';
+import { digestCard } from '../../src/bot/digest-cards';
+import type { Digest } from '../../src/notify/storm-digest';
 import { buttonTitles, createViews } from '../../src/cards/views';
 import { DefenderClient, type RequestInfo } from '../../src/defender/client';
 import type { Alert, DeviceGroup } from '../../src/defender/model';
@@ -202,6 +204,7 @@ export function buildNotifier(endpoints: TwinEndpoints, options: {
     appToken: appTokenSource(msal, DEFENDER_API.identifierUris[0]),
     connector: new TeamsConnectorSender(adapter, SEEDED.botAppId),
     renderAlertCard: alertCardRenderer(options.cardSecret),
+    renderDigestCard: digestCardRenderer(options.cardSecret),
     replicaId: options.replicaId,
     log: options.log,
   }, options.settings);
@@ -218,6 +221,13 @@ export function alertCardRenderer(secret: string): (alert: Alert, target: CardTa
     const buttons = new Buttons(signer, target.conversationId, buttonTitles(target.locale));
     return views.alert(target.locale, alert, undefined, [buttons.respond(alert.id)], buttons.alertRefresh(alert.id, []));
   };
+}
+
+/** The storm digest card, as the composition root renders it. */
+export function digestCardRenderer(secret: string): (digest: Digest, target: CardTarget) => Attachment {
+  const views = createViews();
+  const signer = new ActionSigner(secret);
+  return (digest, target) => digestCard(views, new Buttons(signer, target.conversationId, buttonTitles(target.locale), target.locale), digest, target.locale);
 }
 
 /** The alert a posted card is about (its buttons carry the alert id). */

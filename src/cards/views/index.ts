@@ -5,7 +5,7 @@ import { viewContext } from '../format';
 import { cardLocale } from '../locale';
 import { renderCard } from '../render';
 import { stringsFor } from '../strings';
-import { alertListView, alertView, type AlertListFilter } from './alerts';
+import { alertListView, alertView, type AlertListFilter, type AlertSummary } from './alerts';
 import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
@@ -16,6 +16,7 @@ import { helpView, messageView, type MessageInput } from './messages';
 import { incidentListView, incidentView, type IncidentCardInput, type IncidentListFilter } from './incidents';
 import type { HuntingResult, Incident } from '../../graph/model';
 import { huntView } from './hunting';
+import { type DigestCardInput, digestView } from './digest';
 
 export * from './alerts';
 export * from './audit';
@@ -25,6 +26,7 @@ export * from './machine-actions';
 export * from './messages';
 export * from './incidents';
 export * from './hunting';
+export * from './digest';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -49,8 +51,10 @@ export function createViews(now: () => Date = () => new Date()) {
       return renderCard('message', messageView(staleResponseMessage(stale, ctx), ctx));
     },
 
-    alertList: (locale: string, alerts: readonly Alert[], filter: string | AlertListFilter, open: (alert: Alert) => CardAction): Attachment =>
-      renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter }, context(locale))),
+    alertList: <A extends AlertSummary>(
+      locale: string, alerts: readonly A[], filter: string | AlertListFilter, open: (alert: A) => CardAction, buttons?: CardAction[],
+    ): Attachment =>
+      renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter, buttons }, context(locale))),
 
     alert: (locale: string, alert: Alert, isolation: IsolationState | undefined, buttons: readonly CardAction[], refresh?: CardRefresh): Attachment =>
       renderCard('alert', alertView({ alert, isolation, buttons, refresh }, context(locale))),
@@ -87,6 +91,8 @@ export function createViews(now: () => Date = () => new Date()) {
     incident: (locale: string, input: IncidentCardInput): Attachment => renderCard('incident', incidentView(input, context(locale))),
 
     hunt: (locale: string, query: string, result: HuntingResult): Attachment => renderCard('hunt', huntView({ query, result }, context(locale))),
+
+    digest: (locale: string, input: DigestCardInput): Attachment => renderCard('digest', digestView(input, context(locale))),
   };
 }
 
