@@ -16,6 +16,7 @@ const SHOTS: Shot[] = [
   ...CARD_NAMES.map((name) => ({ name, locale: 'en-US', file: `${name}.png` })),
   { name: 'device', locale: 'sv-SE', file: 'device.sv-SE.png' },
   { name: 'incident', locale: 'sv-SE', file: 'incident.sv-SE.png' },
+  { name: 'digest', locale: 'sv-SE', file: 'digest.sv-SE.png' },
 ];
 
 async function main(): Promise<void> {
