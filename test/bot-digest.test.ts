@@ -8,6 +8,8 @@ import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
 import { askBot, botMessages, buttonData, cardText, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 import { eventually } from './support/eventually';
+import { scrape, total } from './support/prometheus';
+import { type RunningTelemetry, startTelemetry } from '../src/telemetry/start';
 
 jest.setTimeout(60_000);
 
@@ -16,8 +18,10 @@ const AFTER_CARDS = 3;
 let env: BotWithTwin;
 let channel: Conversation;
 let raised: Alert[];
+let telemetry: RunningTelemetry;
 
 beforeAll(async () => {
+  telemetry = (await startTelemetry({ enabled: true, prometheus: { host: '127.0.0.1', port: 0 } }))!;
   env = await startBotWithTwin({
     notifier: { pollIntervalMs: 3_600_000, digest: { afterCards: AFTER_CARDS, windowMs: 10 * 60_000, bypassSeverity: 'High' } },
   });
@@ -35,7 +39,10 @@ beforeAll(async () => {
     expect(await env.store.pendingOutbox()).toBe(0);
   }, 30_000, 100);
 });
-afterAll(() => env.close());
+afterAll(async () => {
+  await env.close();
+  await telemetry.shutdown();
+});
 
 const alertIdOn = (card: unknown, verb: string) => (buttonData(card, verb) as { p: { alertId: string } }).p.alertId;
 const ownCards = () => botMessages(env.twin, channel).filter((entry) => entry.cards.length > 0 && verbsOf(entry.cards[0]).includes('alert.refresh'));
@@ -79,6 +86,13 @@ it('reaches every alert: its own card, or the digest and its pages', async () =>
   expect(cardText(page.card)).toContain(`page ${pages} of ${pages}`);
   expect(new Set(listed).size).toBe(listed.length);
   expect([...own, ...listed].sort()).toEqual(raised.map((alert) => alert.id).sort());
+});
+
+it('counts the digested alerts and the open digest in the metrics', async () => {
+  const metrics = await scrape(telemetry.metricsUrl!);
+  expect(total(metrics, 'chatops_notifications_digested_total')).toBe(raised.length - ownCards().length);
+  expect(total(metrics, 'chatops_notify_digests_open')).toBe(1);
+  expect(total(metrics, 'chatops_notify_digest_mode')).toBe(1);
 });
 
 it('Open on a listed alert shows the alert card, read as the clicker', async () => {
