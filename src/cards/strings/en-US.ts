@@ -68,7 +68,7 @@ export const enUS = {
     headingEnded: 'Alert storm over: {count} alerts in this card',
     period: 'Since {start}; this card is kept up to date',
     periodEnded: 'From {start} to {end}',
-    explanation: 'So many alerts arrived here at once that they are grouped in this one card instead of a card each. {severity} alerts and above still get a card of their own.',
+    explanation: 'So many alerts arrived here at once that they are grouped in this one card instead of a card each. Alerts of severity {severity} or higher still get a card of their own.',
     bySeverity: 'By severity',
     byDevice: 'By device',
     byTitle: 'By alert',
