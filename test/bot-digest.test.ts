@@ -9,6 +9,7 @@ import type { Conversation } from '../src/twin/teams';
 import { askBot, botMessages, buttonData, cardText, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
 import { eventually } from './support/eventually';
 import { scrape, total } from './support/prometheus';
+import { openedAlerts } from './support/storm';
 import { type RunningTelemetry, startTelemetry } from '../src/telemetry/start';
 
 jest.setTimeout(60_000);
@@ -48,11 +49,6 @@ const alertIdOn = (card: unknown, verb: string) => (buttonData(card, verb) as { 
 const ownCards = () => botMessages(env.twin, channel).filter((entry) => entry.cards.length > 0 && verbsOf(entry.cards[0]).includes('alert.refresh'));
 const digests = () => botMessages(env.twin, channel).filter((entry) => entry.cards.length > 0 && verbsOf(entry.cards[0]).includes('digest.alerts'));
 
-/** The Open buttons' alerts on a card. */
-function opened(card: unknown): string[] {
-  return [...JSON.stringify(card).matchAll(/"verb":"alert\.open","data":\{"p":\{"alertId":"([^"]+)"/g)].map((match) => match[1]);
-}
-
 /** Clicks a button and returns the card the bot posted below. */
 async function clickForCardBelow(messageId: string, verb: string): Promise<{ id: string; card: unknown }> {
   const before = botMessages(env.twin, channel).length;
@@ -79,7 +75,7 @@ it('reaches every alert: its own card, or the digest and its pages', async () =>
   let page = await clickForCardBelow(digest.id, 'digest.alerts');
   expect(cardText(page.card)).toContain(`page 1 of ${pages}`);
   for (;;) {
-    listed.push(...opened(page.card));
+    listed.push(...openedAlerts(page.card));
     if (!verbsOf(page.card).includes('digest.alerts')) break;
     page = await clickForCardBelow(page.id, 'digest.alerts');
   }
@@ -97,7 +93,7 @@ it('counts the digested alerts and the open digest in the metrics', async () => 
 
 it('Open on a listed alert shows the alert card, read as the clicker', async () => {
   const [digest] = digests();
-  const [newest] = opened(digest.cards[0]);
+  const [newest] = openedAlerts(digest.cards[0]);
   const alert = raised.find((candidate) => candidate.id === newest)!;
   const defenderBefore = env.twin.defender.requests.length;
   const card = await clickForCardBelow(digest.id, 'alert.open');

@@ -70,6 +70,7 @@ export const enUS = {
     periodEnded: 'From {start} to {end}',
     explanation: 'So many alerts arrived here at once that they are grouped in this one card instead of a card each. Alerts of severity {severity} or higher still get a card of their own.',
     bySeverity: 'By severity',
+    byStatus: 'By status',
     byDevice: 'By device',
     byTitle: 'By alert',
     newest: 'Newest',

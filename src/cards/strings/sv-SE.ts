@@ -64,6 +64,7 @@ export const svSE: CardStrings = {
     periodEnded: 'Från {start} till {end}',
     explanation: 'Så många larm kom hit samtidigt att de samlas i det här kortet i stället för ett kort vardera. Larm med allvarlighetsgrad {severity} och högre får fortfarande egna kort.',
     bySeverity: 'Per allvarlighetsgrad',
+    byStatus: 'Per status',
     byDevice: 'Per enhet',
     byTitle: 'Per larm',
     newest: 'Nyaste',

@@ -7,6 +7,8 @@ import { alertStatusOf, cardFrame, severityOf, templateAction, type CardAction, 
 export const DIGEST_TOP_ROWS = 5;
 export const DIGEST_NEWEST = 5;
 const SEVERITY_ORDER: readonly AlertSeverity[] = ['High', 'Medium', 'Low', 'Informational', 'UnSpecified'];
+/** A changed alert in the digest shows here (triage progress), whether or not it is among the newest. */
+const STATUS_ORDER: readonly DigestEntry['status'][] = ['New', 'InProgress', 'Resolved', 'Unknown'];
 
 /** One alert of a storm digest, as the digest keeps it. */
 export interface DigestEntry {
@@ -39,6 +41,7 @@ export interface DigestCardData extends CardFrame {
   period: string;
   explanation: string;
   bySeverity: Count[];
+  byStatus: Count[];
   byDevice: Count[];
   byTitle: Count[];
   newest: { severity: Coloured; title: string; summary: string; open: TemplateAction }[];
@@ -46,7 +49,7 @@ export interface DigestCardData extends CardFrame {
 }
 
 /**
- * A storm's alerts in one card: how many by severity, device and title (the largest groups first),
+ * A storm's alerts in one card: how many by severity, status, device and title (the largest groups first),
  * the newest few with Open, the number of the rest, and a button listing them all.
  */
 export function digestView(input: DigestCardInput, context: ViewContext): DigestCardData {
@@ -63,6 +66,10 @@ export function digestView(input: DigestCardInput, context: ViewContext): Digest
     explanation: fill(strings.explanation, { severity: context.strings.severity[input.bypassSeverity] ?? input.bypassSeverity }),
     bySeverity: SEVERITY_ORDER
       .map((severity) => ({ name: severityOf(severity, context).text, count: entries.filter((entry) => entry.severity === severity).length }))
+      .filter((row) => row.count > 0)
+      .map((row) => ({ name: row.name, count: String(row.count) })),
+    byStatus: STATUS_ORDER
+      .map((status) => ({ name: alertStatusOf(status, context).text, count: entries.filter((entry) => entry.status === status).length }))
       .filter((row) => row.count > 0)
       .map((row) => ({ name: row.name, count: String(row.count) })),
     byDevice: largestGroups(entries.map((entry) => oneLine(entry.device, 60) || strings.noDevice), context),
