@@ -285,6 +285,9 @@ export class OutboxSender {
     const record = (await this.deps.store.get<PostRecord>(POSTS, key))?.value;
     if (record?.state === 'abandoned') return DONE;
     if (record?.state === 'posted' && (record.version ?? 0) >= digest.version) return DONE;
+    if (record?.state === 'sending') {
+      this.deps.log(`notifier: the digest card ${digest.id} was being sent when a sender stopped; sending it again (Teams may show it twice)`);
+    }
     let card: Attachment;
     try {
       card = this.deps.renderDigestCard(digest, { conversationId: item.conversationId, locale: payload.locale });
