@@ -1,6 +1,6 @@
 import type { DigestEntry } from '../cards/views/digest';
 import type { Alert } from '../defender/model';
-import { type OutboxItem, type Store, type StoredDocument } from '../store/store';
+import { ConflictError, type OutboxItem, type Store, type StoredDocument } from '../store/store';
 import { SEVERITY_RANK, type SubscribableSeverity } from './subscriptions';
 
 /**
@@ -135,7 +135,11 @@ export class StormBook {
   async endCalmStorms(): Promise<number> {
     let open = 0;
     for (const doc of await this.store.list<StormState>(STORMS)) {
-      if (!doc.value.digestId) continue;
+      if (!doc.value.digestId) {
+        // Quiet conversations drop out, so this list stays as short as the conversations alerted lately.
+        if (this.recent(doc.value).length === 0 && !this.storms.has(doc.key)) await this.forget(doc);
+        continue;
+      }
       if (this.recent(doc.value).length >= this.settings.afterCards) {
         open++;
         continue;
@@ -148,6 +152,15 @@ export class StormBook {
       storm.changed = true;
     }
     return open;
+  }
+
+  private async forget(doc: StoredDocument<StormState>): Promise<void> {
+    try {
+      await this.store.delete(STORMS, doc.key, doc.etag);
+    } catch (error) {
+      // An alert for the conversation arrived meanwhile: its state stays.
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   /** Writes what changed (storm states first: a crash in between leaves a digest id to fill, never a lost one). */
