@@ -30,6 +30,13 @@ export interface BurstResult {
   cardsDelivered: number;
   /** Cards a channel received more than once (must be 0). */
   duplicates: number;
+  /** Every post Teams took in the channels: alert cards and storm digest cards. */
+  cardsPosted: number;
+  /** Storm digest cards posted, and the alerts they count (both 0 while every alert gets its own card, e.g. all High). */
+  digestCards: number;
+  alertsInDigests: number;
+  /** From the poll's start until every alert was visible in every channel: in its own card or counted in a digest. */
+  secondsUntilVisible: number;
   /** From the poll's start until the last card was accepted by Teams. */
   seconds: number;
   achievedPerSecond: number;
@@ -71,10 +78,11 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
   const pollTokens = twin.entra.tokenRequests.length - tokensBefore;
   const posts = () => postsTo(twin, team.channels, callsBefore);
   const allowedPerSecond = Math.min(TEAMS_LIMITS.perThreadPerSecond * team.channels.length, TEAMS_LIMITS.perTenantPerSecond);
-  await waitUntil(() => posts().length >= cardsExpected, 'every card', (cardsExpected / allowedPerSecond) * 3_000 + 60_000, 10);
+  await waitUntil(() => visibleAlerts(twin, team.channels).total >= cardsExpected, 'every alert visible', (cardsExpected / allowedPerSecond) * 3_000 + 60_000, 10);
   const seconds = (performance.now() - startedAt) / 1000;
 
   const delivered = posts();
+  const visible = visibleAlerts(twin, team.channels);
   const calls = twin.teams.calls.slice(callsBefore);
   return {
     alertsRaised: settings.highAlerts + settings.otherAlerts,
@@ -82,6 +90,10 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
     cardsExpected,
     cardsDelivered: delivered.length,
     duplicates: duplicatesAmong(twin, team.channels),
+    cardsPosted: delivered.length,
+    digestCards: visible.digestCards,
+    alertsInDigests: visible.inDigests,
+    secondsUntilVisible: seconds,
     seconds,
     achievedPerSecond: delivered.length / seconds,
     allowedPerSecond,
@@ -115,6 +127,29 @@ function postsTo(twin: Twin, channels: readonly Conversation[], from: number) {
   return twin.teams.calls.slice(from).filter((call) => call.method === 'POST' && call.status === 201 && ids.some((id) => call.path.endsWith(id)));
 }
 
+/** Alerts shown in the channels: a card each, or counted in a storm digest card (its heading: "Alert storm: N alerts …"). */
+function visibleAlerts(twin: Twin, channels: readonly Conversation[]): { total: number; digestCards: number; inDigests: number } {
+  let cards = 0;
+  let digestCards = 0;
+  let inDigests = 0;
+  for (const channel of channels) {
+    cards += new Set(alertIdsPosted(twin, channel)).size;
+    for (const entry of twin.teams.driver.transcript(channel)) {
+      const count = digestCountOf(entry.cards[0]);
+      if (entry.from !== 'bot' || count === undefined) continue;
+      digestCards++;
+      inDigests += count;
+    }
+  }
+  return { total: cards + inDigests, digestCards, inDigests };
+}
+
+/** The alerts a storm digest card counts; undefined for any other card. */
+function digestCountOf(card: unknown): number | undefined {
+  const count = /"text":"Alert storm(?: over)?: (\d+) alerts/.exec(JSON.stringify(card ?? {}))?.[1];
+  return count === undefined ? undefined : Number(count);
+}
+
 /** Cards (by alert) posted to the same channel more than once. */
 function duplicatesAmong(twin: Twin, channels: readonly Conversation[]): number {
   let duplicates = 0;
@@ -131,7 +166,7 @@ function duplicatesAmong(twin: Twin, channels: readonly Conversation[]): number 
 /** The alert id each notification card in a channel is about (its buttons and refresh carry it). */
 function alertIdsPosted(twin: Twin, channel: Conversation): string[] {
   return twin.teams.driver.transcript(channel)
-    .filter((entry) => entry.from === 'bot' && entry.cards.length > 0)
+    .filter((entry) => entry.from === 'bot' && entry.cards.length > 0 && digestCountOf(entry.cards[0]) === undefined)
     .map((entry) => /"alertId":"([^"]+)"/.exec(JSON.stringify(entry.cards[0]))?.[1])
     .filter((id): id is string => id !== undefined);
 }

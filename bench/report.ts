@@ -106,6 +106,8 @@ notifier paces with its own default limits. Allowed rate = min(60 per 30 s per c
 | --- | --- |
 | Time until all delivered (from the poll) | ${burst.seconds.toFixed(1)} s |
 | Cards delivered / expected / duplicates | ${burst.cardsDelivered} / ${burst.cardsExpected} / ${burst.duplicates} |
+| Cards posted (alert and digest cards) / digest cards / alerts in digests | ${burst.cardsPosted} / ${burst.digestCards} / ${burst.alertsInDigests} |
+| Time until every alert was visible (own card or digest) | ${burst.secondsUntilVisible.toFixed(1)} s |
 | Achieved rate | ${burst.achievedPerSecond.toFixed(2)} cards/s |
 | Allowed rate | ${burst.allowedPerSecond} cards/s |
 | **Ratio to the allowed rate** | **${burst.ratioToAllowed.toFixed(2)}** |

@@ -18,6 +18,7 @@ const SHOTS: Shot[] = [
   { name: 'incident', locale: 'sv-SE', file: 'incident.sv-SE.png' },
   { name: 'approval', locale: 'sv-SE', file: 'approval.sv-SE.png' },
   { name: 'release-reminder', locale: 'sv-SE', file: 'release-reminder.sv-SE.png' },
+  { name: 'digest', locale: 'sv-SE', file: 'digest.sv-SE.png' },
 ];
 
 async function main(): Promise<void> {

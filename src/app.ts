@@ -33,6 +33,7 @@ import { TenantGuard } from './bot/tenant-guard';
 import { TURN_BUDGET_MS } from './bot/turn-budget';
 import { DailyJob } from './notify/daily-job';
 import { createNotifier, type Notifier } from './notify/notifier';
+import { readDigest } from './notify/storm-digest';
 import { appTokenSource } from './notify/app-token';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
 import { TeamsConnectorSender } from './notify/teams-sender';
@@ -151,7 +152,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const views = createViews(() => new Date(now()));
   const approvalPolicy = config.approval ?? DEFAULT_APPROVAL_POLICY;
   const ledger = new IsolationLedger(store, config.isolationReminder, now);
-  const screens = new Screens(defender, views, signer, buttonTitles, now, { approval: approvalPolicy, ledger });
+  const screens = new Screens(defender, views, signer, buttonTitles, now, { approval: approvalPolicy, ledger }, (digestId) => readDigest(store, digestId));
   const appToken = appTokenSource(msal, config.defender.tokenResource);
   const tracker = new ActionTracker(adapter, defender, store, {
     botAppId: config.bot.appId,
@@ -180,9 +181,12 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     appToken,
     connector: observedConnector(new TeamsConnectorSender(adapter, config.bot.appId)),
     renderAlertCard: (alert, target) => screens.notificationCard(alert, target),
+    renderDigestCard: (digest, target) => screens.notificationDigest(digest, target),
     pacer,
     log,
-  }, { poller: { pollIntervalMs: config.notifier.pollIntervalMs }, subscriberRecheckMs: config.notifier.subscriberRecheckMs });
+  }, {
+    poller: { pollIntervalMs: config.notifier.pollIntervalMs, ...(config.notifier.digest ? { digest: config.notifier.digest } : {}) },
+    subscriberRecheckMs: config.notifier.subscriberRecheckMs });
   const retention = new DailyJob({
     store, name: 'retention', replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`, log,
     run: async () => {

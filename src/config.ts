@@ -1,3 +1,5 @@
+import { DEFAULT_DIGEST_SETTINGS, type DigestSettings } from './notify/storm-digest';
+import { parseSeverity, SUBSCRIBABLE_SEVERITIES } from './notify/subscriptions';
 import type { BotFrameworkCloud } from './bot/adapter';
 import { isMicrosoftLoginHost } from './identity/authorities';
 import { readTelemetrySettings } from './telemetry/settings';
@@ -32,7 +34,7 @@ export interface BotConfig {
   actionPollIntervalMs: number;
   storage: { databaseUrl?: string; sqlitePath: string };
   /** `subscriberRecheckMs`: how often at most a subscriber's device groups are re-checked when the bot sees them (default 5 min). */
-  notifier: { pollIntervalMs: number; subscriberRecheckMs?: number };
+  notifier: { pollIntervalMs: number; subscriberRecheckMs?: number; digest?: DigestSettings };
   /** How long the audit log and the sent notifications' alert payloads are kept, in days. */
   retention: { auditDays: number; notificationDays: number };
   /** Tenants whose users may use the bot (lower-case GUIDs); the bot's own by default. */
@@ -162,6 +164,8 @@ export const PRODUCTION_SETTINGS = [
 /** Settings that local mode honours or ignores, so they do not make a run production-like. */
 export const LOCAL_MODE_SETTINGS = [
   'PORT', 'LOG_LEVEL', 'ACTION_POLL_SECONDS', 'NOTIFY_INTERVAL_SECONDS', 'ENV_FILE', 'LOCAL_ALERT_SECONDS',
+  // Storm digests work the same in local mode.
+  'DIGEST_AFTER_CARDS', 'DIGEST_WINDOW_MINUTES', 'DIGEST_BYPASS_SEVERITY',
   // Telemetry works the same in local mode (a local Prometheus may scrape it).
   'TELEMETRY', 'METRICS_PORT', 'METRICS_HOST',
   // Its only valid value is the default, and it means nothing without the credentials.
@@ -189,6 +193,7 @@ export interface LocalSettings {
   storylineIntervalMs: number;
   approval: ApprovalPolicy;
   isolationReminder: ReleaseReminder;
+  digest: DigestSettings;
 }
 
 export type LocalSettingsResult = { ok: true; settings: LocalSettings } | { ok: false; problems: string[] };
@@ -208,6 +213,7 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
     : numberSetting(storyline || String(DEFAULT_STORYLINE_SECONDS), 'LOCAL_ALERT_SECONDS (or "off")', problems, { min: 1, max: 3600 });
   const approval = readApprovalPolicy(env, problems, { ...DEFAULT_APPROVAL_POLICY, breakGlass: true });
   const isolationReminder = readReleaseReminder(env, problems);
+  const digest = digestSettings(read, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -215,6 +221,7 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv): LocalSettingsResult {
       port, logLevel, actionPollIntervalMs: actionPollSeconds * 1000, notifyIntervalMs: notifySeconds * 1000, storylineIntervalMs: storylineSeconds * 1000,
       approval,
       isolationReminder,
+      digest,
     },
   };
 }
@@ -267,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = read('LOG_LEVEL') || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
   const notifySeconds = numberSetting(read('NOTIFY_INTERVAL_SECONDS') || '60', 'NOTIFY_INTERVAL_SECONDS', problems, { min: 5, max: 3600 });
+  const digest = digestSettings(read, problems);
   // Checked here to be reported with the rest; the entry point starts telemetry from the same settings.
   readTelemetrySettings(env, port, problems);
   const auditDays = numberSetting(read('AUDIT_RETENTION_DAYS') || String(DEFAULT_RETENTION.auditDays), 'AUDIT_RETENTION_DAYS', problems, { min: 1, max: 3650 });
@@ -293,7 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       tokenCacheKey,
       actionPollIntervalMs: actionPollSeconds * 1000,
       storage: { databaseUrl, sqlitePath: read('SQLITE_PATH') || 'data/chatops.db' },
-      notifier: { pollIntervalMs: notifySeconds * 1000 },
+      notifier: { pollIntervalMs: notifySeconds * 1000, digest },
       retention: { auditDays, notificationDays },
       allowedTenants,
       logLevel,
@@ -317,6 +325,18 @@ function tokenCacheKeySetting(value: string, problems: string[]): Buffer {
     problems.push(`TOKEN_CACHE_KEY must be ${TOKEN_CACHE_KEY_BYTES} random bytes in base64 (44 characters; got ${key.length} bytes): ${hint}`);
   }
   return key;
+}
+
+/** When a storm of alerts goes into one digest card per conversation (see notify/storm-digest.ts). */
+function digestSettings(read: (name: string) => string, problems: string[]): DigestSettings {
+  const defaults = DEFAULT_DIGEST_SETTINGS;
+  const after = read('DIGEST_AFTER_CARDS').toLowerCase();
+  const afterCards = after === 'off' ? 0 : numberSetting(after || String(defaults.afterCards), 'DIGEST_AFTER_CARDS (or "off")', problems, { min: 1, max: 1000 });
+  const minutes = numberSetting(read('DIGEST_WINDOW_MINUTES') || String(defaults.windowMs / 60_000), 'DIGEST_WINDOW_MINUTES', problems, { min: 1, max: 1440 });
+  const bypass = read('DIGEST_BYPASS_SEVERITY') || defaults.bypassSeverity;
+  const bypassSeverity = parseSeverity(bypass);
+  if (!bypassSeverity) problems.push(`DIGEST_BYPASS_SEVERITY must be one of ${SUBSCRIBABLE_SEVERITIES.join(', ')} (got "${bypass}").`);
+  return { afterCards, windowMs: minutes * 60_000, bypassSeverity: bypassSeverity ?? defaults.bypassSeverity };
 }
 
 function numberSetting(value: string, name: string, problems: string[], range: { min: number; max: number }): number {

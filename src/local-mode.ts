@@ -49,7 +49,7 @@ export async function startLocalMode(settings: LocalSettings, options: TwinOptio
   return {
     twin,
     config: twinBotConfig(twin, {
-      port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs },
+      port, logLevel: settings.logLevel, actionPollIntervalMs: settings.actionPollIntervalMs, notifier: { pollIntervalMs: settings.notifyIntervalMs, digest: settings.digest },
       approval: settings.approval,
       isolationReminder: settings.isolationReminder,
     }),

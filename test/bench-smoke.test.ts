@@ -42,6 +42,10 @@ it('counts Defender and Entra requests per command, and delivers the whole burst
   const { burst } = results;
   expect(burst.cardsDelivered).toBe(burst.cardsExpected);
   expect(burst.duplicates).toBe(0);
+  // The burst is all High: the bypass severity, so no alert of it goes into a storm digest.
+  expect([burst.digestCards, burst.alertsInDigests]).toEqual([0, 0]);
+  expect(burst.cardsPosted).toBe(burst.cardsExpected);
+  expect(burst.secondsUntilVisible).toBeGreaterThan(0);
   expect(burst.allowedPerSecond).toBe(10);
   expect(burst.ratioToAllowed).toBeGreaterThan(0);
   expect(burst.poll.defenderRequests).toBeGreaterThan(0);

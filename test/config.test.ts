@@ -68,10 +68,20 @@ describe('configuration from the environment', () => {
     ['BOT_CHANNEL_OPENID_METADATA_URL', 'https://twin.example/v1/.well-known/openidconfiguration', /go together/],
     ['ALLOWED_TENANTS', 'contoso.com,7f3c1a52-9d4e-4b8a-a1c6-2e5f80d4b913', /ALLOWED_TENANTS must be a comma-separated list of tenant ids.*contoso\.com/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    ['DIGEST_AFTER_CARDS', 'many', /DIGEST_AFTER_CARDS \(or "off"\) must be a whole number from 1 to 1000/],
+    ['DIGEST_WINDOW_MINUTES', '0', /DIGEST_WINDOW_MINUTES must be a whole number from 1 to 1440/],
+    ['DIGEST_BYPASS_SEVERITY', 'Critical', /DIGEST_BYPASS_SEVERITY must be one of Informational, Low, Medium, High \(got "Critical"\)/],
   ])('names a malformed %s and what it should look like', (name, value, message) => {
     const problems = problemsWith({ ...VALID, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('storm digests: 10 cards in 5 minutes, High bypasses, by default; off, or other values when set', () => {
+    const defaults = loadConfig(VALID);
+    expect(defaults.ok && defaults.config.notifier.digest).toEqual({ afterCards: 10, windowMs: 300_000, bypassSeverity: 'High' });
+    const set = loadConfig({ ...VALID, DIGEST_AFTER_CARDS: 'off', DIGEST_WINDOW_MINUTES: '15', DIGEST_BYPASS_SEVERITY: 'medium' });
+    expect(set.ok && set.config.notifier.digest).toEqual({ afterCards: 0, windowMs: 900_000, bypassSeverity: 'Medium' });
   });
 
   it('lists the valid regions for an unknown DEFENDER_REGION', () => {

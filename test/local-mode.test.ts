@@ -3,6 +3,7 @@
  * production-like is configured, listens on loopback only and answers only loopback serviceUrls.
  * The real entry point is started as an admin would start it.
  */
+import { DEFAULT_DIGEST_SETTINGS } from '../src/notify/storm-digest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -146,7 +147,7 @@ function connects(host: string, port: number): Promise<boolean> {
 
 /** Local mode's defaults, on `port`, with the storyline off unless a test turns it on. */
 function localSettings(port: number, overrides: Partial<LocalSettings> = {}): LocalSettings {
-  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, approval: DEFAULT_APPROVAL_POLICY, isolationReminder: '24h', ...overrides };
+  return { port, logLevel: 'silent', actionPollIntervalMs: 2000, notifyIntervalMs: 15_000, storylineIntervalMs: 0, approval: DEFAULT_APPROVAL_POLICY, isolationReminder: '24h', digest: DEFAULT_DIGEST_SETTINGS, ...overrides };
 }
 
 describe('copying .env.example to .env unchanged', () => {

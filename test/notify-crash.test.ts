@@ -8,11 +8,11 @@
  * at the instant of the kill cannot be known to have arrived: the restarted process posts it again
  * and says so in its log. Only such a post may show twice; every other card shows exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Conversation } from '../src/twin/teams';
 import { eventually, NotifyEnv, temporarySqlitePath } from './support/notify-harness';
+import { startNotifierProcess as startNotifier } from './support/notify-process';
 
 const TIME_SCALE = 0.05;
 const sqlitePath = temporarySqlitePath();
@@ -33,22 +33,9 @@ afterAll(async () => {
 });
 
 function startNotifierProcess(replicaId: string): { child: ChildProcess; output: string[] } {
-  const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'notify-child.ts')], {
-    env: {
-      ...process.env,
-      NOTIFY_ENDPOINTS: JSON.stringify(env.endpoints),
-      NOTIFY_SQLITE: sqlitePath,
-      NOTIFY_REPLICA: replicaId,
-      NOTIFY_CARD_SECRET: env.cardSecret,
-      NOTIFY_TIME_SCALE: String(TIME_SCALE),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  child.stdout!.on('data', (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean)));
-  return { child, output };
+  const started = startNotifier(env, { sqlitePath, replicaId, timeScale: TIME_SCALE });
+  children.push(started.child);
+  return started;
 }
 
 const postedCount = () => channels.reduce((sum, channel) => sum + env.notificationCards(channel).length, 0);

@@ -18,6 +18,7 @@ export const VERBS = {
   cancelAction: 'action.cancel',
   askIndicator: 'indicator.ask',
   confirmIndicator: 'indicator.confirm',
+  digestAlerts: 'digest.alerts',
 } as const;
 
 /** How long a button stays valid: confirmations briefly, everything else as long as a card lives. */
@@ -121,6 +122,12 @@ export class Buttons {
   /** Asks for an indicator from the alert's evidence (the clicker's own view of it). */
   blockIndicator(alertId: string): CardAction {
     return this.action(stringsForLocale(this.locale).indicators.button, VERBS.askIndicator, { alertId });
+  }
+
+  /** One page of a storm digest's alerts, each with Open, posted below (`page` from 1). */
+  digestAlerts(digestId: string, page: number): CardAction {
+    const strings = stringsForLocale(this.locale).digest;
+    return this.action(page === 1 ? strings.showAll : strings.nextPage, VERBS.digestAlerts, { digestId, page: String(page) });
   }
 
   /** The triage form's Save, one-time: its inputs (status, verdict, comment) are merged into the data by Teams. */

@@ -142,6 +142,8 @@ export class CardActions {
         return this.card(await this.deps.commands.indicators.askFromAlert(acting, params.alertId ?? ''));
       case VERBS.confirmIndicator:
         return this.confirmIndicator(output, acting, action);
+      case VERBS.digestAlerts:
+        return this.postBelow(output, acting, await screens.digestAlerts(acting, params.digestId ?? '', Number(params.page) || 1));
     }
     const triage = triageStep(action.verb);
     if (triage?.step === 'form') return this.card(await screens.triageForm(acting, params.alertId ?? ''));

@@ -8,7 +8,9 @@ import { actionStateFrom, type IsolationState, isolationStateFrom } from '../def
 import { type Alert, type AlertSeverity, type AlertStatus, FINAL_ACTION_STATUSES, type Machine, type MachineAction } from '../defender/model';
 import type { RoutingFilter } from '../notify/routing-filter';
 import type { ScopeDecision } from '../notify/subscription-scope';
-import type { Subscription } from '../notify/subscriptions';
+import { baseConversationId, type Subscription } from '../notify/subscriptions';
+import type { Digest } from '../notify/storm-digest';
+import { digestCard, digestPageCard } from './digest-cards';
 import { vouchedPart } from '../notify/vouched-alert';
 import type { Store } from '../store/store';
 import { type Acting, tokenSource } from './acting';
@@ -67,6 +69,8 @@ export class Screens {
     private readonly titles: (locale: string) => ButtonTitles,
     private readonly now: () => number = Date.now,
     private readonly policies: { approval?: ApprovalPolicy; ledger?: IsolationLedger } = {},
+    /** Storm digests, as the notifier keeps them in the store. */
+    private readonly digests: (digestId: string) => Promise<Digest | undefined> = async () => undefined,
   ) {}
 
   buttons(acting: Acting): Buttons {
@@ -102,6 +106,21 @@ export class Screens {
     const buttons = this.buttonsFor(target);
     const responses = alert.machineId ? [buttons.respond(alert.id)] : [];
     return this.views.alert(target.locale, alert, undefined, [...responses, ...buttons.triage(alert)], buttons.alertRefresh(alert.id, MANUAL_REFRESH_ONLY));
+  }
+
+  /** A storm digest's card for its conversation (posted by the app, like a notification card). */
+  notificationDigest(digest: Digest, target: CardTarget): Attachment {
+    return digestCard(this.views, this.buttonsFor(target), digest, target.locale);
+  }
+
+  /** A page of a storm digest's alerts; a digest past its retention is a short message. */
+  async digestAlerts(acting: Acting, digestId: string, page: number): Promise<Attachment> {
+    const digest = await this.digests(digestId);
+    if (!digest || digest.conversationId !== baseConversationId(acting.conversationId)) {
+      const strings = stringsForLocale(acting.locale).bot.cardActions;
+      return this.views.message(acting.locale, { kind: 'info', title: strings.digestGoneTitle, text: strings.digestGoneText });
+    }
+    return digestPageCard(this.views, this.buttons(acting), digest, page, acting.locale);
   }
 
   async alert(acting: Acting, alertId: string): Promise<Attachment> {

@@ -16,6 +16,7 @@ import type { PermissionsCardData } from './views/permissions';
 import type { ApprovalCardData } from './views/approvals';
 import type { IsolatedCardData } from './views/isolated';
 import type { ReleaseReminderCardData } from './views/release-reminder';
+import type { DigestCardData } from './views/digest';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -41,13 +42,14 @@ export interface CardDataByName {
   approval: ApprovalCardData;
   isolated: IsolatedCardData;
   'release-reminder': ReleaseReminderCardData;
+  digest: DigestCardData;
 }
 
 export type CardName = keyof CardDataByName;
 
 export const CARD_NAMES: readonly CardName[] = [
   'help', 'alert-list', 'alert', 'alert-triage', 'device', 'confirm-action', 'action-status', 'actions', 'device-choices', 'message', 'audit', 'incident-list', 'incident', 'hunt',
-  'block-indicator', 'indicator', 'permissions', 'approval', 'isolated', 'release-reminder',
+  'block-indicator', 'indicator', 'permissions', 'approval', 'isolated', 'release-reminder', 'digest',
 ];
 
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */

@@ -10,6 +10,8 @@ export interface CardUpdates {
   cards: [key: string, state: CardState][];
   /** Conversations that hold a card of the alert already. */
   posted: Set<string>;
+  /** Changed alerts shown in a storm digest rather than a card of their own: the digest follows them (the poller's part). */
+  digested: { key: string; digestId: string; conversationId: string; locale: string }[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface CardUpdates {
 export function cardUpdates(
   alert: Alert, known: readonly StoredDocument<CardState>[], subscriptions: readonly Subscription[], notBefore: number,
 ): CardUpdates {
-  const result: CardUpdates = { items: [], cards: [], posted: new Set() };
+  const result: CardUpdates = { items: [], cards: [], posted: new Set(), digested: [] };
   const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
   for (const doc of known) {
     const conversationId = doc.key.slice(alert.id.length + 1);
@@ -30,6 +32,11 @@ export function cardUpdates(
     // A posted card follows its alert only while a subscription there still vouches for the device's group.
     if (!vouching.some((subscription) => inScope(alert, subscription))) continue;
     if (compareInstants(alert.lastUpdateTime, doc.value.lastUpdateTime) <= 0) continue;
+    const { digestId } = doc.value;
+    if (digestId) {
+      result.digested.push({ key: doc.key, digestId, conversationId, locale: vouching[0].locale });
+      continue;
+    }
     result.items.push(updateDelivery(vouchedPart(alert), conversationId, vouching[0].locale, notBefore));
     result.cards.push([doc.key, card]);
   }
@@ -42,7 +49,8 @@ export function knownCards(store: Store, alertId: string): Promise<StoredDocumen
 
 /**
  * A user's triage changed an alert: every notification card of it the bot posted is updated now
- * (through the outbox, paced like every notification) rather than at the next poll.
+ * (through the outbox, paced like every notification) rather than at the next poll. A storm digest
+ * that shows the alert is left to the next poll, which sees the change and updates the digest.
  */
 export class PostedCards {
   constructor(private readonly store: Store, private readonly subscriptions: SubscriptionRegistry, private readonly now: () => number = Date.now) {}

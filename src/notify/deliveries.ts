@@ -23,6 +23,8 @@ export interface ShownState {
 export interface CardState {
   shown: ShownState;
   lastUpdateTime: string;
+  /** Set when the alert went into a storm digest instead of a card of its own. */
+  digestId?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface CardState {
  */
 export type PostRecord =
   | { state: 'sending'; since: string }
-  | { state: 'posted'; activityId: string; postedAt: string }
+  | { state: 'posted'; activityId: string; postedAt: string; /** a digest card: the digest version it shows */ version?: number }
   | { state: 'abandoned'; reason: string };
 
 export const CARD_STATES = 'notify-cards';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import type { Store } from '../store/store';
 import type { ConnectorSender } from './connector';
-import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard } from './outbox-sender';
+import { OutboxSender, type OutboxSenderSettings, type RenderAlertCard, type RenderDigestCard } from './outbox-sender';
 import type { SendPacer } from './pacer';
 import { AlertPoller, type AlertPollerSettings } from './poller';
 import { PostedCards } from './card-updates';
@@ -18,6 +18,7 @@ export interface NotifierDeps {
   appToken: AccessTokenSource;
   connector: ConnectorSender;
   renderAlertCard: RenderAlertCard;
+  renderDigestCard: RenderDigestCard;
   /** The replica's pacer for everything it posts (replies too): see SendPacer. */
   pacer?: SendPacer;
   /** Names this replica in leases and outbox claims; unique per process. */

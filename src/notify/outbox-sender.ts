@@ -5,6 +5,7 @@ import { ConnectorFailure, type ConnectorSender } from './connector';
 import { type DeliveryPayload, isDeliveryPayload, POSTS, type PostRecord, cardKey } from './deliveries';
 import { observeNotification } from '../telemetry';
 import { Lease } from './lease';
+import { type Digest, type DigestDeliveryPayload, digestPostKey, isDigestPayload, readDigest } from './storm-digest';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './pacer';
 import type { SubscriptionRegistry } from './subscriptions';
 
@@ -15,6 +16,7 @@ export interface CardTarget {
 }
 
 export type RenderAlertCard = (alert: Alert, target: CardTarget) => Attachment;
+export type RenderDigestCard = (digest: Digest, target: CardTarget) => Attachment;
 
 export interface OutboxSenderSettings {
   rateLimits: SendRateLimits;
@@ -47,6 +49,7 @@ export interface OutboxSenderDeps {
   subscriptions: SubscriptionRegistry;
   connector: ConnectorSender;
   renderAlertCard: RenderAlertCard;
+  renderDigestCard: RenderDigestCard;
   replicaId: string;
   log: (line: string) => void;
   /** The replica's pacer for everything it posts (replies too); by default the sender's own, under `rateLimits`. */
@@ -193,6 +196,7 @@ export class OutboxSender {
   }
 
   private async attempt(item: ClaimedOutboxItem, reference: Partial<ConversationReference> | undefined): Promise<Outcome> {
+    if (isDigestPayload(item.payload)) return reference ? this.digest(item, item.payload, reference) : DONE;
     if (!isDeliveryPayload(item.payload)) {
       this.deps.log(`notifier: dropped delivery ${item.key}: its payload is not a notification`);
       return DONE;
@@ -213,6 +217,11 @@ export class OutboxSender {
     }
     const card = this.render(payload, item.conversationId);
     if (!card) return this.abandon(key, 'the card could not be rendered');
+    return this.postCard(item, key, card, reference);
+  }
+
+  /** Posts a new card and records its activity id (and, for a digest, the version it shows). */
+  private async postCard(item: ClaimedOutboxItem, key: string, card: Attachment, reference: Partial<ConversationReference>, version?: number): Promise<Outcome> {
     const wait = await this.waitForSlot(item.conversationId);
     if (wait) return wait;
     await this.deps.store.put<PostRecord>(POSTS, key, { state: 'sending', since: new Date(this.now()).toISOString() }, { etag: '*' });
@@ -227,7 +236,7 @@ export class OutboxSender {
     }
     this.failures.delete(item.conversationId);
     // Kept until the store has it: a card Teams took is never posted again for want of its record.
-    const posted: PostRecord = { state: 'posted', activityId, postedAt: new Date(this.now()).toISOString() };
+    const posted: PostRecord = { state: 'posted', activityId, postedAt: new Date(this.now()).toISOString(), ...(version === undefined ? {} : { version }) };
     this.unrecordedPosts.set(key, posted);
     await this.deps.store.put<PostRecord>(POSTS, key, posted, { etag: '*' });
     this.unrecordedPosts.delete(key);
@@ -244,15 +253,50 @@ export class OutboxSender {
     }
     const card = this.render(payload, item.conversationId);
     if (!card) return DONE;
+    return this.updateCard(item, key, record, card, reference);
+  }
+
+  /** Updates a posted card in place; `recordVersion` (a digest's) is recorded once Teams took it. */
+  private async updateCard(
+    item: ClaimedOutboxItem, key: string, record: PostRecord & { state: 'posted' }, card: Attachment, reference: Partial<ConversationReference>, recordVersion?: number,
+  ): Promise<Outcome> {
     const wait = await this.waitForSlot(item.conversationId);
     if (wait) return wait;
     try {
       await this.deps.connector.update(reference, record.activityId, card);
-      this.failures.delete(item.conversationId);
-      return DONE;
     } catch (error) {
       return this.afterFailure(item, asFailure(error), key);
     }
+    this.failures.delete(item.conversationId);
+    if (recordVersion !== undefined) await this.deps.store.put<PostRecord>(POSTS, key, { ...record, version: recordVersion }, { etag: '*' });
+    return DONE;
+  }
+
+  /**
+   * A storm digest's card, rendered from the digest as stored now (not as it was when enqueued):
+   * posted once, then updated in place; a delivery older than what the card shows is dropped, so a
+   * backlog of digest changes costs one send, not one per change.
+   */
+  private async digest(item: ClaimedOutboxItem, payload: DigestDeliveryPayload, reference: Partial<ConversationReference>): Promise<Outcome> {
+    const digest = await readDigest(this.deps.store, payload.digestId);
+    if (!digest) return DONE;
+    const key = digestPostKey(digest.id);
+    if (this.unrecordedPosts.has(key)) return { done: false, at: this.now() + this.settings.backoff.minMs, holdRest: false };
+    const record = (await this.deps.store.get<PostRecord>(POSTS, key))?.value;
+    if (record?.state === 'abandoned') return DONE;
+    if (record?.state === 'posted' && (record.version ?? 0) >= digest.version) return DONE;
+    if (record?.state === 'sending') {
+      this.deps.log(`notifier: the digest card ${digest.id} was being sent when a sender stopped; sending it again (Teams may show it twice)`);
+    }
+    let card: Attachment;
+    try {
+      card = this.deps.renderDigestCard(digest, { conversationId: item.conversationId, locale: payload.locale });
+    } catch (error) {
+      this.deps.log(`notifier: the digest card ${digest.id} could not be rendered: ${describe(error)}`);
+      return this.abandon(key, 'the card could not be rendered');
+    }
+    if (record?.state !== 'posted') return this.postCard(item, key, card, reference, digest.version);
+    return this.updateCard(item, key, record, card, reference, digest.version);
   }
 
   private async afterFailure(item: ClaimedOutboxItem, failure: ConnectorFailure, key: string): Promise<Outcome> {

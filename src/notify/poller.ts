@@ -4,7 +4,8 @@ import type { Alert } from '../defender/model';
 import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
 import { cardUpdates, knownCards } from './card-updates';
 import { CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, shownState } from './deliveries';
-import { observePoll } from '../telemetry';
+import { alertsDigested, digestsOpen, observePoll } from '../telemetry';
+import { DEFAULT_DIGEST_SETTINGS, type DigestSettings, StormBook } from './storm-digest';
 import { Lease } from './lease';
 import { needsMachineTags } from './routing-filter';
 import { matches, type Subscription, type SubscriptionRegistry } from './subscriptions';
@@ -25,11 +26,13 @@ export interface AlertPollerSettings {
    * real next links that lose `$filter` and never end (microsoft-365-docs issue #8316). Default 1,000.
    */
   pageSize: number;
+  /** When a conversation's alerts go into one digest card instead of a card each. */
+  digest: DigestSettings;
 }
 
 export const DEFAULT_POLL_PAGE_SIZE = 1000;
 export const DEFAULT_POLLER_SETTINGS: AlertPollerSettings = {
-  pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000, pageSize: DEFAULT_POLL_PAGE_SIZE,
+  pollIntervalMs: 60_000, leaseTtlMs: 30_000, overlapMs: 120_000, pageSize: DEFAULT_POLL_PAGE_SIZE, digest: DEFAULT_DIGEST_SETTINGS,
 };
 
 export interface AlertPollerDeps {
@@ -137,7 +140,13 @@ export class AlertPoller {
         break;
       }
       alerts += page.length;
-      enqueued += await this.deliver(page, subscriptions);
+      try {
+        enqueued += await this.deliver(page, subscriptions);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        this.deps.log('notifier: another replica changed a storm digest; this poll stops');
+        return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
+      }
       const newest = page.map((alert) => alert.lastUpdateTime).reduce((a, b) => (compareInstants(a, b) >= 0 ? a : b));
       if (compareInstants(newest, watermark.value.lastUpdateTime) <= 0) continue;
       try {
@@ -148,7 +157,16 @@ export class AlertPoller {
         break;
       }
     }
+    enqueued += await this.endCalmStorms();
     return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
+  }
+
+  /** Digests of storms that are over are ended (their cards say so), even when no alert came. */
+  private async endCalmStorms(): Promise<number> {
+    const book = new StormBook(this.deps.store, this.settings.digest, this.now());
+    digestsOpen(await book.endCalmStorms());
+    const items = await book.commit(this.now());
+    return items.length > 0 ? this.deps.store.enqueue(items) : 0;
   }
 
   /** The first poll ever starts from now: subscriptions are for alerts from now on. */
@@ -173,18 +191,27 @@ export class AlertPoller {
       if (!localeOf.has(subscription.conversationId)) localeOf.set(subscription.conversationId, subscription.locale);
     }
     const notBefore = this.now();
+    const book = new StormBook(this.deps.store, this.settings.digest, notBefore);
     const tagsOf = await this.machineTags(alerts, subscriptions);
     for (const alert of alerts) {
       const updates = cardUpdates(alert, await knownCards(this.deps.store, alert.id), subscriptions, notBefore);
       items.push(...updates.items);
       cards.push(...updates.cards);
       const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
+      for (const { key, digestId, conversationId, locale } of updates.digested) {
+        await book.changed(vouchedPart(alert), digestId, conversationId, locale);
+        cards.push([key, { ...card, digestId }]);
+      }
       for (const conversationId of this.newAudience(alert, subscriptions, tagsOf.get(alert.machineId))) {
         if (updates.posted.has(conversationId)) continue;
-        items.push(postDelivery(vouchedPart(alert), conversationId, localeOf.get(conversationId) ?? 'en-US', notBefore));
-        cards.push([cardKey(alert.id, conversationId), card]);
+        const locale = localeOf.get(conversationId) ?? 'en-US';
+        const routed = await book.route(vouchedPart(alert), conversationId, locale);
+        if (routed.card) items.push(postDelivery(vouchedPart(alert), conversationId, locale, notBefore));
+        cards.push([cardKey(alert.id, conversationId), { ...card, ...(routed.card ? {} : { digestId: routed.digestId }) }]);
       }
     }
+    items.push(...await book.commit(notBefore));
+    alertsDigested(book.digested);
     if (items.length === 0) return 0;
     const added = await this.deps.store.enqueue(items);
     for (const [key, state] of cards) await this.deps.store.put(CARD_STATES, key, state, { etag: '*' });

@@ -45,7 +45,7 @@ export interface Installation {
 const SUBSCRIPTIONS = 'subscriptions';
 const UNSCOPED_REASON = "It was made before notifications were limited to the subscriber's device groups: subscribe again.";
 const INSTALLATIONS = 'installations';
-const SEVERITY_RANK: Record<AlertSeverity, number> = { UnSpecified: 0, Informational: 0, Low: 1, Medium: 2, High: 3 };
+export const SEVERITY_RANK: Record<AlertSeverity, number> = { UnSpecified: 0, Informational: 0, Low: 1, Medium: 2, High: 3 };
 
 /**
  * Whether an alert is for this subscription: severity at or above its minimum, on a device in one

@@ -33,6 +33,10 @@ export interface Recorder {
   poll<T>(work: () => Promise<T>): Promise<T>;
   /** The delivery being observed reached Teams. */
   notificationShown(kind: NotificationKind): void;
+  /** Alerts a poll put into storm digests instead of cards of their own. */
+  alertsDigested(count: number): void;
+  /** Storm digests still open after this replica's poll. */
+  digestsOpen(count: number): void;
   tokenRequest(grant: TokenGrant, error: unknown): void;
   defenderRequest(info: RequestInfo): void;
   leaseHeld(name: string, held: boolean): void;
@@ -71,6 +75,16 @@ export function observedConnector(connector: ConnectorSender): ConnectorSender {
       recorder?.notificationShown('update');
     },
   };
+}
+
+/** Alerts one poll page put into storm digests (instead of a card each). */
+export function alertsDigested(count: number): void {
+  if (count > 0) recorder?.alertsDigested(count);
+}
+
+/** How many storm digests are open after this replica's poll. */
+export function digestsOpen(count: number): void {
+  recorder?.digestsOpen(count);
 }
 
 /** One poll of Defender for changed alerts: a trace of its Defender and Entra calls, its outcome, when it last succeeded. */

@@ -69,6 +69,8 @@ export class OtelRecorder implements Recorder {
   private readonly tokenRequests;
   private readonly notificationsShown;
   private readonly notificationLag;
+  private readonly alertsDigestedCounter;
+  private openDigests = 0;
   private readonly actionFinalAge;
   private readonly storeOperations;
   private readonly storeDuration;
@@ -95,6 +97,7 @@ export class OtelRecorder implements Recorder {
     this.retries = meter.createCounter('chatops.outbound.retries', { unit: '{request}', description: 'Outbound requests that were retries of an earlier attempt, by service and operation.' });
     this.tokenRequests = meter.createCounter('chatops.entra.token_requests', { unit: '{request}', description: 'Token requests to Entra ID (on-behalf-of for users, client credentials for the app), by outcome and AADSTS code.' });
     this.notificationsShown = meter.createCounter('chatops.notifications.shown', { unit: '{card}', description: 'Alert notification cards posted or updated in Teams.' });
+    this.alertsDigestedCounter = meter.createCounter('chatops.notifications.digested', { unit: '{alert}', description: 'Alerts shown in a storm digest card instead of a card of their own.' });
     this.notificationLag = meter.createHistogram('chatops.notification.lag', {
       unit: 's', description: "From the alert's lastUpdateTime in Defender to its card posted or updated in Teams.", advice: { explicitBucketBoundaries: LAG_BUCKETS },
     });
@@ -169,6 +172,14 @@ export class OtelRecorder implements Recorder {
         span.end();
       }
     });
+  }
+
+  alertsDigested(count: number): void {
+    this.alertsDigestedCounter.add(count);
+  }
+
+  digestsOpen(count: number): void {
+    this.openDigests = count;
   }
 
   notificationShown(kind: NotificationKind): void {
@@ -268,8 +279,10 @@ export class OtelRecorder implements Recorder {
       .addCallback((result) => { for (const [lease, held] of this.leases) result.observe(held, { lease }); });
     meter.createObservableGauge('chatops.notify.last_poll', { unit: 's', description: 'When this replica last polled Defender successfully (Unix time); absent on replicas that have not polled.' })
       .addCallback((result) => { if (this.lastPollSucceededMs !== undefined) result.observe(this.lastPollSucceededMs / 1000); });
-    meter.createObservableGauge('chatops.notify.digest_mode', { unit: '1', description: 'Whether notifications are being grouped into digests (1) or sent one card per alert (0). Always 0: the bot has no digest mode yet.' })
-      .addCallback((result) => result.observe(0));
+    meter.createObservableGauge('chatops.notify.digest_mode', { unit: '1', description: "Whether this replica's last poll left a storm digest open (1: some conversation's alerts are being grouped) or not (0)." })
+      .addCallback((result) => result.observe(this.openDigests > 0 ? 1 : 0));
+    meter.createObservableGauge('chatops.notify.digests_open', { unit: '{digest}', description: "Storm digests open after this replica's last poll (one per conversation in a storm)." })
+      .addCallback((result) => result.observe(this.openDigests));
     const followed = meter.createObservableGauge('chatops.actions.followed', { unit: '{action}', description: 'Response actions being followed to their final status, by current status.' });
     const oldest = meter.createObservableGauge('chatops.actions.followed.oldest_age', { unit: 's', description: 'Age of the oldest followed response action, by current status.' });
     meter.addBatchObservableCallback((result) => {

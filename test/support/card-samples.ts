@@ -7,7 +7,7 @@ import { renderCard, type CardName } from '../../src/cards/render';
 import {
   approvalView, isolatedView, releaseReminderView, type IsolatedDevice,
   actionStatusView, auditView, alertListView, alertTriageView, alertView, blockIndicatorView, indicatorView, permissionsView, buttonTitles, confirmActionView, deviceChoicesView, deviceView, actionsView, helpView,
-  messageView, incidentListView, incidentView, huntView, type CardAction, type CardRefresh,
+  messageView, incidentListView, incidentView, huntView, digestView, type DigestEntry, type CardAction, type CardRefresh,
 } from '../../src/cards/views';
 import type { Incident } from '../../src/graph/model';
 import { confirmationOf } from '../../src/bot/responses/definition';
@@ -153,6 +153,21 @@ function isolatedDevices(open: string): IsolatedDevice[] {
   ];
 }
 
+const digestShowAll = button('List all alerts', 'digest.alerts', { digestId: '19:abc@thread.tacv2/1714574460000', page: '1' });
+
+/** A phishing wave: 240 alerts on 60 devices under a few titles, the newest first. */
+export function stormEntries(): DigestEntry[] {
+  const titles = ['Suspicious URL clicked', 'A potentially malicious URL click was detected', 'Email messages containing malicious URL removed after delivery', 'Suspicious Office macro'];
+  return Array.from({ length: 240 }, (_, index) => ({
+    id: `da63850012583921${String(1000 + index)}_-1234567890`,
+    title: titles[index % 7 === 0 ? 3 : index % 3],
+    severity: index % 5 === 0 ? 'Low' : 'Medium',
+    device: `pc-sales-${String(index % 60).padStart(2, '0')}.contoso.local`,
+    status: index % 11 === 0 ? 'Resolved' : 'New',
+    createdAt: new Date(Date.parse('2024-05-01T14:59:00Z') - index * 5_000).toISOString(),
+  }));
+}
+
 /** Every card with realistic data in a locale, with the buttons (titled in that locale, as the bot does) and refresh it was given. */
 export function everyCard(locale: string): Record<CardName, { card: Attachment; buttons: CardAction[]; refresh?: CardRefresh }> {
   const context = viewContext(locale, NOW);
@@ -296,6 +311,13 @@ export function everyCard(locale: string): Record<CardName, { card: Attachment; 
         comment: 'Beaconing to a known C2 address', buttons: reminderButtons(locale),
       }, context), locale),
       buttons: reminderButtons(locale),
+    },
+    digest: {
+      card: renderCard('digest', digestView({
+        entries: stormEntries(), startedAt: '2024-05-01T14:41:00Z', endedAt: null, bypassSeverity: 'High',
+        open: (entry) => button(titles.open, 'alert.open', { alertId: entry.id }), showAll: digestShowAll,
+      }, context), locale),
+      buttons: [...stormEntries().slice(0, 5).map((entry) => button(titles.open, 'alert.open', { alertId: entry.id })), digestShowAll],
     },
     audit: {
       card: renderCard('audit', auditView({ device: 'pc-finance-07.contoso.local', entries: [

@@ -9,6 +9,8 @@ import type restify from 'restify';
 import { createCloudAdapter } from '../../src/bot/adapter';
 import { Buttons } from '../../src/bot/buttons';
 import { ActionSigner } from '../../src/bot/signed-actions';
+import { digestCard } from '../../src/bot/digest-cards';
+import { DEFAULT_DIGEST_SETTINGS, type Digest, type DigestSettings } from '../../src/notify/storm-digest';
 import { buttonTitles, createViews } from '../../src/cards/views';
 import { DefenderClient, type RequestInfo } from '../../src/defender/client';
 import type { Alert, DeviceGroup } from '../../src/defender/model';
@@ -128,7 +130,7 @@ export class NotifyEnv {
   /** The notification cards the bot posted in a conversation (its text replies left out). */
   notificationCards(conversation: Conversation) {
     return this.teams.driver.transcript(conversation)
-      .filter((entry) => entry.from === 'bot' && entry.cards.length > 0)
+      .filter((entry) => entry.from === 'bot' && entry.cards.length > 0 && !isDigestCard(entry.cards[0]))
       .map((entry) => ({ ...entry, alertId: alertIdOf(entry.cards[0]) }));
   }
 
@@ -183,6 +185,9 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+/** The delivery tests count a card per alert: their replicas digest nothing unless a test asks for digests. */
+const NO_DIGESTS: DigestSettings = { ...DEFAULT_DIGEST_SETTINGS, afterCards: 0 };
+
 /** A notifier replica from product parts, pointed at the twin by URL (also used by the child process). */
 export function buildNotifier(endpoints: TwinEndpoints, options: {
   store: Store; replicaId: string; settings?: NotifierSettings; cardSecret: string; log: (line: string) => void;
@@ -202,9 +207,10 @@ export function buildNotifier(endpoints: TwinEndpoints, options: {
     appToken: appTokenSource(msal, DEFENDER_API.identifierUris[0]),
     connector: new TeamsConnectorSender(adapter, SEEDED.botAppId),
     renderAlertCard: alertCardRenderer(options.cardSecret),
+    renderDigestCard: digestCardRenderer(options.cardSecret),
     replicaId: options.replicaId,
     log: options.log,
-  }, options.settings);
+  }, { ...options.settings, poller: { digest: NO_DIGESTS, ...options.settings?.poller } });
 }
 
 /**
@@ -218,6 +224,23 @@ export function alertCardRenderer(secret: string): (alert: Alert, target: CardTa
     const buttons = new Buttons(signer, target.conversationId, buttonTitles(target.locale));
     return views.alert(target.locale, alert, undefined, [buttons.respond(alert.id)], buttons.alertRefresh(alert.id, []));
   };
+}
+
+/** The storm digest card, as the composition root renders it. */
+export function digestCardRenderer(secret: string): (digest: Digest, target: CardTarget) => Attachment {
+  const views = createViews();
+  const signer = new ActionSigner(secret);
+  return (digest, target) => digestCard(views, new Buttons(signer, target.conversationId, buttonTitles(target.locale), target.locale), digest, target.locale);
+}
+
+/** A storm digest's card (its heading counts the alerts in it). */
+export function isDigestCard(card: unknown): boolean {
+  return /"(Alert storm|Larmstorm)/.test(JSON.stringify(card));
+}
+
+/** The storm digest cards the bot posted in a conversation, as they show now. */
+export function digestCards(env: NotifyEnv, conversation: Conversation) {
+  return env.teams.driver.transcript(conversation).filter((entry) => entry.from === 'bot' && entry.cards.length > 0 && isDigestCard(entry.cards[0]));
 }
 
 /** The alert a posted card is about (its buttons carry the alert id). */

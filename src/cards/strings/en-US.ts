@@ -74,6 +74,24 @@ export const enUS = {
     mine: 'assigned to me',
   },
 
+  digest: {
+    heading: 'Alert storm: {count} alerts in this card',
+    headingEnded: 'Alert storm over: {count} alerts in this card',
+    period: 'Since {start}; this card is kept up to date',
+    periodEnded: 'From {start} to {end}',
+    explanation: 'So many alerts arrived here at once that they are grouped in this one card instead of a card each. Alerts of severity {severity} or higher still get a card of their own.',
+    bySeverity: 'By severity',
+    byStatus: 'By status',
+    byDevice: 'By device',
+    byTitle: 'By alert',
+    newest: 'Newest',
+    noDevice: '(no device)',
+    others: '{count} others',
+    showAll: 'List all alerts',
+    listFilter: 'Alert storm since {start}, page {page} of {pages}',
+    nextPage: 'Next page',
+  },
+
   alert: {
     assignedTo: 'Assigned to',
     unassigned: 'Unassigned',
@@ -491,6 +509,8 @@ export const enUS = {
       expiredTitle: 'This card has expired',
       expiredText: 'Open the device again to get a fresh card, then repeat the action.',
       openedBelow: 'Opened below.',
+      digestGoneTitle: 'This alert storm is no longer kept',
+      digestGoneText: 'Its digest was removed after 30 days. Type `alerts` to list the current alerts.',
       baseCardKept: 'Sign in to the bot to see your own view of this card.',
       stillWorking: 'Defender or Entra ID is answering slowly. The bot carries on and updates the card (or posts the result) when it is done.',
       checkInputTitle: 'Check your input',

@@ -67,6 +67,24 @@ export const svSE: CardStrings = {
     mine: 'tilldelade mig',
   },
 
+  digest: {
+    heading: 'Larmstorm: {count} larm i det här kortet',
+    headingEnded: 'Larmstormen är över: {count} larm i det här kortet',
+    period: 'Sedan {start}; kortet hålls uppdaterat',
+    periodEnded: 'Från {start} till {end}',
+    explanation: 'Så många larm kom hit samtidigt att de samlas i det här kortet i stället för ett kort vardera. Larm med allvarlighetsgrad {severity} och högre får fortfarande egna kort.',
+    bySeverity: 'Per allvarlighetsgrad',
+    byStatus: 'Per status',
+    byDevice: 'Per enhet',
+    byTitle: 'Per larm',
+    newest: 'Nyaste',
+    noDevice: '(ingen enhet)',
+    others: '{count} andra',
+    showAll: 'Lista alla larm',
+    listFilter: 'Larmstorm sedan {start}, sida {page} av {pages}',
+    nextPage: 'Nästa sida',
+  },
+
   alert: {
     assignedTo: 'Tilldelat',
     unassigned: 'Ej tilldelat',
@@ -482,6 +500,8 @@ export const svSE: CardStrings = {
       expiredTitle: 'Kortet har gått ut',
       expiredText: 'Öppna enheten igen för att få ett nytt kort och upprepa sedan åtgärden.',
       openedBelow: 'Öppnat nedan.',
+      digestGoneTitle: 'Den här larmstormen sparas inte längre',
+      digestGoneText: 'Sammanställningen togs bort efter 30 dagar. Skriv `alerts` för att lista de aktuella larmen.',
       baseCardKept: 'Logga in i boten för att se din egen vy av kortet.',
       stillWorking: 'Defender eller Entra ID svarar långsamt. Boten fortsätter och uppdaterar kortet (eller skickar resultatet) när det är klart.',
       checkInputTitle: 'Kontrollera det du har angett',

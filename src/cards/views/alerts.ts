@@ -24,8 +24,11 @@ export interface AlertListFilter {
   mine: boolean;
 }
 
+/** What a list row shows of an alert (a storm digest keeps just this much). */
+export type AlertSummary = Pick<Alert, 'severity' | 'title' | 'computerDnsName' | 'status' | 'alertCreationTime'>;
+
 export interface AlertListItem {
-  alert: Alert;
+  alert: AlertSummary;
   open: CardAction;
 }
 

@@ -5,7 +5,7 @@ import { viewContext } from '../format';
 import { cardLocale } from '../locale';
 import { renderCard } from '../render';
 import { stringsFor } from '../strings';
-import { alertListView, alertTriageView, alertView, type AlertListFilter } from './alerts';
+import { alertListView, alertTriageView, alertView, type AlertListFilter, type AlertSummary } from './alerts';
 import { auditView, type AuditLineInput } from './audit';
 import type { CardAction, CardRefresh } from './common';
 import { deviceChoicesView, deviceView } from './devices';
@@ -21,6 +21,7 @@ import { blockIndicatorView, type BlockIndicatorInput, indicatorView, type Indic
 import { approvalStatus, approvalView, type ApprovalCardInput } from './approvals';
 import { isolatedView, type IsolatedDevice } from './isolated';
 import { releaseReminderView, type ReleaseReminderInput } from './release-reminder';
+import { type DigestCardInput, digestView } from './digest';
 
 export * from './alerts';
 export * from './audit';
@@ -35,6 +36,7 @@ export * from './permissions';
 export * from './approvals';
 export * from './isolated';
 export * from './release-reminder';
+export * from './digest';
 
 /** Titles of the buttons the bot issues, in the card language of a Teams locale. */
 export function buttonTitles(locale: string) {
@@ -59,8 +61,10 @@ export function createViews(now: () => Date = () => new Date()) {
       return renderCard('message', messageView(staleResponseMessage(stale, ctx), ctx));
     },
 
-    alertList: (locale: string, alerts: readonly Alert[], filter: string | AlertListFilter, open: (alert: Alert) => CardAction): Attachment =>
-      renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter }, context(locale))),
+    alertList: <A extends AlertSummary>(
+      locale: string, alerts: readonly A[], filter: string | AlertListFilter, open: (alert: A) => CardAction, buttons?: CardAction[],
+    ): Attachment =>
+      renderCard('alert-list', alertListView({ items: alerts.map((alert) => ({ alert, open: open(alert) })), filter, buttons }, context(locale))),
 
     alert: (locale: string, alert: Alert, isolation: IsolationState | undefined, buttons: readonly CardAction[], refresh?: CardRefresh): Attachment =>
       renderCard('alert', alertView({ alert, isolation, buttons, refresh }, context(locale))),
@@ -115,6 +119,8 @@ export function createViews(now: () => Date = () => new Date()) {
       renderCard('isolated', isolatedView({ items, historyLimit }, context(locale))),
 
     releaseReminder: (locale: string, input: ReleaseReminderInput): Attachment => renderCard('release-reminder', releaseReminderView(input, context(locale))),
+
+    digest: (locale: string, input: DigestCardInput): Attachment => renderCard('digest', digestView(input, context(locale))),
   };
 }
 
