@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+import { DEFAULT_APPROVAL_POLICY } from '../src/config';
 import type { Machine } from '../src/defender/model';
+import { criticalReasons } from '../src/bot/responses/policies/two-person-approval';
 import { toDefenderTimestamp } from '../src/twin/defender/timestamps';
 import { supports, isOffline, isOnboarded } from '../src/twin/defender/os-support';
 import type { Twin } from '../src/twin';
@@ -23,11 +25,18 @@ export interface Operation {
 
 const ISOLATE_COMMENT = 'bench: isolate';
 
-/** Online, onboarded devices that support full isolation and have no isolation history: what the users look up and isolate. */
+/**
+ * Online, onboarded devices that support full isolation, have no isolation history and need no
+ * second person (the two-person rule would hold the confirm): what the users look up and isolate.
+ */
 export function isolatableMachines(twin: Twin): Machine[] {
-  const { machines, actions } = twin.defender.data;
-  return machines.filter((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation')
+  const { actions } = twin.defender.data;
+  return twin.defender.data.machines.filter((machine) => isolatableKind(machine)
     && !actions.some((action) => action.machineId === machine.id && (action.type === 'Isolate' || action.type === 'Unisolate')));
+}
+
+function isolatableKind(machine: Machine): boolean {
+  return isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation') && criticalReasons(DEFAULT_APPROVAL_POLICY, machine).length === 0;
 }
 
 /**
@@ -36,7 +45,7 @@ export function isolatableMachines(twin: Twin): Machine[] {
  */
 export function addBenchMachines(twin: Twin, prefix: string, count: number): Machine[] {
   const { machines } = twin.defender.data;
-  const template = machines.find((machine) => isOnboarded(machine) && !isOffline(machine) && supports(machine, 'fullIsolation'));
+  const template = machines.find(isolatableKind);
   if (!template) throw new Error('the twin has no isolatable device to copy');
   return Array.from({ length: count }, (_, index) => {
     const name = `bench-${prefix}-${String(index).padStart(3, '0')}`;
