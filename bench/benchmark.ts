@@ -133,7 +133,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
         // product bot: the calls user and every load user; the telemetry bots: their users
         signIns: 1 + users.length + telemetry.signIns,
       },
-      botLogs: [...productBot.warnings(), ...echo.bot.warnings()],
+      botLogs: [...productBot.warnings(), ...echo.bot.warnings(), ...replicas.botLogs],
       durationSeconds: (Date.now() - startedAt) / 1000,
     };
   } finally {

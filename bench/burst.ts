@@ -111,9 +111,13 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
   };
 }
 
-/** New alerts on the tenant's devices, round robin: `highAlerts` High ones, the rest Medium, Low or Informational. */
+/**
+ * New alerts on the tenant's devices in a device group, round robin: `highAlerts` High ones, the
+ * rest Medium, Low or Informational. A device in no group is in no subscription's scope, so its
+ * alerts are rightly never posted.
+ */
 function raiseAlerts(twin: Twin, settings: BurstSettings): void {
-  const machines = twin.defender.data.machines;
+  const machines = twin.defender.data.machines.filter((machine) => machine.rbacGroupName !== null);
   const lower: AlertSeverity[] = ['Medium', 'Low', 'Informational'];
   const total = settings.highAlerts + settings.otherAlerts;
   for (let index = 0; index < total; index++) {

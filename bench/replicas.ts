@@ -15,6 +15,7 @@ export interface ReplicaCell {
   /** CPU of all bot processes together, per turn. */
   cpuMsPerTurn: number;
   failures: number;
+  firstFailure?: string;
 }
 
 export interface ReplicaResult {
@@ -24,6 +25,8 @@ export interface ReplicaResult {
   users: number;
   /** On-behalf-of requests during this part (warm-ups included). */
   oboRequests: number;
+  /** What the replicas logged (warnings and errors). */
+  botLogs: string[];
 }
 
 export interface ReplicaSettings {
@@ -43,6 +46,7 @@ export async function measureReplicas(twin: Twin, config: BotConfig, users: read
   const shared: BotConfig = { ...config, storage: { ...config.storage, databaseUrl: BENCH_DATABASE_URL } };
   const cohort = users.slice(0, settings.users);
   const cells: ReplicaCell[] = [];
+  const botLogs: string[] = [];
   const tokensBefore = twin.entra.tokenRequests.length;
   try {
     for (const replicas of [1, 2]) {
@@ -67,9 +71,11 @@ export async function measureReplicas(twin: Twin, config: BotConfig, users: read
           throughputPerSecond: result.turns / (result.elapsedMs / 1000),
           cpuMsPerTurn: cpuMs / Math.max(1, result.turns),
           failures: result.failures.length,
+          ...(result.failures[0] ? { firstFailure: result.failures[0] } : {}),
         });
       } finally {
         await balancer.close();
+        botLogs.push(...bots.flatMap((bot) => bot.warnings()));
         await Promise.all(bots.map((bot) => bot.stop()));
       }
     }
@@ -77,7 +83,7 @@ export async function measureReplicas(twin: Twin, config: BotConfig, users: read
     await dropSchema(schema);
   }
   const oboRequests = twin.entra.tokenRequests.slice(tokensBefore).filter((request) => request.grantType.endsWith('jwt-bearer')).length;
-  return { cells, throughputRatio: cells[1].throughputPerSecond / cells[0].throughputPerSecond, users: cohort.length, oboRequests };
+  return { cells, throughputRatio: cells[1].throughputPerSecond / cells[0].throughputPerSecond, users: cohort.length, oboRequests, botLogs };
 }
 
 async function totalCpuMs(bots: readonly BotProcess[]): Promise<number> {
@@ -88,7 +94,8 @@ async function totalCpuMs(bots: readonly BotProcess[]): Promise<number> {
 /** A minimal HTTP load balancer: each request goes to the next endpoint in turn, as a layer-7 balancer would spread them. */
 async function roundRobin(endpoints: readonly string[]): Promise<{ endpoint: string; close(): Promise<void> }> {
   let next = 0;
-  const agent = new http.Agent({ keepAlive: true });
+  // With a timeout the agent honours the bots' Keep-Alive hint (connector-connections.ts): no request on a connection the bot is closing.
+  const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
   const server = http.createServer((req, res) => {
     const target = new URL(endpoints[next++ % endpoints.length]);
     const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {

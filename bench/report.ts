@@ -1,8 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { BenchResults } from './benchmark';
 import { checkGoals } from './goals';
 import { followUpSchedule } from './viewers';
 import type { MemoryFigures } from './ipc';
 import { matchingMicrosPerSubscriptionAlert, rssBytesPer10kSubscriptions } from './footprint';
+
+/** Findings from CPU profiles, kept as prose beside the bench (they are not recomputed by a run). */
+const PROFILE_FINDINGS = path.join(__dirname, 'profile-findings.md');
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
@@ -57,13 +62,15 @@ Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/r
 ## Turn cost
 
 ${table(
-    ['Operation', 'Users', 'Turns', 'Throughput (turns/s)', 'p50 (ms)', 'p99 (ms)', 'Bot CPU per turn (ms)', 'CPU ratio to echo', 'Defender req./turn', 'Failures'],
+    ['Operation', 'Users', 'Turns', 'Throughput (turns/s)', 'p50 (ms)', 'p99 (ms)', 'Bot CPU per turn (ms)', 'of which system (ms)', 'CPU ratio to echo', 'Defender req./turn', 'Failures'],
     results.turnCost.map((cell) => [
-      cell.label, cell.users, cell.turns, cell.throughputPerSecond.toFixed(0), ms(cell.p50Ms), ms(cell.p99Ms), cell.cpuMsPerTurn.toFixed(2),
+      cell.label, cell.users, cell.turns, cell.throughputPerSecond.toFixed(0), ms(cell.p50Ms), ms(cell.p99Ms), cell.cpuMsPerTurn.toFixed(2), cell.systemMsPerTurn.toFixed(2),
       cell.cpuRatioToEcho === undefined ? '1 (baseline)' : `**${cell.cpuRatioToEcho.toFixed(2)}×**`,
       cell.defenderRequestsPerTurn.toFixed(2), cell.failures,
     ]),
   )}
+
+${fs.readFileSync(PROFILE_FINDINGS, 'utf8').trim()}
 
 ## Telemetry
 

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   const failed = failedTurns(results);
   if (failed.seenByUsers + failed.loggedByBots > 0) {
     for (const line of results.botLogs) console.error(`[bench] bot log: ${line}`);
+    for (const cell of results.turnCost) if (cell.firstFailure) console.error(`[bench] ${cell.label}, ${cell.users} user(s): ${cell.firstFailure}`);
+    for (const cell of results.replicas.cells) if (cell.firstFailure) console.error(`[bench] ${cell.replicas} replica(s): ${cell.firstFailure}`);
     throw new Error(`${failed.seenByUsers} turn(s) failed and the bots logged ${failed.loggedByBots} turn error(s): the figures are not of a working bot`);
   }
 }

@@ -107,8 +107,13 @@ export class BotProcess {
 
   /** CPU time the bot process has used so far (user + system), in milliseconds. */
   async cpuMs(): Promise<number> {
+    return (await this.cpuSplitMs()).totalMs;
+  }
+
+  /** CPU time used so far, in milliseconds: in all, and of that in the kernel (system time). */
+  async cpuSplitMs(): Promise<{ totalMs: number; systemMs: number }> {
     const cpu = await this.request<CpuTime>('cpu');
-    return (cpu.userMicros + cpu.systemMicros) / 1000;
+    return { totalMs: (cpu.userMicros + cpu.systemMicros) / 1000, systemMs: cpu.systemMicros / 1000 };
   }
 
   /** Resident memory after a full garbage collection. */

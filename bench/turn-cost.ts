@@ -28,6 +28,8 @@ export interface TurnCostCell {
   p99Ms: number;
   /** CPU time (user + system) of the bot's process per turn. */
   cpuMsPerTurn: number;
+  /** Of that, system time: the kernel's work on the process's behalf (sockets, loopback delivery). */
+  systemMsPerTurn: number;
   /** cpuMsPerTurn divided by the echo bot's at the same concurrency; absent for the echo bot itself. */
   cpuRatioToEcho?: number;
   /** Defender requests per turn in the cell (every user, follow-ups included), and how many failed. */
@@ -78,10 +80,10 @@ export async function measureCell(
 
   const defenderBefore = twin.defender.requests.length;
   const tokensBefore = twin.entra.tokenRequests.length;
-  const cpuBefore = await bot.cpuMs();
+  const cpuBefore = await bot.cpuSplitMs();
   const result = await runConcurrently(work, operation.turn);
   await operation.settle();
-  const cpuAfter = await bot.cpuMs();
+  const cpuAfter = await bot.cpuSplitMs();
   const defender = twin.defender.requests.slice(defenderBefore);
 
   return {
@@ -93,7 +95,8 @@ export async function measureCell(
     throughputPerSecond: result.turns / (result.elapsedMs / 1000),
     p50Ms: percentile(result.latenciesMs, 50),
     p99Ms: percentile(result.latenciesMs, 99),
-    cpuMsPerTurn: (cpuAfter - cpuBefore) / Math.max(1, result.turns),
+    cpuMsPerTurn: (cpuAfter.totalMs - cpuBefore.totalMs) / Math.max(1, result.turns),
+    systemMsPerTurn: (cpuAfter.systemMs - cpuBefore.systemMs) / Math.max(1, result.turns),
     defenderRequestsPerTurn: defender.length / Math.max(1, result.turns),
     defenderErrors: defender.filter((request) => request.status >= 400).length,
     entraTokenRequests: twin.entra.tokenRequests.length - tokensBefore,

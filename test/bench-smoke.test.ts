@@ -29,6 +29,8 @@ it('measures turn cost for the echo bot and every bot operation at 1, 10 and 50 
     expect(cell).toMatchObject({ failures: 0, defenderErrors: 0 });
     expect(cell.turns).toBeGreaterThan(0);
     expect(cell.cpuMsPerTurn).toBeGreaterThan(0);
+    expect(cell.systemMsPerTurn).toBeGreaterThanOrEqual(0);
+    expect(cell.systemMsPerTurn).toBeLessThanOrEqual(cell.cpuMsPerTurn);
     for (const figure of [cell.throughputPerSecond, cell.p50Ms, cell.p99Ms]) expect(figure).toBeGreaterThan(0);
     if (cell.operation !== 'echo') expect(cell.cpuRatioToEcho).toBeGreaterThan(0);
   }
@@ -106,7 +108,7 @@ it('produces only finite figures, and a report that states each one and every go
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
+  for (const heading of ['## Turn cost', "## Where a turn's CPU goes (profiles)", '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
     expect(report).toContain(heading);
   }
   expect(report).toContain(results.machine.cpuModel);

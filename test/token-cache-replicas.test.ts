@@ -92,3 +92,23 @@ it('a token Defender refuses (sessions revoked) is forgotten on every replica, a
   const onA = await alertList(carol, replicas[0], 'alerts informational');
   expect(onA.said.signIn).toBeUndefined();
 });
+
+it('a user who signs out on one replica is signed out on every replica at once, even one that just served them', async () => {
+  await alertList(alice, replicas[0], 'alerts high');
+  await alertList(alice, replicas[0], 'alerts low'); // replica A now holds Alice's token at hand
+  twin.teams.setBotEndpoint(replicas[1].endpoint);
+  await twin.teams.driver.say(alice, channel, 'signout');
+  const aliceRequests = () => twin.defender.requests.filter((r) => r.upn === 'alice@contoso.onmicrosoft.com').length;
+  const before = aliceRequests();
+
+  twin.teams.setBotEndpoint(replicas[0].endpoint);
+  const said = await twin.teams.driver.say(alice, channel, 'alerts');
+
+  const answer = await eventually(() => {
+    const entry = botMessages(twin, channel).find((candidate) => candidate.threadRootId === said.activityId);
+    if (!entry) throw new Error('no answer yet');
+    return entry;
+  });
+  expect(isSignInCardFor(answer)).toBe(true);
+  expect(aliceRequests()).toBe(before);
+});

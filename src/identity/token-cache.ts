@@ -52,6 +52,11 @@ export class SealedTokenCache implements ICacheClient {
     return value;
   }
 
+  /** The version of the user's sealed cache in the store (it changes on every write); undefined when there is none. */
+  async version(user: TeamsUser): Promise<string | undefined> {
+    return (await this.store.get(COLLECTION, partitionOf(user)))?.etag;
+  }
+
   /** Forgets everything cached for the user (sign-out, a token Defender refused). */
   async evict(user: TeamsUser): Promise<void> {
     this.lastSeen.delete(partitionOf(user));

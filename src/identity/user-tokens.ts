@@ -25,6 +25,8 @@ export type ExchangeOutcome =
 
 /** Tokens this close to expiry are not handed out: a Defender call must not start with a dying token (msal renews them). */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+/** Users whose last token this replica keeps at hand (the most recently used). */
+const HELD_TOKENS = 5000;
 
 /** One user's msal client, whose token cache is that user's partition of the shared, sealed cache. */
 export type UserMsalClients = (user: TeamsUser) => Promise<ConfidentialClientApplication>;
@@ -37,31 +39,38 @@ export type UserMsalClients = (user: TeamsUser) => Promise<ConfidentialClientApp
 export class UserTokenService {
   /** Exchanges under way, per user: Teams sends the same sign-in from each of a user's clients at once. */
   private readonly exchanging = new Map<string, Promise<ExchangeOutcome>>();
+  /** The token `cached` last found per user, and the version of the user's sealed cache it was read from. */
+  private readonly held = new Map<string, { version: string; token: UserDefenderToken }>();
 
   constructor(
     private readonly clientFor: UserMsalClients,
-    private readonly cache: Pick<SealedTokenCache, 'evict'>,
+    private readonly cache: Pick<SealedTokenCache, 'evict' | 'version'>,
     private readonly defenderScope: string,
     private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * The user's cached Defender token, still good for a while (msal renews it with the refresh
-   * token when it is close to expiry), or undefined when the user must sign in again.
+   * token when it is close to expiry), or undefined when the user must sign in again. While the
+   * user's sealed cache is unchanged in the store, the token last read from it is the answer
+   * (opening the cache and msal's lookup cost more than the rest of a turn); any write to it, on
+   * any replica (sign-out, eviction, a renewed token), makes the next call read it again.
    */
   async cached(user: TeamsUser): Promise<UserDefenderToken | undefined> {
-    try {
-      const msal = await this.clientFor(user);
-      const tokenCache = msal.getTokenCache();
-      const account = await tokenCache.getAccountByHomeId(homeAccountId(user));
-      const scopes = account && grantedScopes(tokenCache.serialize(), account.homeAccountId, this.defenderScope);
-      if (!account || !scopes) return undefined;
-      const result = await msal.acquireTokenSilent({ account, scopes });
-      const outcome = this.toToken(user, result);
-      return outcome.ok && outcome.token.expiresOnMs - EXPIRY_MARGIN_MS > this.now() ? outcome.token : undefined;
-    } catch {
-      return undefined;
+    const key = keyOf(user);
+    const version = await this.cache.version(user).catch(() => undefined);
+    const held = this.held.get(key);
+    this.held.delete(key);
+    if (version !== undefined && held?.version === version && this.goodForAWhile(held.token)) {
+      this.held.set(key, held);
+      return held.token;
     }
+    const token = await this.fromCache(user);
+    if (token && version !== undefined) {
+      this.held.set(key, { version, token });
+      if (this.held.size > HELD_TOKENS) this.held.delete(this.held.keys().next().value as string);
+    }
+    return token;
   }
 
   /**
@@ -116,7 +125,27 @@ export class UserTokenService {
 
   /** Forgets the user's tokens on every replica (sign-out, or a token Defender refused). */
   async forget(user: TeamsUser): Promise<void> {
+    this.held.delete(keyOf(user));
     await this.cache.evict(user);
+  }
+
+  private goodForAWhile(token: UserDefenderToken): boolean {
+    return token.expiresOnMs - EXPIRY_MARGIN_MS > this.now();
+  }
+
+  private async fromCache(user: TeamsUser): Promise<UserDefenderToken | undefined> {
+    try {
+      const msal = await this.clientFor(user);
+      const tokenCache = msal.getTokenCache();
+      const account = await tokenCache.getAccountByHomeId(homeAccountId(user));
+      const scopes = account && grantedScopes(tokenCache.serialize(), account.homeAccountId, this.defenderScope);
+      if (!account || !scopes) return undefined;
+      const result = await msal.acquireTokenSilent({ account, scopes });
+      const outcome = this.toToken(user, result);
+      return outcome.ok && this.goodForAWhile(outcome.token) ? outcome.token : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async exchangeOnce(user: TeamsUser, ssoToken: string): Promise<ExchangeOutcome> {

@@ -62,15 +62,15 @@ export class SqliteStore implements Store {
   }
 
   async get<T>(collection: string, key: string): Promise<StoredDocument<T> | undefined> {
-    const row = this.db
-      .prepare<unknown[], DocumentRow>(`SELECT key, value, etag FROM documents WHERE collection = @collection AND key = @key AND ${LIVE}`)
+    const row = this
+      .statement<unknown[], DocumentRow>(`SELECT key, value, etag FROM documents WHERE collection = @collection AND key = @key AND ${LIVE}`)
       .get({ collection, key, now: this.now() });
     return row && documentFromRow<T>(row);
   }
 
   async list<T>(collection: string, options: { prefix?: string; limit?: number } = {}): Promise<StoredDocument<T>[]> {
-    const rows = this.db
-      .prepare<unknown[], DocumentRow>(
+    const rows = this
+      .statement<unknown[], DocumentRow>(
         `SELECT key, value, etag FROM documents
          WHERE collection = @collection AND substr(key, 1, length(@prefix)) = @prefix AND ${LIVE}
          ORDER BY key LIMIT @limit`,
@@ -108,8 +108,8 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(() => {
         const params = { collection, key, now: this.now() };
-        const stored = this.db
-          .prepare<unknown[], { etag: string }>(`SELECT etag FROM documents WHERE collection = @collection AND key = @key AND ${LIVE}`)
+        const stored = this
+          .statement<unknown[], { etag: string }>(`SELECT etag FROM documents WHERE collection = @collection AND key = @key AND ${LIVE}`)
           .get(params);
         if (!stored) return false;
         if (etag !== undefined && etag !== stored.etag) throw new ConflictError(collection, key);
@@ -124,8 +124,8 @@ export class SqliteStore implements Store {
   }
 
   async listAudit(filter: { machineId?: string; limit: number }): Promise<AuditEntry[]> {
-    const rows = this.db
-      .prepare<unknown[], AuditRow>(
+    const rows = this
+      .statement<unknown[], AuditRow>(
         `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE (@machine_id IS NULL OR machine_id = @machine_id) ORDER BY id DESC LIMIT @limit`,
       )
       .all({ machine_id: filter.machineId ?? null, limit: filter.limit });
@@ -167,8 +167,8 @@ export class SqliteStore implements Store {
 
   async claimOutbox(holder: string, limit: number, leaseMs: number): Promise<ClaimedOutboxItem[]> {
     const now = this.now();
-    const rows = this.db
-      .prepare<unknown[], OutboxRow>(
+    const rows = this
+      .statement<unknown[], OutboxRow>(
         `UPDATE outbox SET claimed_by = @holder, claim_expires_at = @claim_expires_at, attempts = attempts + 1
          WHERE id IN (
            SELECT id FROM outbox
@@ -199,17 +199,17 @@ export class SqliteStore implements Store {
   }
 
   async pendingOutbox(): Promise<number> {
-    return this.db.prepare<[], { pending: number }>('SELECT count(*) AS pending FROM outbox WHERE sent_at IS NULL').get()!.pending;
+    return this.statement<[], { pending: number }>('SELECT count(*) AS pending FROM outbox WHERE sent_at IS NULL').get()!.pending;
   }
 
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
-  private statement(sql: string): Database.Statement {
+  private statement<Params extends unknown[] = unknown[], Row = unknown>(sql: string): Database.Statement<Params, Row> {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
     }
-    return statement;
+    return statement as Database.Statement<Params, Row>;
   }
 
   async ping(): Promise<void> {
