@@ -1,13 +1,16 @@
 /**
  * A restart in the middle of an alert storm, with two notifier replicas on PostgreSQL: the storm's
  * digest lives in the store, so the channel keeps one digest card across the restart and the
- * takeover, and every alert is in its own card or counted in the digest.
+ * takeover, and every alert is in its own card or counted in the digest. Alerts keep coming while
+ * nobody polls for longer than the storm window (the replicas are restarting): the storm goes on.
  */
 import type { Conversation } from '../src/twin/teams';
 import { digestCards, dropSchema, eventually, type NotifyEnv, uniqueSchema } from './support/notify-harness';
-import { digestCount, digestSettings, STORM_SHAPES, stormEnv, throttled } from './support/storm';
+import type { Alert } from '../src/defender/model';
+import { DIGEST, digestCount, digestSettings, STORM_SHAPES, stormEnv, throttled } from './support/storm';
 
 jest.setTimeout(120_000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a restart mid-storm, two replicas on PostgreSQL', () => {
   const schema = uniqueSchema('notify_digest');
@@ -25,19 +28,27 @@ describe('a restart mid-storm, two replicas on PostgreSQL', () => {
   it('keeps one digest across the restart and the takeover, and loses no alert', async () => {
     const first = await env.replica({ replicaId: 'first', settings: digestSettings() });
     const second = await env.replica({ replicaId: 'second', settings: digestSettings() });
+    const restarted = await env.replica({ replicaId: 'first-again', settings: digestSettings() });
     first.start();
     second.start();
-    const before = env.raiseAlerts(400, STORM_SHAPES);
-    await eventually(() => expect(digestCards(env, channel)).toHaveLength(1), 30_000);
-    // Both replicas poll as they please (one holds the lease at a time); then one stops mid-storm.
-    await first.poller.pollOnce();
-    await second.poller.pollOnce();
-    await first.stop();
-    const after = env.raiseAlerts(600, STORM_SHAPES);
-    const restarted = await env.replica({ replicaId: 'first-again', settings: digestSettings() });
-    restarted.start();
-    await second.stop();
-    const all = [...before, ...after];
+    // The storm rains on (a wave well within the window) until the restarted replica has polled.
+    const all: Alert[] = [];
+    const rain = setInterval(() => all.push(...env.raiseAlerts(20, STORM_SHAPES)), DIGEST.windowMs / 8);
+    try {
+      all.push(...env.raiseAlerts(400, STORM_SHAPES));
+      await eventually(() => expect(digestCards(env, channel)).toHaveLength(1), 30_000);
+      // Both replicas poll as they please (one holds the lease at a time); then one stops mid-storm.
+      await first.poller.pollOnce();
+      await second.poller.pollOnce();
+      await first.stop();
+      // Nobody polls for longer than the window (the second polls at most once, as it takes the lease).
+      await sleep(DIGEST.windowMs * 1.5);
+      restarted.start();
+      await second.stop();
+      await restarted.poller.pollOnce();
+    } finally {
+      clearInterval(rain);
+    }
     await eventually(async () => {
       await restarted.poller.pollOnce();
       expect(await env.store.pendingOutbox()).toBe(0);

@@ -129,6 +129,7 @@ export class AlertPoller {
 
   private async poll(): Promise<PollResult> {
     const { store, defender, appToken } = this.deps;
+    const askedAt = this.now();
     let watermark = await store.get<Watermark>(STATE, WATERMARK) ?? await this.initialWatermark();
     const subscriptions = await this.deps.subscriptions.enabledSubscriptions();
     const since = new Date(Date.parse(watermark.value.lastUpdateTime) - this.settings.overlapMs).toISOString();
@@ -157,13 +158,16 @@ export class AlertPoller {
         break;
       }
     }
-    enqueued += await this.endCalmStorms();
+    enqueued += await this.endCalmStorms(askedAt);
     return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
   }
 
-  /** Digests of storms that are over are ended (their cards say so), even when no alert came. */
-  private async endCalmStorms(): Promise<number> {
-    const book = new StormBook(this.deps.store, this.settings.digest, this.now());
+  /**
+   * Digests of storms that are over are ended (their cards say so), even when no alert came. Judged
+   * as of when this poll asked Defender: alerts raised since (during a slow poll) are not seen yet.
+   */
+  private async endCalmStorms(askedAt: number): Promise<number> {
+    const book = new StormBook(this.deps.store, this.settings.digest, askedAt);
     digestsOpen(await book.endCalmStorms());
     const items = await book.commit(this.now());
     return items.length > 0 ? this.deps.store.enqueue(items) : 0;

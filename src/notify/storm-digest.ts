@@ -4,7 +4,7 @@ import { ConflictError, type OutboxItem, type Store, type StoredDocument } from 
 import { SEVERITY_RANK, type SubscribableSeverity } from './subscriptions';
 
 /**
- * When one conversation would get more than `afterCards` cards within `windowMs`, further alerts
+ * When one conversation would get more than `afterCards` cards for alerts raised within `windowMs`, further alerts
  * below `bypassSeverity` go into one digest card for it, updated in place, until its last `windowMs`
  * hold fewer than `afterCards` alerts again (the storm has ended).
  */
@@ -34,7 +34,7 @@ export interface Digest {
   alerts: Record<string, DigestedAlert>;
 }
 
-/** One conversation's recent alerts (the newest `afterCards` times, epoch ms) and its open digest. */
+/** One conversation's recent alerts (the newest `afterCards` creation times, epoch ms) and its open digest. */
 interface StormState {
   arrivals: number[];
   digestId: string | null;
@@ -103,8 +103,9 @@ export class StormBook {
       open.touched = true;
       return { card: false, digestId: open.value.id };
     }
-    const stormy = this.recent(state).length >= this.settings.afterCards;
-    state.arrivals = [...this.recent(state), this.now].slice(-this.settings.afterCards);
+    const raisedAt = this.raisedAt(alert);
+    const stormy = this.recentAt(state, raisedAt).length >= this.settings.afterCards;
+    state.arrivals = [...state.arrivals, raisedAt].sort((a, b) => a - b).slice(-this.settings.afterCards);
     storm.changed = true;
     if (open && !stormy) {
       this.end(open);
@@ -185,7 +186,21 @@ export class StormBook {
   }
 
   private recent(state: StormState): number[] {
-    return state.arrivals.filter((at) => at > this.now - this.settings.windowMs);
+    return this.recentAt(state, this.now);
+  }
+
+  /** The arrivals within the window before `at` (and any after it: a late alert joins the storm around it). */
+  private recentAt(state: StormState, at: number): number[] {
+    return state.arrivals.filter((arrival) => arrival > at - this.settings.windowMs);
+  }
+
+  /**
+   * When Defender raised the alert, not when a poll saw it: a pause in polling (a restart, a
+   * takeover, the store or Defender away) is no pause in the storm. Never later than now.
+   */
+  private raisedAt(alert: Alert): number {
+    const raised = Date.parse(alert.alertCreationTime);
+    return Number.isNaN(raised) ? this.now : Math.min(raised, this.now);
   }
 
   private async storm(conversationId: string): Promise<Loaded<StormState>> {
