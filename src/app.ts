@@ -204,7 +204,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
   const audit = (entry: AuditEntry) => store.appendAudit(entry);
-  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
+  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, appToken, now);
   const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
   const triage = new AlertTriage(
     defender, audit, notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
