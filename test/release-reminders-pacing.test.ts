@@ -58,4 +58,22 @@ it(`${DUE_AT_ONCE} reminders due at once in one channel are all posted, and Team
   expect(await env.app.reminders.remindOnce()).toBe(DUE_AT_ONCE);
   expect(reminders()).toHaveLength(DUE_AT_ONCE);
   expect(env.twin.teams.calls.slice(callsBefore).filter((call) => call.status === 429)).toEqual([]);
+  expect(env.logs.filter((line) => /release reminders|turn failed/.test(line))).toEqual([]);
+});
+
+it('a reminder Teams throttles anyway (another replica, another workload) is posted after its Retry-After, once', async () => {
+  const [machine] = ordinaryWorkstations();
+  const { id } = await askForCard(env.twin, bob, channel, `device ${machine.computerDnsName}`);
+  await env.twin.teams.driver.click(bob, id, 'isolate.ask');
+  await env.twin.teams.driver.click(bob, id, 'isolate.confirm', { comment: 'Contain it', isolationType: 'Full', releaseReminder: '4h' });
+  env.twin.clock.advance(20_000);
+  await eventually(() => expect(verbsOf(env.twin.teams.driver.transcript(channel).find((m) => m.id === id)!.cards[0])).toContain('release.ask'));
+  jest.setSystemTime(Date.now() + 4 * HOUR_MS + 60_000);
+
+  env.twin.teams.faults.inject('activities.send', { kind: 'throttle', retryAfterSeconds: 1 }, 1);
+  const callsBefore = env.twin.teams.calls.length;
+  expect(await env.app.reminders.remindOnce()).toBe(1);
+  expect(env.twin.teams.calls.slice(callsBefore).map((call) => call.status)).toEqual([429, 201]);
+  expect(reminders()).toHaveLength(DUE_AT_ONCE + 1);
+  expect(env.logs.filter((line) => /release reminders|turn failed/.test(line))).toEqual([]);
 });
