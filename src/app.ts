@@ -36,6 +36,7 @@ import { createNotifier, type Notifier } from './notify/notifier';
 import { readDigest } from './notify/storm-digest';
 import { appTokenSource } from './notify/app-token';
 import { DEFAULT_SEND_RATE_LIMITS, SendPacer, type SendRateLimits } from './notify/pacer';
+import { PacedSender } from './notify/paced-sender';
 import { TeamsConnectorSender } from './notify/teams-sender';
 import { cachedFor, check, READINESS_CACHE_MS, type ReadinessReport } from './readiness';
 import { createServer } from './server';
@@ -94,6 +95,8 @@ const CONFIRMATION_MEMORY_SECONDS = 24 * 60 * 60;
 const EXCHANGE_MEMORY_SECONDS = 10 * 60;
 /** A turn's replies wait for a send slot (and out a 429) at most this long: Teams wants its answer within ~15 s. */
 const REPLY_ANSWER_WINDOW_MS = 10_000;
+/** A release reminder or an expired request's card waits this long at most for its slot, else it is tried at a later round. */
+const BACKGROUND_POST_MAX_WAIT_MS = 30_000;
 
 export function createBotApp(config: BotConfig, store: Store, options: BotAppOptions = {}): BotApp {
   store = observedStore(store);
@@ -204,7 +207,7 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const incidents = new IncidentScreens({ graph, graphToken, views, signer, openTitle: (locale) => buttonTitles(locale).open });
   const hunting = new HuntScreens({ graph, graphToken, views });
   const audit = (entry: AuditEntry) => store.appendAudit(entry);
-  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, now);
+  const twoPerson = new TwoPersonApproval(store, defender, approvalPolicy, appToken, now);
   const responses = new ResponseActions(defender, new OnceLedger<string>(store, 'confirmations', CONFIRMATION_MEMORY_SECONDS), audit, twoPerson);
   const triage = new AlertTriage(
     defender, audit, notifier.postedCards, new OnceLedger<true>(store, 'triage-forms', CONFIRMATION_MEMORY_SECONDS), log,
@@ -217,7 +220,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
   const commands = {
     screens, subscriptions: notifier.subscriptions, scopes: notifier.scopes, audit: store, incidents, hunting, responses, triage, indicators, permissions, isolated,
   };
-  const reminderConnector = new TeamsConnectorSender(adapter, config.bot.appId);
+  // Reminders and expired requests' cards share the replica's pacer with replies and notifications.
+  const reminderConnector = new PacedSender(new TeamsConnectorSender(adapter, config.bot.appId), pacer, BACKGROUND_POST_MAX_WAIT_MS);
   const reminders = new ReleaseReminders({
     ledger, defender, appToken, screens, views, audit, log, now,
     post: (reference, card) => reminderConnector.post(reference, card),

@@ -47,7 +47,7 @@ export class ApprovalActions {
     now?: () => number;
   }) {
     this.rounds = new LeasedRounds(deps.store, {
-      name: EXPIRY_LEASE, replicaId: deps.replicaId, everyMs: deps.checkMs, round: () => this.expireOnce(), log: deps.log, now: deps.now,
+      name: EXPIRY_LEASE, replicaId: deps.replicaId, everyMs: deps.checkMs, round: () => this.expireOnce().then(() => this.recoverOnce()), log: deps.log, now: deps.now,
     });
   }
 
@@ -73,12 +73,37 @@ export class ApprovalActions {
     const expired = await this.deps.approvals.expireUnanswered();
     for (const approval of expired) {
       await this.deps.audit(this.auditOf(approval, { ...approval.requester, conversationId: approval.conversationId }, 'expired'));
-      const { card } = approval;
-      if (!card) continue;
-      await this.deps.update(card.reference, card.messageId, this.card({ conversationId: approval.conversationId, locale: card.locale }, approval))
-        .catch((error: unknown) => this.deps.log(`approvals: the expired request's card could not be updated: ${error instanceof Error ? error.message : String(error)}`));
+      await this.updateShown(approval);
     }
     return expired.length;
+  }
+
+  /**
+   * Approvals stuck mid-request by a replica that stopped (see STUCK_EXECUTING_MS), settled by
+   * Defender's history: those Defender has get an audit line and their card says approved; the
+   * others are open again. Returns how many were settled.
+   */
+  async recoverOnce(): Promise<number> {
+    if (!(await this.rounds.lease.hold())) return 0;
+    const recovered = await this.deps.approvals.recoverStuck();
+    for (const approval of recovered) {
+      if (approval.state === 'approved') await this.auditRecovered(approval);
+      await this.updateShown(approval);
+    }
+    return recovered.length;
+  }
+
+  /** The request's card as everyone sees it, updated to the approval's state (when it was posted). */
+  private async updateShown(approval: Approval): Promise<void> {
+    const { card } = approval;
+    if (!card) return;
+    await this.deps.update(card.reference, card.messageId, this.card({ conversationId: approval.conversationId, locale: card.locale }, approval))
+      .catch((error: unknown) => this.deps.log(`approvals: the request's card could not be updated: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** The approver's request that Defender took although their replica stopped before recording it: audited in their name. */
+  private async auditRecovered(approval: Approval): Promise<void> {
+    if (approval.decidedBy) await this.deps.audit(this.auditOf(approval, { ...approval.decidedBy, conversationId: approval.conversationId }, 'recovered'));
   }
 
   /** The request's card for a conversation: Approve and Deny while it is pending. */
@@ -122,6 +147,10 @@ export class ApprovalActions {
           }
           return say('warning', strings.expiredTitle, strings.expiredText);
         case 'decided':
+          if (claim.recorded && claim.approval) {
+            await this.auditRecovered(claim.approval);
+            await this.showEveryone(output, acting, claim.approval);
+          }
           return say('info', strings.decidedTitle, fill(strings.decidedText, { status: this.deps.views.approvalStatus(acting.locale, this.cardInput(acting, claim.approval!)) }));
       }
     }
@@ -137,8 +166,8 @@ export class ApprovalActions {
     const request = {
       definition,
       machineId: approval.machineId,
-      // Per approver: a refused approver's attempt never makes the next approver's look like a repeat.
-      nonce: `${approval.id}/${acting.token.oid}`,
+      // Per claim: a refused or stuck attempt never makes the next one (the same approver's too) look like a repeat.
+      nonce: `${approval.id}/${acting.token.oid}/${approval.decidedAt}`,
       inputs: { ...approval.inputs, comment: approval.comment },
       argument: approval.argument,
     };
@@ -167,7 +196,7 @@ export class ApprovalActions {
     return card;
   }
 
-  private auditOf(approval: Approval, by: { oid: string; upn: string; conversationId: string }, result: 'denied' | 'expired'): AuditEntry {
+  private auditOf(approval: Approval, by: { oid: string; upn: string; conversationId: string }, result: 'denied' | 'expired' | 'recovered'): AuditEntry {
     const definition = responseStep(`${approval.response}.approve`)?.definition;
     return {
       time: new Date().toISOString(),
@@ -178,7 +207,7 @@ export class ApprovalActions {
       action: definition?.endpoint.actionType ?? approval.response,
       comment: `${approval.comment} (requested by ${approval.requester.upn})`,
       result,
-      defenderActionId: null,
+      defenderActionId: approval.actionId ?? null,
       conversationId: by.conversationId,
     };
   }

@@ -41,15 +41,21 @@ export class TeamsConnectorSender implements ConnectorSender {
   }
 
   private async run(reference: Partial<ConversationReference>, operation: 'post' | 'update', logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    // The adapter hands an error thrown in the turn to its onTurnError (which would answer the
+    // made-up turn) instead of throwing it: the caller must see Teams' refusal to react to it.
+    let failure: { error: unknown } | undefined;
     try {
       await this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
         withoutClientRetries(context);
         context.turnState.set(PACED_BY_CALLER, true);
-        await logic(context);
+        await logic(context).catch((error: unknown) => {
+          failure = { error };
+        });
       });
     } catch (error) {
-      throw classifyConnectorError(error, operation);
+      failure = { error };
     }
+    if (failure) throw classifyConnectorError(failure.error, operation);
   }
 }
 

@@ -327,6 +327,7 @@ export const enUS = {
       Failed: 'Failed', TimeOut: 'Timed out', Cancelled: 'Cancelled',
       awaitingApproval: 'Waiting for a second person', breakGlass: 'Requested: BREAK-GLASS, no second person',
       denied: 'Denied', expired: 'Expired unapproved', extended: 'Reminder moved',
+      recovered: 'Requested (recorded after its replica stopped)',
     },
   },
 

@@ -320,6 +320,7 @@ export const svSE: CardStrings = {
       Failed: 'Misslyckades', TimeOut: 'Tidsgräns nådd', Cancelled: 'Avbruten',
       awaitingApproval: 'Väntar på en andra person', breakGlass: 'Begärd: NÖDLÄGE, ingen andra person',
       denied: 'Avslagen', expired: 'Gick ut ogodkänd', extended: 'Påminnelse flyttad',
+      recovered: 'Begärd (registrerad efter att dess replik stoppade)',
     },
   },
 

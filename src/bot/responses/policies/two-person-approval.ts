@@ -1,8 +1,8 @@
 import type { ConversationReference } from 'botbuilder';
 import type { CriticalReason } from '../../../cards/views/approvals';
 import type { ApprovalPolicy } from '../../../config';
-import type { DefenderClient } from '../../../defender/client';
-import type { Machine } from '../../../defender/model';
+import type { AccessTokenSource, DefenderClient } from '../../../defender/client';
+import type { Machine, MachineAction } from '../../../defender/model';
 import { ConflictError, type Store, type StoredDocument } from '../../../store/store';
 import { type Acting, tokenSource } from '../../acting';
 import type { GuardDecision, GuardedResponse, ResponseGuard } from '../../responses';
@@ -52,6 +52,15 @@ export const APPROVALS = 'approvals';
 /** How long a decided or expired request stays readable (a late click still learns what came of it). */
 const KEPT_AFTER_EXPIRY_SECONDS = 7 * 24 * 60 * 60;
 const MAX_BREAK_GLASS_REASON = 500;
+/**
+ * An approval still `executing` this long after its claim was left so by an approver's replica that
+ * stopped before recording Defender's answer (a live one gives up on Defender within seconds).
+ */
+export const STUCK_EXECUTING_MS = 2 * 60_000;
+/** Defender's clock may be this far behind ours when it stamps the approved action. */
+const DEFENDER_CLOCK_SKEW_MS = 60_000;
+/** How many of the device's latest actions are looked through for a stuck approval's. */
+const RECOVERY_HISTORY = 20;
 
 /** The policy's reasons for a device (none: it is not critical). Names compare without case. */
 export function criticalReasons(policy: ApprovalPolicy, machine: Pick<Machine, 'deviceValue' | 'machineTags' | 'rbacGroupName'>): CriticalReason[] {
@@ -70,7 +79,9 @@ export function approvalReasons(policy: ApprovalPolicy, response: string, machin
 /** What a click on Approve or Deny may do. */
 export type ApprovalClaim =
   | { ok: true; approval: Approval; etag: string }
-  | { ok: false; why: 'unknown' | 'own' | 'decided'; approval?: Approval }
+  | { ok: false; why: 'unknown' | 'own'; approval?: Approval }
+  /** `recorded`: this click found a stuck approval's action in Defender and recorded it as approved. */
+  | { ok: false; why: 'decided'; approval?: Approval; recorded?: boolean }
   /** `recorded`: this click found it expired and recorded so (once across replicas). */
   | { ok: false; why: 'expired'; approval: Approval; recorded: boolean };
 
@@ -84,6 +95,8 @@ export class TwoPersonApproval implements ResponseGuard {
     private readonly store: Store,
     private readonly defender: DefenderClient,
     readonly policy: ApprovalPolicy,
+    /** The app's read-only token: what came of an approval whose approver's replica stopped mid-request. */
+    private readonly appToken: AccessTokenSource,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -131,6 +144,17 @@ export class TwoPersonApproval implements ResponseGuard {
     return expired;
   }
 
+  /** Approvals stuck in `executing` (see STUCK_EXECUTING_MS), each settled once by Defender's history; returns those this call settled. */
+  async recoverStuck(): Promise<Approval[]> {
+    const recovered: Approval[] = [];
+    for (const document of await this.store.list<Approval>(APPROVALS)) {
+      if (!this.stuck(document.value)) continue;
+      const settled = await this.recover(document);
+      if (settled) recovered.push(settled.value);
+    }
+    return recovered;
+  }
+
   async get(id: string): Promise<Approval | undefined> {
     return (await this.store.get<Approval>(APPROVALS, id))?.value;
   }
@@ -138,12 +162,18 @@ export class TwoPersonApproval implements ResponseGuard {
   /**
    * Claims a pending request for a decision by `acting` (`executing` for an approval, `denied`):
    * refused for the requester themselves, once it expired (which is then recorded), or once
-   * someone else decided or claimed it first.
+   * someone else decided or claimed it first. A stuck approval is recovered first: approved when
+   * Defender has its action, else open again for this click to claim.
    */
   async claim(acting: Acting, id: string, decision: 'executing' | 'denied'): Promise<ApprovalClaim> {
     const document = await this.store.get<Approval>(APPROVALS, id);
     if (!document) return { ok: false, why: 'unknown' };
     const approval = document.value;
+    if (this.stuck(approval)) {
+      const recovered = await this.recover(document);
+      if (recovered?.value.state === 'approved') return { ok: false, why: 'decided', approval: recovered.value, recorded: true };
+      return this.claim(acting, id, decision);
+    }
     if (approval.state === 'expired') return { ok: false, why: 'expired', approval, recorded: false };
     if (approval.state !== 'pending') return { ok: false, why: 'decided', approval };
     if (approval.requester.oid === acting.token.oid) return { ok: false, why: 'own', approval };
@@ -163,6 +193,30 @@ export class TwoPersonApproval implements ResponseGuard {
       : outcome === 'failed' ? { state: 'failed' } : { state: 'approved', actionId: outcome.actionId };
     const settled = await this.replace({ key: claim.approval.id, value: claim.approval, etag: claim.etag }, change);
     return settled?.value ?? claim.approval;
+  }
+
+  private stuck(approval: Approval): boolean {
+    return approval.state === 'executing' && this.now() >= (approval.decidedAt ?? 0) + STUCK_EXECUTING_MS;
+  }
+
+  /**
+   * Settles a stuck approval by Defender's history, read with the app's token: approved with the
+   * action its approver sent (never sent twice), else pending again. Undefined when someone else
+   * settled it first (the etag).
+   */
+  private async recover(document: StoredDocument<Approval>): Promise<StoredDocument<Approval> | undefined> {
+    const approval = document.value;
+    const sent = await this.sentAction(approval);
+    return this.replace(document, sent ? { state: 'approved', actionId: sent.id } : { state: 'pending', decidedBy: undefined, decidedAt: undefined });
+  }
+
+  /** The device's action that the approval's approver sent: its comment is the approved comment naming both people, made after the request. */
+  private async sentAction(approval: Approval): Promise<MachineAction | undefined> {
+    if (!approval.decidedBy) return undefined;
+    const comment = approvedComment(approval, approval.decidedBy.upn);
+    const history = await this.defender.machineActions(this.appToken, approval.machineId, { top: RECOVERY_HISTORY });
+    const notBefore = approval.requestedAt - DEFENDER_CLOCK_SKEW_MS;
+    return history.find((action) => action.requestorComment === comment && Date.parse(action.creationDateTimeUtc) >= notBefore);
   }
 
   /** A second arrival of the same confirmation gets the request the first one made. */
