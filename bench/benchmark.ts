@@ -22,6 +22,8 @@ export interface BenchSettings {
   telemetry: TelemetryCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
+  /** A storm of mostly lower alerts to channels subscribed to `low`: bypass cards and one digest per channel. */
+  storm: BurstSettings;
   footprint: FootprintSettings;
   replicas: ReplicaSettings;
 }
@@ -31,7 +33,8 @@ export const FULL: BenchSettings = {
   turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
   telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
-  burst: { channels: 5, highAlerts: 200, otherAlerts: 800 },
+  burst: { channels: 5, subscription: 'High', highAlerts: 200, otherAlerts: 800 },
+  storm: { channels: 2, subscription: 'Low', highAlerts: 50, otherAlerts: 950 },
   footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 2_000 },
   replicas: { users: 50, turnsPerUser: 10 },
 };
@@ -42,7 +45,8 @@ export const QUICK: BenchSettings = {
   turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
   telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,
-  burst: { channels: 5, highAlerts: 2, otherAlerts: 8 },
+  burst: { channels: 5, subscription: 'High', highAlerts: 2, otherAlerts: 8 },
+  storm: { channels: 1, subscription: 'Low', highAlerts: 2, otherAlerts: 28 },
   footprint: { subscriptionLevels: [2, 5, 10], pollAlerts: [1, 5, 10], matchingAlerts: 5, idleMs: 100 },
   replicas: { users: 4, turnsPerUser: 2 },
 };
@@ -57,6 +61,7 @@ export interface BenchResults {
   /** The CPU cost of telemetry on a turn, start-up and memory with it. */
   telemetry: TelemetryCost;
   burst: BurstResult;
+  storm: BurstResult;
   replicas: ReplicaResult;
   /** Defender requests caused by the viewers of a response card in a 60-member channel, and by its follow-up. */
   viewers: ViewerCost;
@@ -108,6 +113,8 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
 
     progress(`notification burst: ${settings.burst.highAlerts * settings.burst.channels} cards to ${settings.burst.channels} channels at Teams' real limits`);
     const burst = await measureBurst(twin, productBot, users[0], settings.burst);
+    progress(`alert storm: ${settings.storm.highAlerts + settings.storm.otherAlerts} alerts to ${settings.storm.channels} channels subscribed to \`low\` (digest)`);
+    const storm = await measureBurst(twin, productBot, users[0], settings.storm);
 
     progress(`viewers: a response card in a channel of ${VIEWER_CHANNEL_MEMBERS} members whose clients refresh cards`);
     const unsignedViewers = addBenchUsers(twin, 'viewer', Math.max(0, VIEWER_CHANNEL_MEMBERS - users.length));
@@ -126,6 +133,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       turnCost,
       telemetry,
       burst,
+      storm,
       viewers,
       replicas,
       obo: {

@@ -3,6 +3,7 @@ import type { AlertSeverity } from '../src/defender/model';
 import type { PollResult } from '../src/notify/poller';
 import type { Twin } from '../src/twin';
 import { DEFAULT_POLL_PAGE_SIZE } from '../src/notify/poller';
+import { SEVERITY_RANK } from '../src/notify/subscriptions';
 import type { Conversation } from '../src/twin/teams';
 import { waitUntil } from './load';
 import type { BotProcess } from './spawn-bot';
@@ -10,9 +11,14 @@ import type { BenchUser } from './users';
 
 export interface BurstSettings {
   channels: number;
-  /** New High alerts: each goes to every channel (they subscribe to `high`). */
+  /**
+   * What each channel subscribes to: High (the burst: every alert gets its own card) or Low
+   * (the storm: past the digest threshold, the alerts below High go into one digest per channel).
+   */
+  subscription: 'High' | 'Low';
+  /** New High alerts: each goes to every channel. */
   highAlerts: number;
-  /** New alerts below High that nobody subscribed to: the poller reads them and sends nothing. */
+  /** New alerts below High, Medium, Low and Informational in turn: shown where the subscription covers them. */
   otherAlerts: number;
 }
 
@@ -26,6 +32,7 @@ export const TEAMS_LIMITS = { perThreadPerSecond: 60 / 30, perTenantPerSecond: 3
 export interface BurstResult {
   alertsRaised: number;
   channels: number;
+  /** Alerts each channel's subscription covers, summed over the channels: a card each, or a place in a digest. */
   cardsExpected: number;
   cardsDelivered: number;
   /** Cards a channel received more than once (must be 0). */
@@ -55,7 +62,7 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
   const team = driver.createTeam({ name: 'Bench burst', members: [user.oid], channels: channelNames });
   await driver.install(team);
   for (const channel of team.channels) {
-    const said = await driver.say(user.oid, channel, 'subscribe high');
+    const said = await driver.say(user.oid, channel, `subscribe ${settings.subscription.toLowerCase()}`);
     if (said.status !== 200) throw new Error(`subscribe answered ${said.status}`);
   }
   await bot.request<PollResult | undefined>('poll'); // the first poll sets the watermark: alerts from now on
@@ -64,12 +71,13 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
   twin.teams.rateLimits.enabled = true;
   twin.defender.rateLimits.reset();
   twin.defender.rateLimits.enabled = true;
-  raiseAlerts(twin, settings);
+  const raised = raiseAlerts(twin, settings);
 
   const callsBefore = twin.teams.calls.length;
   const defenderBefore = twin.defender.requests.length;
   const tokensBefore = twin.entra.tokenRequests.length;
-  const cardsExpected = settings.highAlerts * team.channels.length;
+  const floor = SEVERITY_RANK[settings.subscription];
+  const cardsExpected = raised.filter((severity) => SEVERITY_RANK[severity] >= floor).length * team.channels.length;
   const startedAt = performance.now();
   await bot.request('startSender');
   const poll = await bot.request<PollResult | undefined>('poll');
@@ -84,6 +92,8 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
   const delivered = posts();
   const visible = visibleAlerts(twin, team.channels);
   const calls = twin.teams.calls.slice(callsBefore);
+  // Later bursts raise alerts of their own: these channels stop taking them.
+  for (const channel of team.channels) await driver.say(user.oid, channel, 'unsubscribe');
   return {
     alertsRaised: settings.highAlerts + settings.otherAlerts,
     channels: team.channels.length,
@@ -116,14 +126,14 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
  * rest Medium, Low or Informational. A device in no group is in no subscription's scope, so its
  * alerts are rightly never posted.
  */
-function raiseAlerts(twin: Twin, settings: BurstSettings): void {
+function raiseAlerts(twin: Twin, settings: BurstSettings): AlertSeverity[] {
   const machines = twin.defender.data.machines.filter((machine) => machine.rbacGroupName !== null);
   const lower: AlertSeverity[] = ['Medium', 'Low', 'Informational'];
-  const total = settings.highAlerts + settings.otherAlerts;
-  for (let index = 0; index < total; index++) {
+  return Array.from({ length: settings.highAlerts + settings.otherAlerts }, (_, index) => {
     const severity = index < settings.highAlerts ? 'High' : lower[index % lower.length];
     twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity });
-  }
+    return severity;
+  });
 }
 
 function postsTo(twin: Twin, channels: readonly Conversation[], from: number) {

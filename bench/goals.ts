@@ -93,6 +93,18 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     measured: `${burst.cardsDelivered} of ${burst.cardsExpected}, ${burst.duplicates} duplicate(s)`,
     met: burst.cardsDelivered === burst.cardsExpected && burst.duplicates === 0,
   });
+  const { storm } = results;
+  checks.push({
+    goal: 'storm: every alert visible, in its own card or one digest per channel, no card twice',
+    measured: `${storm.alertsInDigests} of ${storm.cardsExpected} in ${storm.digestCards} digest(s) for ${storm.channels} channel(s), ${storm.duplicates} duplicate(s)`,
+    met: storm.digestCards === storm.channels && storm.duplicates === 0,
+  });
+  checks.push({
+    goal: 'storm: no 429 from Teams',
+    measured: `${storm.throttled429}`,
+    met: storm.throttled429 === 0,
+    ...(storm.throttled429 > 0 ? { missedBy: `${storm.throttled429} × 429` } : {}),
+  });
   const { replicas } = results;
   checks.push({
     goal: 'replicas: 1 OBO request per user across both replicas',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BenchResults } from './benchmark';
+import type { BurstResult } from './burst';
 import { checkGoals } from './goals';
 import { followUpSchedule } from './viewers';
 import type { MemoryFigures } from './ipc';
@@ -17,7 +18,7 @@ const table = (header: string[], rows: (string | number)[][]) =>
 
 /** The Markdown report: machine, method, the four groups of figures and the goals. */
 export function renderReport(results: BenchResults): string {
-  const { machine, burst, footprint } = results;
+  const { machine, burst, storm, footprint } = results;
   const schedule = followUpSchedule();
   const quick = results.mode === 'quick'
     ? '\n> **Quick (smoke) run**: a few turns per figure; the numbers prove the benchmark works, they measure nothing.\n'
@@ -109,18 +110,15 @@ ${burst.alertsRaised} new alerts (${results.settings.burst.highAlerts} High, the
 ${burst.cardsExpected} cards. The Teams twin enforces Teams' limits **at real time scale** (time scale ${burst.timeScale}); the
 notifier paces with its own default limits. Allowed rate = min(60 per 30 s per channel × ${burst.channels}, 30/s per tenant) = **${burst.allowedPerSecond}/s**.
 
-| Figure | Value |
-| --- | --- |
-| Time until all delivered (from the poll) | ${burst.seconds.toFixed(1)} s |
-| Cards delivered / expected / duplicates | ${burst.cardsDelivered} / ${burst.cardsExpected} / ${burst.duplicates} |
-| Cards posted (alert and digest cards) / digest cards / alerts in digests | ${burst.cardsPosted} / ${burst.digestCards} / ${burst.alertsInDigests} |
-| Time until every alert was visible (own card or digest) | ${burst.secondsUntilVisible.toFixed(1)} s |
-| Achieved rate | ${burst.achievedPerSecond.toFixed(2)} cards/s |
-| Allowed rate | ${burst.allowedPerSecond} cards/s |
-| **Ratio to the allowed rate** | **${burst.ratioToAllowed.toFixed(2)}** |
-| 429s received | ${burst.throttled429} |
-| Defender requests for the poll (${burst.poll.alerts} alerts, ${burst.poll.pages} page(s)) | ${burst.poll.defenderRequests} |
-| Entra token requests for the poll | ${burst.poll.entraTokenRequests} |
+${burstTable(burst)}
+
+## Alert storm (digest)
+
+${storm.alertsRaised} new alerts (${results.settings.storm.highAlerts} High, the rest Medium, Low and Informational in turn) for
+${storm.channels} channel(s) subscribed to \`low\`: ${storm.cardsExpected} alerts to show. Past the digest threshold the alerts below
+High go into one digest card per channel, kept up to date; High alerts still get a card each. Same limits as the burst.
+
+${burstTable(storm)}
 
 ## Viewers and follow-up
 
@@ -205,4 +203,20 @@ function startupCells(startup: BenchResults['footprint']['echo']['startup']): st
 
 function memoryCells(memory: MemoryFigures): string[] {
   return [mib(memory.rssBytes), mib(memory.heapUsedBytes)];
+}
+
+/** A burst's figures as a Markdown table. */
+function burstTable(burst: BurstResult): string {
+  return `| Figure | Value |
+| --- | --- |
+| Time until all delivered (from the poll) | ${burst.seconds.toFixed(1)} s |
+| Cards delivered / alerts to show / duplicate cards | ${burst.cardsDelivered} / ${burst.cardsExpected} / ${burst.duplicates} |
+| Cards posted (alert and digest cards) / digest cards / alerts in digests | ${burst.cardsPosted} / ${burst.digestCards} / ${burst.alertsInDigests} |
+| Time until every alert was visible (own card or digest) | ${burst.secondsUntilVisible.toFixed(1)} s |
+| Achieved rate | ${burst.achievedPerSecond.toFixed(2)} cards/s |
+| Allowed rate | ${burst.allowedPerSecond} cards/s |
+| **Ratio to the allowed rate** | **${burst.ratioToAllowed.toFixed(2)}** |
+| 429s received | ${burst.throttled429} |
+| Defender requests for the poll (${burst.poll.alerts} alerts, ${burst.poll.pages} page(s)) | ${burst.poll.defenderRequests} |
+| Entra token requests for the poll | ${burst.poll.entraTokenRequests} |`;
 }

@@ -51,6 +51,12 @@ it('counts Defender and Entra requests per command, and delivers the whole burst
   expect(burst.allowedPerSecond).toBe(10);
   expect(burst.ratioToAllowed).toBeGreaterThan(0);
   expect(burst.poll.defenderRequests).toBeGreaterThan(0);
+  // The storm is mostly below High to a channel subscribed to `low`: past the threshold, one digest.
+  const { storm } = results;
+  expect(storm.digestCards).toBe(storm.channels);
+  expect(storm.alertsInDigests).toBeGreaterThan(0);
+  expect(storm.cardsDelivered).toBeLessThan(storm.cardsExpected);
+  expect(storm.duplicates).toBe(0);
 });
 
 it('measures the CPU of telemetry on a turn against the same bot without it, in the same run, and what a scrape costs', () => {
@@ -108,7 +114,7 @@ it('produces only finite figures, and a report that states each one and every go
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', "## Where a turn's CPU goes (profiles)", '## Telemetry', '## Calls per turn', '## Notification burst', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
+  for (const heading of ['## Turn cost', "## Where a turn's CPU goes (profiles)", '## Telemetry', '## Calls per turn', '## Notification burst', '## Alert storm (digest)', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
     expect(report).toContain(heading);
   }
   expect(report).toContain(results.machine.cpuModel);
