@@ -3,7 +3,7 @@ export const ledgerEnUS = {
   reminderLabel: 'Remind this conversation to release it after',
   reminders: { '4h': '4 hours', '24h': '24 hours', '72h': '72 hours', none: 'No reminder' },
   listTitle: 'Isolated now',
-  listCount: '{count} devices you can see are isolated, from Defender\'s action history',
+  listCount: 'Devices you can see that are isolated: {count} (from Defender\'s action history)',
   listEmpty: 'No device you can see is isolated.',
   since: 'isolated {when}',
   by: 'by {who}',

@@ -4,7 +4,7 @@ export const ledgerSvSE: typeof ledgerEnUS = {
   reminderLabel: 'Påminn konversationen om att släppa den efter',
   reminders: { '4h': '4 timmar', '24h': '24 timmar', '72h': '72 timmar', none: 'Ingen påminnelse' },
   listTitle: 'Isolerade nu',
-  listCount: '{count} enheter som du ser är isolerade, enligt Defenders åtgärdshistorik',
+  listCount: 'Isolerade enheter som du ser: {count} (enligt Defenders åtgärdshistorik)',
   listEmpty: 'Ingen enhet som du ser är isolerad.',
   since: 'isolerad {when}',
   by: 'av {who}',
