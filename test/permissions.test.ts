@@ -4,24 +4,16 @@
  * lacks, and the app's own read-only permissions; en-US and sv-SE.
  */
 import { DEFENDER_API, SEEDED, SEEDED_USERS } from '../src/twin/directory';
-import type { Conversation } from '../src/twin/teams';
-import { askForCard, socChannel, startBotWithTwin, type BotWithTwin } from './support/bot-harness';
+import { askForCard, botInSocChannel } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
-let env: BotWithTwin;
-let channel: Conversation;
-
-beforeAll(async () => {
-  env = await startBotWithTwin();
-  channel = await socChannel(env);
-});
-afterAll(() => env.close());
+const soc = botInSocChannel();
 
 const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/;
 
 describe('permissions', () => {
   it('names the user, their Defender and Graph permissions and the app\'s, and what each action needs; no token on the card', async () => {
-    const { card, text } = await askForCard(env.twin, bob, channel, 'permissions');
+    const { card, text } = await askForCard(soc.env.twin, bob, soc.channel, 'permissions');
     expect(text).toContain('bob@contoso.onmicrosoft.com');
     expect(text).toMatch(/Your Defender permissions.*Alert\.ReadWrite, Machine\.CollectForensics, Machine\.Isolate, Machine\.Read, Machine\.RestrictExecution, Machine\.Scan, Machine\.StopAndQuarantine, Ti\.ReadWrite/s);
     expect(text).toMatch(/Your Microsoft Graph permissions.*SecurityIncident\.Read\.All/s);
@@ -36,9 +28,9 @@ describe('permissions', () => {
   });
 
   it('says which action a missing app permission rules out, by the permission\'s name (alias whoami)', async () => {
-    const app = env.twin.entra.directory.apps.get(SEEDED.botAppId)!;
+    const app = soc.env.twin.entra.directory.apps.get(SEEDED.botAppId)!;
     app.delegatedPermissions[DEFENDER_API.appId] = app.delegatedPermissions[DEFENDER_API.appId].filter((scope) => scope !== 'Ti.ReadWrite');
-    const { text } = await askForCard(env.twin, alice, channel, 'whoami');
+    const { text } = await askForCard(soc.env.twin, alice, soc.channel, 'whoami');
     expect(text).toContain('alice@contoso.onmicrosoft.com');
     expect(text).toMatch(/Device groups Defender shows you\s*"\w+", "\w+"/);
     expect(text).toMatch(/You cannot.*Block indicator: the bot lacks the app permission Ti\.ReadWrite/s);
@@ -46,8 +38,8 @@ describe('permissions', () => {
   });
 
   it('speaks Swedish to a Swedish Teams client', async () => {
-    env.twin.teams.driver.setLocale(carol, 'sv-SE');
-    const { text } = await askForCard(env.twin, carol, channel, 'permissions');
+    soc.env.twin.teams.driver.setLocale(carol, 'sv-SE');
+    const { text } = await askForCard(soc.env.twin, carol, soc.channel, 'permissions');
     expect(text).toContain('Vad du kan göra via boten');
     expect(text).toContain('Dina behörigheter i Defender');
     expect(text).toMatch(/Isolering: Machine\.Isolate; Defender kräver också/);
