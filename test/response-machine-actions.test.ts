@@ -10,53 +10,38 @@
 import { SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Alert, AlertEvidence, Machine, MachineAction } from '../src/defender/model';
-import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, freshWorkstation, askForCard, verbsOf, botInSocChannel } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
 const BOB = 'bob@contoso.onmicrosoft.com';
-let env: BotWithTwin;
-let channel: Conversation;
+const soc = botInSocChannel();
 const used: string[] = [];
 
-beforeAll(async () => {
-  env = await startBotWithTwin();
-  channel = await socChannel(env);
-});
-afterAll(() => env.close());
-
-async function post(user: string, text: string, expected: string): Promise<{ id: string; card: unknown }> {
-  await sayAndSignIn(env.twin, user, channel, text);
-  return eventually(() => {
-    const last = lastBotCard(env.twin, channel);
-    if (!cardText(last.card).includes(expected)) throw new Error(`no card yet: ${cardText(last.card)}`);
-    return last;
-  });
-}
+const post = (user: string, text: string, expected: string) => askForCard(soc.env.twin, user, soc.channel, text, expected);
 
 const value = (response: { body: unknown }): unknown => (response.body as { value: unknown }).value;
 const click = async (user: string, id: string, verb: string, inputs: Record<string, unknown> = {}) =>
-  value(await env.twin.teams.driver.click(user, id, verb, inputs));
-const message = (id: string) => env.twin.teams.driver.transcript(channel).find((m) => m.id === id)!;
-const requestsTo = (endpoint: string, path: string) => env.twin.defender.requests.filter((r) => r.endpoint === endpoint && r.path.includes(path));
-const actionsOf = (machine: Machine, type: MachineAction['type']) => env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === type);
+  value(await soc.env.twin.teams.driver.click(user, id, verb, inputs));
+const message = (id: string) => soc.env.twin.teams.driver.transcript(soc.channel).find((m) => m.id === id)!;
+const requestsTo = (endpoint: string, path: string) => soc.env.twin.defender.requests.filter((r) => r.endpoint === endpoint && r.path.includes(path));
+const actionsOf = (machine: Machine, type: MachineAction['type']) => soc.env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === type);
 
 function workstation(): Machine {
-  const machine = freshWorkstation(env.twin, used);
+  const machine = freshWorkstation(soc.env.twin, used);
   used.push(machine.id);
   return machine;
 }
 
 async function auditOf(machine: Machine, final: string): Promise<string[][]> {
   return eventually(async () => {
-    const entries = await env.store.listAudit({ machineId: machine.id, limit: 10 });
+    const entries = await soc.env.store.listAudit({ machineId: machine.id, limit: 10 });
     if (!entries.some((entry) => entry.result === final)) throw new Error('no final audit line yet');
     return entries.map((entry) => [entry.action, entry.result, entry.upn]);
   });
 }
 
 async function finalCard(id: string): Promise<unknown> {
-  env.twin.clock.advance(20_000);
+  soc.env.twin.clock.advance(20_000);
   return eventually(() => {
     const card = message(id).cards[0];
     if (!/Succeeded/.test(cardText(card))) throw new Error(`not final yet: ${cardText(card)}`);
@@ -124,7 +109,7 @@ describe('restrict app execution and remove the restriction', () => {
   });
 
   it("is not offered on Windows 10 before 1709; typed, Defender's refusal is said in a sentence and audited as refused", async () => {
-    const kiosk = env.twin.defender.data.machines.find((m) => m.computerDnsName === WELL_KNOWN_DEVICES.selectiveUnsupported)!;
+    const kiosk = soc.env.twin.defender.data.machines.find((m) => m.computerDnsName === WELL_KNOWN_DEVICES.selectiveUnsupported)!;
     const device = await post(bob, `device ${kiosk.computerDnsName}`, kiosk.computerDnsName);
     expect(verbsOf(device.card)).not.toContain('restrict.ask');
     expect(verbsOf(device.card)).toContain('collect.ask');
@@ -133,7 +118,7 @@ describe('restrict app execution and remove the restriction', () => {
     expect(cardText(refused)).toMatch(/Could not restrict app execution on the device: the device's operating system does not support this action/);
     const attempts = requestsTo('machines.restrictCodeExecution', kiosk.id);
     expect(attempts.map((r) => [r.status, r.upn])).toEqual([[400, BOB]]);
-    const audit = await env.store.listAudit({ machineId: kiosk.id, limit: 5 });
+    const audit = await soc.env.store.listAudit({ machineId: kiosk.id, limit: 5 });
     expect(audit.map((entry) => [entry.action, entry.result, entry.upn])).toEqual([['RestrictCodeExecution', 'refused', BOB]]);
   });
 
@@ -173,7 +158,7 @@ describe('collect an investigation package, then download it', () => {
   });
 
   it('Download reads the link as the clicker and shows it to the clicker only, never in the shared card', async () => {
-    env.twin.defender.rateLimits.reset();
+    soc.env.twin.defender.rateLimits.reset();
     const versionBefore = message(id).version;
     const answer = await click(bob, id, 'collect.result');
     const requests = requestsTo('machineActions.packageUri', collection.id);
@@ -189,7 +174,7 @@ describe('collect an investigation package, then download it', () => {
     expect(JSON.stringify(Object.entries(shown.userViews).filter(([oid]) => oid !== bob))).not.toContain('token=');
     expect(shown.userViews[bob]).toEqual(answer);
     // The log says who got the package, never the link.
-    const entries = await env.store.listAudit({ machineId: machine.id, limit: 5 });
+    const entries = await soc.env.store.listAudit({ machineId: machine.id, limit: 5 });
     expect(entries[0]).toMatchObject({ action: 'Download CollectInvestigationPackage', result: 'Succeeded', upn: BOB, defenderActionId: collection.id });
     expect(JSON.stringify(entries)).not.toContain('token=');
   });
@@ -204,9 +189,9 @@ describe('collect an investigation package, then download it', () => {
 
   it('a collection that failed (low battery, metered connection) offers no Download', async () => {
     const other = workstation();
-    env.twin.defender.actionFailures.push({ machineId: other.id, type: 'CollectInvestigationPackage' });
+    soc.env.twin.defender.actionFailures.push({ machineId: other.id, type: 'CollectInvestigationPackage' });
     const failedId = await confirmOnDeviceCard(bob, other, 'collect', 'Second collection');
-    env.twin.clock.advance(20_000);
+    soc.env.twin.clock.advance(20_000);
     const card = await eventually(() => {
       const shown = message(failedId).cards[0];
       if (!/Failed/.test(cardText(shown))) throw new Error('not final yet');
@@ -216,13 +201,13 @@ describe('collect an investigation package, then download it', () => {
   });
 
   it('a viewer is refused with the role and permission the link needs', async () => {
-    env.twin.clock.advance(61_000);
+    soc.env.twin.clock.advance(61_000);
     const refused = await click(carol, id, 'collect.result');
     expect(cardText(refused)).toMatch(/not allowed to get the investigation package/i);
     expect(cardText(refused)).toContain('Alerts investigation');
     expect(cardText(refused)).toContain('Machine.CollectForensics');
     expect(JSON.stringify(refused)).not.toContain('token=');
-    const [latest] = await env.store.listAudit({ machineId: machine.id, limit: 1 });
+    const [latest] = await soc.env.store.listAudit({ machineId: machine.id, limit: 1 });
     expect(latest).toMatchObject({ action: 'Download CollectInvestigationPackage', result: 'refused', upn: 'carol@contoso.onmicrosoft.com' });
   });
 });
@@ -235,7 +220,7 @@ describe('stop and quarantine a file', () => {
 
   beforeAll(() => {
     machine = workstation();
-    alert = env.twin.defender.addAlert({
+    alert = soc.env.twin.defender.addAlert({
       machineId: machine.id, severity: 'High', title: 'Quarantine me: dropper',
       evidence: [fileEvidence('dropper.exe', SHA1), fileEvidence('no-hash.dll', null), { ...fileEvidence('dropper.exe', SHA1), entityType: 'Process' }],
     });

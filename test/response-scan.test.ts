@@ -6,50 +6,35 @@
  */
 import { SEEDED_USERS } from '../src/twin/directory';
 import type { Machine } from '../src/defender/model';
-import type { Conversation } from '../src/twin/teams';
-import { cardText, eventually, freshWorkstation, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin } from './support/bot-harness';
+import { cardText, eventually, freshWorkstation, askForCard, verbsOf, botInSocChannel } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
-let env: BotWithTwin;
-let channel: Conversation;
+const soc = botInSocChannel();
 
-beforeAll(async () => {
-  env = await startBotWithTwin();
-  channel = await socChannel(env);
-});
-afterAll(() => env.close());
-
-async function post(user: string, text: string, expected: string): Promise<{ id: string; card: unknown }> {
-  await sayAndSignIn(env.twin, user, channel, text);
-  return eventually(() => {
-    const last = lastBotCard(env.twin, channel);
-    if (!cardText(last.card).includes(expected)) throw new Error(`no card yet: ${cardText(last.card)}`);
-    return last;
-  });
-}
+const post = (user: string, text: string, expected: string) => askForCard(soc.env.twin, user, soc.channel, text, expected);
 
 function invokeValue(response: { body: unknown }): unknown {
   return (response.body as { value: unknown }).value;
 }
 
 const scanRequests = (machine: Machine) =>
-  env.twin.defender.requests.filter((r) => r.endpoint === 'machines.runAntiVirusScan' && r.path.includes(machine.id));
+  soc.env.twin.defender.requests.filter((r) => r.endpoint === 'machines.runAntiVirusScan' && r.path.includes(machine.id));
 
-const message = (id: string) => env.twin.teams.driver.transcript(channel).find((m) => m.id === id)!;
+const message = (id: string) => soc.env.twin.teams.driver.transcript(soc.channel).find((m) => m.id === id)!;
 
-describe('run antivirus scan from a device card in a channel', () => {
+describe('run antivirus scan from a device card in a soc.channel', () => {
   let machine: Machine;
   let messageId: string;
 
   beforeAll(async () => {
-    machine = freshWorkstation(env.twin);
+    machine = freshWorkstation(soc.env.twin);
     const device = await post(bob, `device ${machine.computerDnsName}`, machine.computerDnsName);
     messageId = device.id;
     expect(verbsOf(device.card)).toContain('scan.ask');
   });
 
   it('asks first: a required comment and Quick or Full, nothing sent', async () => {
-    const confirmation = invokeValue(await env.twin.teams.driver.click(bob, messageId, 'scan.ask'));
+    const confirmation = invokeValue(await soc.env.twin.teams.driver.click(bob, messageId, 'scan.ask'));
     expect(verbsOf(confirmation)).toEqual(['scan.confirm', 'response.cancel']);
     expect(cardText(confirmation)).toContain(`Scan ${machine.computerDnsName} for malware?`);
     expect(JSON.stringify(confirmation)).toMatch(/"id":"scanType"[^}]*"value":"Quick"/);
@@ -57,24 +42,24 @@ describe('run antivirus scan from a device card in a channel', () => {
   });
 
   it('a confirmation without a comment is answered with what to type, nothing sent', async () => {
-    const answer = invokeValue(await env.twin.teams.driver.click(bob, messageId, 'scan.confirm', { comment: '  ', scanType: 'Full' }));
+    const answer = invokeValue(await soc.env.twin.teams.driver.click(bob, messageId, 'scan.confirm', { comment: '  ', scanType: 'Full' }));
     expect(cardText(answer)).toMatch(/comment is required/i);
     expect(scanRequests(machine)).toHaveLength(0);
   });
 
   it("Confirm sends exactly one scan as the clicker, the card follows it for everyone, and the audit log names them", async () => {
     messageId = (await post(bob, `device ${machine.computerDnsName}`, machine.computerDnsName)).id;
-    await env.twin.teams.driver.click(bob, messageId, 'scan.ask');
-    await env.twin.teams.driver.click(bob, messageId, 'scan.confirm', { comment: 'Alert 4711: full scan', scanType: 'Full' });
+    await soc.env.twin.teams.driver.click(bob, messageId, 'scan.ask');
+    await soc.env.twin.teams.driver.click(bob, messageId, 'scan.confirm', { comment: 'Alert 4711: full scan', scanType: 'Full' });
     const requests = scanRequests(machine);
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ status: 201, upn: 'bob@contoso.onmicrosoft.com' });
     expect(requests[0].scopes).toContain('Machine.Scan');
-    expect(env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'RunAntiVirusScan'))
+    expect(soc.env.twin.defender.data.actions.find((a) => a.machineId === machine.id && a.type === 'RunAntiVirusScan'))
       .toMatchObject({ requestor: 'bob@contoso.onmicrosoft.com', requestorComment: 'Alert 4711: full scan', scope: 'Full' });
     expect(cardText(message(messageId).cards[0])).toMatch(/Antivirus scan/);
 
-    env.twin.clock.advance(20_000);
+    soc.env.twin.clock.advance(20_000);
     const final = await eventually(() => {
       const card = message(messageId).cards[0];
       if (!/Succeeded/.test(cardText(card))) throw new Error('not final yet');
@@ -83,7 +68,7 @@ describe('run antivirus scan from a device card in a channel', () => {
     // A finished scan offers its own family again, never Isolate or Release.
     expect(verbsOf(final)).toEqual(['scan.ask']);
     const audit = await eventually(async () => {
-      const entries = await env.store.listAudit({ machineId: machine.id, limit: 5 });
+      const entries = await soc.env.store.listAudit({ machineId: machine.id, limit: 5 });
       if (!entries.some((entry) => entry.result === 'Succeeded')) throw new Error('no final audit line yet');
       return entries;
     });
@@ -102,16 +87,16 @@ describe('run antivirus scan from a device card in a channel', () => {
 
 describe('a user whose role lacks the permission', () => {
   it('is refused with the permission named; no scan reaches Defender and the card is unchanged for others', async () => {
-    const machine = freshWorkstation(env.twin);
+    const machine = freshWorkstation(soc.env.twin);
     const { id } = await post(carol, `device ${machine.computerDnsName}`, machine.computerDnsName);
     const before = message(id).version;
-    await env.twin.teams.driver.click(carol, id, 'scan.ask');
-    const refused = invokeValue(await env.twin.teams.driver.click(carol, id, 'scan.confirm', { comment: 'please', scanType: 'Quick' }));
+    await soc.env.twin.teams.driver.click(carol, id, 'scan.ask');
+    const refused = invokeValue(await soc.env.twin.teams.driver.click(carol, id, 'scan.confirm', { comment: 'please', scanType: 'Quick' }));
     expect(cardText(refused)).toMatch(/not allowed to run an antivirus scan/i);
     expect(cardText(refused)).toContain('Active remediation actions');
     expect(cardText(refused)).toContain('Machine.Scan');
     expect(scanRequests(machine).every((r) => r.status === 403)).toBe(true);
-    expect(env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === 'RunAntiVirusScan')).toHaveLength(0);
+    expect(soc.env.twin.defender.data.actions.filter((a) => a.machineId === machine.id && a.type === 'RunAntiVirusScan')).toHaveLength(0);
     expect(message(id).version).toBe(before);
   });
 });

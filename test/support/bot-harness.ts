@@ -242,15 +242,22 @@ export function freshWorkstation(twin: Twin, exclude: readonly string[] = []): M
   return machine;
 }
 
-/** `user` says `text` (signing in on the way, as sayAndSignIn) and the bot's new card comes back, with its text. */
-export async function askForCard(twin: Twin, user: string, conversation: Conversation, text: string): Promise<{ id: string; card: unknown; text: string }> {
+/**
+ * `user` says `text` (signing in on the way, as sayAndSignIn) and the bot's new card comes back, with
+ * its text; with `expected`, the first new card whose text contains it.
+ */
+export async function askForCard(
+  twin: Twin, user: string, conversation: Conversation, text: string, expected = '',
+): Promise<{ id: string; card: unknown; text: string }> {
   const before = botMessages(twin, conversation).length;
   await sayAndSignIn(twin, user, conversation, text);
   return eventually(() => {
     const messages = botMessages(twin, conversation);
     const last = lastBotCard(twin, conversation);
     if (messages.length <= before || messages[messages.length - 1].id !== last.id) throw new Error('no new card yet');
-    return { ...last, text: cardText(last.card) };
+    const shown = cardText(last.card);
+    if (!shown.includes(expected)) throw new Error(`no card with "${expected}" yet: ${shown}`);
+    return { ...last, text: shown };
   });
 }
 
