@@ -94,4 +94,18 @@ describe('entity schemas', () => {
       expect([field, ALERT.parse(rest).ok]).toEqual([field, false]);
     }
   });
+
+  it('fills what objects inside an entity leave out: evidence, users, addresses; refuses a wrong type inside them', () => {
+    const alert = {
+      id: 'da637472900382838869_1364969609', title: 'Suspicious PowerShell', severity: 'High', status: 'New', lastUpdateTime: '2026-12-01T08:00:00Z',
+      evidence: [{ entityType: 'File', sha1: null, extra: 'kept' }], relatedUser: { userName: 'frank' }, loggedOnUsers: [{ domainName: null }],
+    };
+    const parsed = ALERT.parse(alert);
+    expect(parsed.ok && parsed.value.evidence[0]).toMatchObject({ entityType: 'File', sha1: null, fileName: null, processId: null, extra: 'kept' });
+    expect(parsed.ok && [parsed.value.relatedUser, parsed.value.loggedOnUsers]).toEqual([{ userName: 'frank', domainName: '' }, [{ accountName: '', domainName: '' }]]);
+    expect(ALERT.parse({ ...alert, evidence: [{ processId: 'not a number' }] }).ok).toBe(false);
+    const machine = MACHINE.parse({ id: '1e5bc9d7e413ddd7902c2932e418702b84d0cc07', computerDnsName: 'ws-0001.contoso.local', ipAddresses: [{ ipAddress: '10.0.0.1' }] });
+    expect(machine.ok && machine.value.ipAddresses).toEqual([{ ipAddress: '10.0.0.1', macAddress: null, type: '', operationalStatus: '' }]);
+    expect(machine.ok && [machine.value.rbacGroupId, machine.value.vmMetadata]).toEqual([0, null]);
+  });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Indicator } from './indicators';
-import type { Alert, AlertEvidence, Machine, MachineAction } from './model';
+import type { Alert, Machine, MachineAction } from './model';
 
 /**
  * The shapes of Defender's entities as the bot accepts them at the API boundary (reference §5).
@@ -10,15 +10,46 @@ import type { Alert, AlertEvidence, Machine, MachineAction } from './model';
  * later pass through. Microsoft's own examples leave out e.g. a Machine's `ipAddresses`.
  */
 
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
-const list = <T extends z.ZodType>(item: T) => z.array(item).nullish().transform((value) => value ?? []);
+/**
+ * A field's stand-in when Defender leaves it out or sends null. A zod transform per field costs
+ * several times the check itself (an alert has about forty such fields, each of its evidence two
+ * dozen), so fields are checked as nullish and one pass after a successful check fills them in.
+ */
+const fills = new WeakMap<z.ZodType, (value: unknown) => unknown>();
+
+function filled<T extends z.ZodType>(schema: T, fill: (value: unknown) => unknown): T {
+  fills.set(schema, fill);
+  return schema;
+}
+
+/** The value with its nested stand-ins filled in (objects inside lists and optional objects too). */
+function fillIn(schema: z.ZodType, value: unknown): unknown {
+  const fill = fills.get(schema);
+  return fill ? fill(value) : value;
+}
+
+const optional = <T extends z.ZodType>(schema: T) => filled(schema.nullish(), (value) => (value == null ? null : fillIn(schema, value)));
+const list = <T extends z.ZodType>(item: T) =>
+  filled(z.array(item).nullish(), (value) => (value == null ? [] : (value as unknown[]).map((entry) => fillIn(item, entry))));
 /** Shown as text: missing reads as empty. */
-const text = z.string().nullish().transform((value) => value ?? '');
-const flag = z.boolean().nullish().transform((value) => value ?? false);
+const text = filled(z.string().nullish(), (value) => value ?? '');
+const flag = filled(z.boolean().nullish(), (value) => value ?? false);
+const count = filled(z.number().nullish(), (value) => value ?? 0);
+
+/** An object that keeps fields Defender adds later; its stand-ins are filled in after the check. */
+function entity(shape: Record<string, z.ZodType>) {
+  const standIns = Object.entries(shape).filter(([, field]) => fills.has(field));
+  return filled(z.looseObject(shape), (value) => {
+    const record = value as Record<string, unknown>;
+    for (const [key, field] of standIns) record[key] = fillIn(field, record[key]);
+    return record;
+  });
+}
+
 const required = z.string().min(1);
 const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a timestamp');
 
-const evidence = z.looseObject({
+const evidence = entity({
   entityType: text,
   evidenceCreationTime: optional(z.string()),
   sha1: optional(z.string()), sha256: optional(z.string()), fileName: optional(z.string()), filePath: optional(z.string()),
@@ -29,9 +60,9 @@ const evidence = z.looseObject({
   registryKey: optional(z.string()), registryHive: optional(z.string()), registryValueType: optional(z.string()), registryValue: optional(z.string()),
   accountName: optional(z.string()), domainName: optional(z.string()), userSid: optional(z.string()), aadUserId: optional(z.string()),
   userPrincipalName: optional(z.string()), detectionStatus: optional(z.string()),
-}) satisfies z.ZodType<AlertEvidence>;
+});
 
-export const alertSchema = z.looseObject({
+export const alertSchema = entity({
   id: required,
   incidentId: optional(z.number()),
   investigationId: optional(z.number()),
@@ -58,14 +89,14 @@ export const alertSchema = z.looseObject({
   rbacGroupName: optional(z.string()),
   aadTenantId: text,
   mitreTechniques: list(z.string()),
-  relatedUser: optional(z.looseObject({ userName: text, domainName: text })),
-  loggedOnUsers: list(z.looseObject({ accountName: text, domainName: text })),
-  comments: list(z.looseObject({ comment: text, createdBy: text, createdTime: text })),
+  relatedUser: optional(entity({ userName: text, domainName: text })),
+  loggedOnUsers: list(entity({ accountName: text, domainName: text })),
+  comments: list(entity({ comment: text, createdBy: text, createdTime: text })),
   evidence: list(evidence),
   domains: list(z.string()),
 });
 
-export const machineSchema = z.looseObject({
+export const machineSchema = entity({
   id: required,
   computerDnsName: required,
   firstSeen: text,
@@ -79,7 +110,7 @@ export const machineSchema = z.looseObject({
   agentVersion: text,
   lastIpAddress: text,
   lastExternalIpAddress: text,
-  ipAddresses: list(z.looseObject({
+  ipAddresses: list(entity({
     ipAddress: z.string(), macAddress: optional(z.string()), type: text, operationalStatus: text,
   })),
   healthStatus: text,
@@ -87,7 +118,7 @@ export const machineSchema = z.looseObject({
   riskScore: optional(z.string()),
   exposureLevel: optional(z.string()),
   deviceValue: optional(z.string()),
-  rbacGroupId: z.number().nullish().transform((value) => value ?? 0),
+  rbacGroupId: count,
   rbacGroupName: optional(z.string()),
   isAadJoined: flag,
   aadDeviceId: optional(z.string()),
@@ -99,10 +130,10 @@ export const machineSchema = z.looseObject({
   isExcluded: flag,
   exclusionReason: optional(z.string()),
   mergedIntoMachineId: optional(z.string()),
-  vmMetadata: optional(z.looseObject({ vmId: text, cloudProvider: text, resourceId: text, subscriptionId: text })),
+  vmMetadata: optional(entity({ vmId: text, cloudProvider: text, resourceId: text, subscriptionId: text })),
 });
 
-export const machineActionSchema = z.looseObject({
+export const machineActionSchema = entity({
   id: required,
   type: required,
   title: optional(z.string()),
@@ -117,15 +148,15 @@ export const machineActionSchema = z.looseObject({
   cancellationRequestor: optional(z.string()),
   cancellationComment: optional(z.string()),
   cancellationDateTimeUtc: optional(z.string()),
-  errorHResult: z.number().nullish().transform((value) => value ?? 0),
+  errorHResult: count,
   externalId: optional(z.string()),
   requestSource: text,
-  relatedFileInfo: optional(z.looseObject({ fileIdentifier: z.string(), fileIdentifierType: z.string() })),
+  relatedFileInfo: optional(entity({ fileIdentifier: z.string(), fileIdentifierType: z.string() })),
   commands: list(z.unknown()),
-  troubleshootInfo: z.unknown().optional().transform((value) => value ?? null),
+  troubleshootInfo: optional(z.unknown()),
 });
 
-export const indicatorSchema = z.looseObject({
+export const indicatorSchema = entity({
   id: z.union([z.string().min(1), z.number()]).transform(String),
   indicatorValue: required,
   indicatorType: required,
@@ -147,7 +178,7 @@ function entitySchema<T>(schema: z.ZodType): EntitySchema<T> {
   return {
     parse(value) {
       const result = schema.safeParse(value);
-      return result.success ? { ok: true, value: result.data as T } : { ok: false };
+      return result.success ? { ok: true, value: fillIn(schema, result.data) as T } : { ok: false };
     },
   };
 }
