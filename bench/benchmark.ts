@@ -9,6 +9,7 @@ import { measureReplicas, type ReplicaResult, type ReplicaSettings } from './rep
 import type { BotProcess } from './spawn-bot';
 import { measureTelemetryCost, type TelemetryCost, type TelemetryCostSettings } from './telemetry-cost';
 import { measureTurnCost, type TurnCostCell, type TurnCostSettings } from './turn-cost';
+import { measureTurnWork, type TurnWorkFigure, type TurnWorkSettings } from './turn-work';
 import { addBenchMachines, isolatableMachines } from './operations';
 import { addBenchUsers, installForUsers, signIn } from './users';
 import { measureViewerCost, type ViewerCost } from './viewers';
@@ -19,6 +20,7 @@ const VIEWER_CHANNEL_MEMBERS = 60;
 export interface BenchSettings {
   mode: 'full' | 'quick';
   turnCost: TurnCostSettings;
+  turnWork: TurnWorkSettings;
   telemetry: TelemetryCostSettings;
   callRepetitions: number;
   burst: BurstSettings;
@@ -31,6 +33,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
+  turnWork: { batches: 9, repetitionsPerBatch: 300 },
   telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
   burst: { channels: 5, subscription: 'High', highAlerts: 200, otherAlerts: 800 },
@@ -43,6 +46,7 @@ export const FULL: BenchSettings = {
 export const QUICK: BenchSettings = {
   mode: 'quick',
   turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
+  turnWork: { batches: 2, repetitionsPerBatch: 5 },
   telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,
   burst: { channels: 5, subscription: 'High', highAlerts: 2, otherAlerts: 8 },
@@ -58,6 +62,8 @@ export interface BenchResults {
   footprint: { product: ProductFootprint; echo: BotFootprint };
   callsPerTurn: CallsPerTurn;
   turnCost: TurnCostCell[];
+  /** Card rendering and parsing of Defender's answers, timed alone in the benchmark's process. */
+  turnWork: TurnWorkFigure[];
   /** The CPU cost of telemetry on a turn, start-up and memory with it. */
   telemetry: TelemetryCost;
   burst: BurstResult;
@@ -106,6 +112,8 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
     await signIn(twin, users);
     progress(`turn cost at ${settings.turnCost.concurrency.join(', ')} concurrent users`);
     const turnCost = await measureTurnCost(twin, { product: productBot, echo: echo.bot }, users, settings.turnCost);
+    progress('a turn\'s own work alone: card rendering and Defender answers');
+    const turnWork = measureTurnWork(twin, settings.turnWork);
 
     progress(`telemetry: \`alerts\` on bots with telemetry off, metrics, metrics and traces (${settings.telemetry.rounds} rounds)`);
     const telemetry = await measureTelemetryCost(twin, config, users, settings.telemetry, settings.footprint.idleMs);
@@ -131,6 +139,7 @@ export async function runBenchmark(settings: BenchSettings, progress: (line: str
       footprint: { product, echo: echo.footprint },
       callsPerTurn,
       turnCost,
+      turnWork,
       telemetry,
       burst,
       storm,

@@ -71,6 +71,14 @@ ${table(
     ]),
   )}
 
+## A turn's own work, measured alone
+
+Rendering the cards the measured turns send and parsing the Defender answers they read, on the twin's data, timed
+in the benchmark's process (tsx): the fastest of ${results.settings.turnWork.batches} batches of ${results.settings.turnWork.repetitionsPerBatch}. On a shared machine a turn's CPU varies by
+more than these; alone they show what a change to them gains.
+
+${table(['Work', 'ms each'], results.turnWork.map((figure) => [figure.work, figure.msEach.toFixed(3)]))}
+
 ${fs.readFileSync(PROFILE_FINDINGS, 'utf8').trim()}
 
 ## Telemetry

@@ -36,6 +36,14 @@ it('measures turn cost for the echo bot and every bot operation at 1, 10 and 50 
   }
 });
 
+it('times the card renders and Defender answers of the measured turns alone', () => {
+  expect(results.turnWork.map((figure) => figure.work)).toEqual([
+    '`alerts` card (10 alerts, signed buttons)', 'device card', 'action status card',
+    'Defender answer: 10 alerts', 'Defender answer: a device', 'Defender answer: 50 machine actions',
+  ]);
+  for (const figure of results.turnWork) expect(figure.msEach).toBeGreaterThan(0);
+});
+
 it('counts Defender and Entra requests per command, and delivers the whole burst once, counted by the twins', () => {
   const commands = results.callsPerTurn.commands.map((command) => command.command);
   expect(commands).toHaveLength(6);
@@ -114,7 +122,7 @@ it('produces only finite figures, and a report that states each one and every go
   const notFinite = numbersIn(results).filter(([, value]) => !Number.isFinite(value));
   expect(notFinite).toEqual([]);
   const report = renderReport(results);
-  for (const heading of ['## Turn cost', "## Where a turn's CPU goes (profiles)", '## Telemetry', '## Calls per turn', '## Notification burst', '## Alert storm (digest)', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
+  for (const heading of ['## Turn cost', "## A turn's own work, measured alone", "## Where a turn's CPU goes (profiles)", '## Telemetry', '## Calls per turn', '## Notification burst', '## Alert storm (digest)', '## Viewers and follow-up', '## Footprint', '## Scale', '## Goals']) {
     expect(report).toContain(heading);
   }
   expect(report).toContain(results.machine.cpuModel);
