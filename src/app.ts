@@ -192,6 +192,8 @@ export function createBotApp(config: BotConfig, store: Store, options: BotAppOpt
     subscriberRecheckMs: config.notifier.subscriberRecheckMs });
   const retention = new DailyJob({
     store, name: 'retention', replicaId: `${os.hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`, log,
+    // A routine sweep's count is information, not a warning.
+    report: (line) => logger.info(line),
     run: async () => {
       const day = 24 * 60 * 60 * 1000;
       const pruned = await store.prune({

@@ -12,9 +12,11 @@ export interface DailyJobDeps {
   /** Names the job's lease and its record of the last run. */
   name: string;
   replicaId: string;
-  /** The work; what it returns (if anything) is logged. */
+  /** The work; what it returns (if anything) goes to `report`. */
   run: () => Promise<string | undefined>;
   log: (line: string) => void;
+  /** Where a run's outcome goes (default: `log`); failures always go to `log`. */
+  report?: (line: string) => void;
   now?: () => number;
 }
 
@@ -67,7 +69,7 @@ export class DailyJob {
     if (!(await this.lease.hold())) return false;
     const outcome = await this.deps.run();
     await this.deps.store.put(STATE, `daily-${this.deps.name}`, { at: this.now() }, { etag: '*' });
-    if (outcome) this.deps.log(`${this.deps.name}: ${outcome}`);
+    if (outcome) (this.deps.report ?? this.deps.log)(`${this.deps.name}: ${outcome}`);
     return true;
   }
 }
