@@ -38,7 +38,7 @@ export const FULL: BenchSettings = {
   callRepetitions: 3,
   burst: { channels: 5, subscription: 'High', highAlerts: 200, otherAlerts: 800 },
   storm: { channels: 2, subscription: 'Low', highAlerts: 50, otherAlerts: 950 },
-  footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 2_000 },
+  footprint: { subscriptionLevels: [10, 1_000, 10_000], pollAlerts: [10, 1_000, 10_000], matchingAlerts: 100, idleMs: 30_000 },
   replicas: { users: 50, turnsPerUser: 10 },
 };
 

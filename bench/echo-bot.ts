@@ -1,8 +1,8 @@
 import { ActivityHandler, TurnContext } from 'botbuilder';
+import { createCloudAdapter } from '../src/bot/adapter';
 import type { BotConfig } from '../src/config';
 import type { Logger } from '../src/logging';
-import type { BotServer } from '../src/server';
-import { botModule } from './bot-modules';
+import { type BotServer, createServer } from '../src/server';
 
 /** The baseline: a bare botbuilder bot that answers every message with its text. */
 export class EchoBot extends ActivityHandler {
@@ -21,16 +21,7 @@ export class EchoBot extends ActivityHandler {
  * (createServer), a CloudAdapter that validates every inbound activity and replies through the
  * connector with its own Bot Framework token (createCloudAdapter).
  */
-export function echoServerFactory(): (config: BotConfig, logger: Logger) => BotServer {
-  const { createCloudAdapter } = botModule<typeof import('../src/bot/adapter')>('bot/adapter');
-  const { createServer } = botModule<typeof import('../src/server')>('server');
-  return (config, logger) => createEchoServer(config, logger, createCloudAdapter, createServer);
-}
-
-function createEchoServer(
-  config: BotConfig, logger: Logger,
-  createCloudAdapter: typeof import('../src/bot/adapter').createCloudAdapter, createServer: typeof import('../src/server').createServer,
-): BotServer {
+export function createEchoServer(config: BotConfig, logger: Logger): BotServer {
   const adapter = createCloudAdapter({
     MicrosoftAppId: config.bot.appId,
     MicrosoftAppPassword: config.bot.appPassword,

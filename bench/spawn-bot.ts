@@ -1,28 +1,25 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../src/config';
+import { bundle } from '../scripts/bundle';
 import type { BotKind, BotMessage, BotRequestOp, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 const ROOT = path.resolve(__dirname, '..');
-/** The production build (`npm run build`) and this harness, compiled apart (tsconfig.bench.json). */
-const BOT_MODULES = path.join(ROOT, 'dist');
-const BOT_PROCESS = path.join(ROOT, '.bench-build', 'bench', 'bot-process.js');
+/** The bot processes, bundled as `npm run build` bundles the bot (scripts/bundle.ts). */
+const BUILD = path.join(ROOT, '.bench-build');
+const ENTRIES: Record<BotKind, string> = { product: 'bench/product-process.ts', echo: 'bench/echo-process.ts' };
 const READY_TIMEOUT_MS = 60_000;
 const WARN = 40;
 
-let compiled = false;
+let bundled: Promise<void> | undefined;
 
-/** Builds the bot as production does, and the harness beside it, once per benchmark run. */
-function compileOnce(): void {
-  if (compiled) return;
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const project of ['tsconfig.build.json', 'tsconfig.bench.json']) {
-    execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, project)], { cwd: ROOT, stdio: 'inherit' });
-  }
-  compiled = true;
+/** Bundles both bot processes once per benchmark run. */
+function bundleOnce(): Promise<void> {
+  bundled ??= bundle(Object.values(ENTRIES), BUILD);
+  return bundled;
 }
 
 /** Start-up of a bot process as the parent saw it. */
@@ -54,20 +51,20 @@ export class BotProcess {
   }
 
   /** Starts the bot and resolves once it listens on loopback. */
-  static start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off', env: Record<string, string> = {}): Promise<BotProcess> {
+  static async start(kind: BotKind, config: BotConfig, telemetry: BotTelemetry = 'off', env: Record<string, string> = {}): Promise<BotProcess> {
+    await bundleOnce();
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bot-'));
     const logFile = path.join(directory, `${kind}.log`);
     // A file of its own, as production's default store: an in-memory database would count the data in the bot's RSS.
     const ownStore: BotConfig = { ...config, storage: { ...config.storage, sqlitePath: path.join(directory, 'chatops.db') } };
-    compileOnce();
     const spawnedAt = performance.now();
     // BENCH_CPU_PROF_DIR: a V8 CPU profile of each bot process's life, for finding where its time goes.
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, BOT_PROCESS], {
+    const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, path.join(BUILD, `${kind}-process.js`)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
-        ...process.env, BENCH_BOT_KIND: kind, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile,
-        BENCH_BOT_MODULES: BOT_MODULES, BENCH_BOT_TELEMETRY: telemetry, ...env,
+        ...process.env, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile,
+        BENCH_BOT_TELEMETRY: telemetry, ...env,
       },
     });
     return new Promise((resolve, reject) => {

@@ -7,9 +7,7 @@ import { openStoreWhenReachable, type OpeningStore } from './store/open-store';
 import type { Store } from './store/store';
 import { readTelemetrySettings, type TelemetrySettings } from './telemetry/settings';
 import { startTelemetry } from './telemetry/start';
-
-/** The project's directory (this file is in src/ or dist/): where `.env` is looked for, whatever the working directory. */
-const PROJECT_DIR = path.resolve(__dirname, '..');
+import { PROJECT_DIR } from './project-dir';
 
 async function main(): Promise<void> {
   console.log(loadEnvFile());

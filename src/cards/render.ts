@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Attachment } from 'botbuilder';
+import { PROJECT_DIR } from '../project-dir';
 import { cardLocale } from './locale';
 import { stringsFor } from './strings';
 import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
@@ -52,8 +53,7 @@ export const CARD_NAMES: readonly CardName[] = [
   'block-indicator', 'indicator', 'permissions', 'approval', 'isolated', 'release-reminder', 'digest',
 ];
 
-/** cards/ at the project root: two levels up from both src/cards and dist/cards. */
-const TEMPLATES_DIRECTORY = path.resolve(__dirname, '..', '..', 'cards');
+const TEMPLATES_DIRECTORY = path.join(PROJECT_DIR, 'cards');
 
 const TEMPLATES = new Map<CardName, Template>(
   CARD_NAMES.map((name) => [name, new Template(JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIRECTORY, `${name}.json`), 'utf8')))]),

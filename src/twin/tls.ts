@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
+import { PROJECT_DIR } from '../project-dir';
 
 /**
  * A local certificate authority and a loopback server certificate for the twin's HTTPS servers.
@@ -16,7 +17,7 @@ export interface TwinCertificates {
 }
 
 export function defaultStateDir(): string {
-  return process.env.TWIN_STATE_DIR ?? path.resolve(__dirname, '..', '..', '.twin');
+  return process.env.TWIN_STATE_DIR ?? path.join(PROJECT_DIR, '.twin');
 }
 
 export function ensureTwinCertificates(stateDir = defaultStateDir()): TwinCertificates {
