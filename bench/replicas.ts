@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import type { BotConfig } from '../src/config';
 import type { Twin } from '../src/twin';
 import { runConcurrently } from './load';
+import { commandCpuMs } from './process-cpu';
 import { BotProcess } from './spawn-bot';
 import type { BenchUser } from './users';
 
@@ -14,6 +15,12 @@ export interface ReplicaCell {
   throughputPerSecond: number;
   /** CPU of all bot processes together, per turn. */
   cpuMsPerTurn: number;
+  /** CPU of the benchmark's own process per turn: the twins (TLS, JWT signing), the simulated users and the balancer. */
+  parentCpuMsPerTurn: number;
+  /** CPU of PostgreSQL's server processes per turn (Linux only). */
+  postgresCpuMsPerTurn?: number;
+  /** All of that over the cell's wall time: how many of the machine's cores were busy. */
+  coresBusy: number;
   failures: number;
   firstFailure?: string;
 }
@@ -63,13 +70,23 @@ export async function measureReplicas(twin: Twin, config: BotConfig, users: read
         if (warmup.failures.length > 0) throw new Error(`replica warm-up failed: ${warmup.failures[0]}`);
         await twin.teams.driver.settled();
         const cpuBefore = await totalCpuMs(bots);
+        const parentBefore = process.cpuUsage();
+        const postgresBefore = commandCpuMs('postgres');
         const result = await runConcurrently(plan(settings.turnsPerUser), say);
+        const parent = process.cpuUsage(parentBefore);
+        const postgresAfter = commandCpuMs('postgres');
         const cpuMs = (await totalCpuMs(bots)) - cpuBefore;
+        const parentCpuMs = (parent.user + parent.system) / 1000;
+        const postgresCpuMs = postgresBefore === undefined || postgresAfter === undefined ? undefined : postgresAfter - postgresBefore;
+        const perTurn = (ms: number) => ms / Math.max(1, result.turns);
         cells.push({
           replicas,
           turns: result.turns,
           throughputPerSecond: result.turns / (result.elapsedMs / 1000),
-          cpuMsPerTurn: cpuMs / Math.max(1, result.turns),
+          cpuMsPerTurn: perTurn(cpuMs),
+          parentCpuMsPerTurn: perTurn(parentCpuMs),
+          ...(postgresCpuMs === undefined ? {} : { postgresCpuMsPerTurn: perTurn(postgresCpuMs) }),
+          coresBusy: (cpuMs + parentCpuMs + (postgresCpuMs ?? 0)) / result.elapsedMs,
           failures: result.failures.length,
           ...(result.failures[0] ? { firstFailure: result.failures[0] } : {}),
         });

@@ -193,9 +193,16 @@ Replicas: ${results.replicas.users} users sending \`alerts\` through a round-rob
 compiled bots sharing one PostgreSQL schema and the twin (on ${machine.cpus} cores, with the twins and the load in the parent).
 
 ${table(
-    ['Replicas', 'Turns', 'Throughput (turns/s)', 'Bot CPU per turn, all replicas (ms)', 'Failures'],
-    results.replicas.cells.map((cell) => [cell.replicas, cell.turns, cell.throughputPerSecond.toFixed(0), cell.cpuMsPerTurn.toFixed(2), cell.failures]),
+    ['Replicas', 'Turns', 'Throughput (turns/s)', 'Bot CPU per turn, all replicas (ms)', 'Twins and load per turn (ms)', 'PostgreSQL per turn (ms)', 'Cores busy', 'Failures'],
+    results.replicas.cells.map((cell) => [
+      cell.replicas, cell.turns, cell.throughputPerSecond.toFixed(0), cell.cpuMsPerTurn.toFixed(2), cell.parentCpuMsPerTurn.toFixed(2),
+      cell.postgresCpuMsPerTurn?.toFixed(2) ?? '—', `${cell.coresBusy.toFixed(2)} of ${machine.cpus}`, cell.failures,
+    ]),
   )}
+
+Where the time goes: a turn costs the machine the bots' CPU, the twins' and the simulated users' (the benchmark's process: TLS on
+both ends of every call, the Teams twin signing each activity's JWT, the Defender and Entra twins) and PostgreSQL's. When the
+cores are busy, a second replica has no core of its own to run on: the ratio is that of this machine, not of the bot.
 
 Two replicas against one: **${results.replicas.throughputRatio.toFixed(2)}×** the throughput. ${results.replicas.oboRequests} on-behalf-of
 requests in this part for ${results.replicas.users} users (one per user when every replica shares the token cache).
