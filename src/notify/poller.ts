@@ -23,7 +23,7 @@ export interface AlertPollerSettings {
    */
   overlapMs: number;
   /**
-   * `$top`/`$skip` page size. Paging itself, rather than following `@odata.nextLink`: users report
+   * `$top` page size (pages follow the watermark). Paging itself, rather than following `@odata.nextLink`: users report
    * real next links that lose `$filter` and never end (microsoft-365-docs issue #8316). Default 1,000.
    */
   pageSize: number;
