@@ -114,8 +114,10 @@ export async function measureBurst(twin: Twin, bot: BotProcess, user: BenchUser,
       alerts: poll.alerts,
       enqueued: poll.enqueued,
       defenderRequests: pollRequests,
-      // $top/$skip paging: a full last page takes one more (empty or short) page to end.
-      pages: Math.floor(poll.alerts / DEFAULT_POLL_PAGE_SIZE) + 1,
+      // Watermark paging: each next page starts again with the last alert read (`lastUpdateTime ge`), so it
+      // brings one alert fewer that is new (more when several share that last timestamp); a full last page
+      // takes one more (short) page to end.
+      pages: poll.alerts < DEFAULT_POLL_PAGE_SIZE ? 1 : Math.floor((poll.alerts - DEFAULT_POLL_PAGE_SIZE) / (DEFAULT_POLL_PAGE_SIZE - 1)) + 2,
       entraTokenRequests: pollTokens,
     },
   };

@@ -6,7 +6,7 @@ import { TwinClock } from '../src/twin/clock';
 import { DEFENDER_API, SEEDED, SEEDED_USERS, seedDirectory } from '../src/twin/directory';
 import { EntraTwin } from '../src/twin/entra';
 import { DOCUMENTED_WINDOWS } from '../src/twin/defender/rate-limits';
-import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
+import { toDefenderTimestamp, WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import { DefenderTwin } from '../src/twin/defender/server';
 
 const DEFENDER = DEFENDER_API.identifierUris[0];
@@ -245,7 +245,7 @@ describe('devices', () => {
 });
 
 describe('paging alerts changed since a watermark', () => {
-  it('pages with $top/$skip, oldest change first, with evidence, stopping at the short page', async () => {
+  it('pages from the last alert read (lastUpdateTime ge), oldest change first, with evidence, stopping at the short page', async () => {
     const since = defender.data.alerts.map((alert) => alert.lastUpdateTime).sort()[200];
     const expected = defender.data.alerts
       .filter((alert) => alert.lastUpdateTime > since)
@@ -256,11 +256,39 @@ describe('paging alerts changed since a watermark', () => {
     expect(pages.flat().map((alert) => alert.id)).toEqual(expected.map((alert) => alert.id));
     expect(pages.every((page) => page.length <= 7)).toBe(true);
     expect(pages.flat().some((alert) => alert.evidence.length > 0)).toBe(true);
-    expect(defender.requests).toHaveLength(Math.floor(expected.length / 7) + 1);
-    expect(decodedPaths()[1]).toBe(
-      `/api/alerts?$filter=lastUpdateTime gt ${since}&$expand=evidence&$orderby=lastUpdateTime asc&$top=7&$skip=7`,
+    // Each next page starts again with the last alert read: 7 new alerts, then 6 a page, then the short page.
+    expect(defender.requests).toHaveLength(Math.floor((expected.length - 7) / 6) + 2);
+    const paths = decodedPaths();
+    expect(paths[0]).toBe(`/api/alerts?$filter=lastUpdateTime gt ${since}&$expand=evidence&$orderby=lastUpdateTime asc&$top=7`);
+    expect(paths[1]).toBe(
+      `/api/alerts?$filter=lastUpdateTime ge ${expected[6].lastUpdateTime}&$expand=evidence&$orderby=lastUpdateTime asc&$top=7`,
     );
     expect(defender.requests.every((request) => request.upn === undefined)).toBe(true); // the app's own token
+  });
+
+  it('reads every alert once even when one changes between two page reads', async () => {
+    const since = defender.data.alerts.map((alert) => alert.lastUpdateTime).sort()[200];
+    const expected = defender.data.alerts
+      .filter((alert) => alert.lastUpdateTime > since)
+      .sort((a, b) => a.lastUpdateTime.localeCompare(b.lastUpdateTime));
+    const moved = expected[2];
+    const { lastUpdateTime } = moved;
+    let listings = 0;
+    defender.afterAnswer = (request) => {
+      if (request.endpoint === 'alerts.list' && ++listings === 1) defender.updateAlert(moved.id, { lastUpdateTime: toDefenderTimestamp(clock.now() + 1) });
+    };
+    try {
+      const read: Alert[] = [];
+      for await (const page of clientWith().alertsChangedSince(app, since, 7)) read.push(...page);
+      const ids = read.map((alert) => alert.id);
+      expect(new Set(ids)).toEqual(new Set(expected.map((alert) => alert.id)));
+      expect(ids.filter((id) => id === moved.id)).toHaveLength(2); // as it was, then as it is now
+      expect(ids.at(-1)).toBe(moved.id);
+      expect(decodedPaths().some((path) => path.includes('$skip'))).toBe(false);
+    } finally {
+      defender.afterAnswer = undefined;
+      defender.updateAlert(moved.id, { lastUpdateTime });
+    }
   });
 
   it('follows @odata.nextLink when more than 10,000 alerts changed', async () => {

@@ -290,6 +290,15 @@ describe('$top, $skip, $count and other options', () => {
     expect(query(alerts, ALERT_SPEC, { $skip: '1000' }).items).toEqual([]);
   });
 
+  it('keeps ties in the collection\'s order on every request, so $skip pages through them once each', () => {
+    const at = toDefenderTimestamp(NOW);
+    const tied = alerts.slice(0, 9).map((alert) => ({ ...alert, lastUpdateTime: at }));
+    const ordered = { $orderby: 'lastUpdateTime asc' };
+    expect(query([...tied].reverse(), ALERT_SPEC, ordered).items).toEqual([...tied].reverse());
+    const pages = [0, 4, 8].map((skip) => query(tied, ALERT_SPEC, { ...ordered, $top: '4', $skip: String(skip) }).items);
+    expect(pages.flat()).toEqual(tied);
+  });
+
   it('$count=true counts every match, across pages', () => {
     const page = query(alerts, ALERT_SPEC, { $filter: "status eq 'New'", $top: '3', $count: 'true' });
     expect(page.items).toHaveLength(3);

@@ -6,7 +6,7 @@ import { DefenderApiError, type DefenderOperation, type DefenderSubject } from '
 import { DefenderHttp, type AccessTokenSource, type DefenderCall, type DefenderHttpOptions } from './http';
 import { ISOLATION_HISTORY_QUERY, isolationStateFrom, type IsolationState } from './isolation';
 import type { Alert, AlertSeverity, AlertStatus, DeviceGroup, Machine, MachineAction, MachineActionType } from './model';
-import { anyOf, odataDate, odataString, pathSegment, queryString } from './odata';
+import { anyOf, compareInstants, odataDate, odataString, pathSegment, queryString } from './odata';
 import { ALERT, type EntitySchema, INDICATOR, MACHINE, MACHINE_ACTION } from './schemas';
 import type { Indicator, IndicatorSubmission } from './indicators';
 
@@ -72,32 +72,72 @@ export class DefenderClient {
 
   /**
    * Alerts updated after `since` (a watermark), oldest change first, with evidence, page by page.
-   * With `pageSize` (what the notifier uses) it pages with `$top`/`$skip` and stops at a short page,
+   * With `pageSize` (what the notifier uses) it pages by the watermark and stops at a short page,
    * because Defender gives no nextLink when `$top` is set (reference §4.3). Without it, it follows
    * `@odata.nextLink`, refusing a link that lost the query's `$filter`, `$orderby` or `$expand`:
    * users report real next links without `$filter` that page through everything (issue #8316).
    */
   async *alertsChangedSince(token: AccessTokenSource, since: string, pageSize?: number): AsyncIterable<Alert[]> {
-    const base = { $filter: `lastUpdateTime gt ${odataDate(since)}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc' };
-    const call = (target: string): DefenderCall => ({ method: 'GET', target, route: '/api/alerts', operation: 'listAlerts' });
     if (pageSize !== undefined) {
-      const size = top(pageSize);
-      for (let skip = 0, page = 0; page < MAX_PAGES; skip += size, page++) {
-        const { items } = await this.page(token, call(`/api/alerts${queryString({ ...base, $top: size, $skip: skip || undefined })}`), ALERT);
-        if (items.length > 0) yield items;
-        if (items.length < size) return;
-      }
-    } else {
-      let target: string | undefined = `/api/alerts${queryString(base)}`;
-      for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
-        const { items, nextLink }: Page<Alert> = await this.page(token, call(target), ALERT);
-        if (items.length > 0) yield items;
-        if (nextLink !== undefined) requireSameQuery(nextLink, base, 'listAlerts');
-        target = nextLink;
-      }
-      if (target === undefined) return;
+      yield* this.alertsByWatermark(token, odataDate(since), top(pageSize));
+      return;
     }
-    throw new DefenderApiError('malformed_response', { operation: 'listAlerts', detail: `More than ${MAX_PAGES} pages of alerts.` });
+    const base = { $filter: `lastUpdateTime gt ${odataDate(since)}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc' };
+    let target: string | undefined = `/api/alerts${queryString(base)}`;
+    for (let page = 0; target !== undefined && page < MAX_PAGES; page++) {
+      const { items, nextLink }: Page<Alert> = await this.page(token, listAlertsCall(target), ALERT);
+      if (items.length > 0) yield items;
+      if (nextLink !== undefined) requireSameQuery(nextLink, base, 'listAlerts');
+      target = nextLink;
+    }
+    if (target !== undefined) throw tooManyAlertPages();
+  }
+
+  /**
+   * Pages of `size` alerts changed after `since`, each next page asked from the last alert read
+   * (`lastUpdateTime ge` its time, less the alerts of that time already read), not with `$skip`:
+   * an alert that changes between two reads moves to the end, and with `$skip` the alert after
+   * its old place would never be read. A full page of one single timestamp cannot move the
+   * watermark on; the alerts of that timestamp are then read with `eq` and `$skip` (in Defender's
+   * order of ties), stepping back by as many as left that timestamp since the previous page (its
+   * `@odata.count` dropped), so that none is skipped; those that left come again, later, as changes.
+   * (Without `@odata.count`, which Defender does not document, there is no stepping back.)
+   */
+  private async *alertsByWatermark(token: AccessTokenSource, since: string, size: number): AsyncIterable<Alert[]> {
+    let from: { operator: 'gt' | 'ge'; time: string } = { operator: 'gt', time: since };
+    let tie: { skip: number; count?: number } | undefined;
+    // The ids of the alerts read whose lastUpdateTime is `from.time`: a `ge` page starts with them again.
+    const readAtFrom = new Set<string>();
+    const alreadyRead = (alert: Alert) => readAtFrom.has(alert.id) && compareInstants(alert.lastUpdateTime, from.time) === 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = {
+        $filter: `lastUpdateTime ${tie ? 'eq' : from.operator} ${from.time}`, $expand: 'evidence', $orderby: 'lastUpdateTime asc',
+        $top: size, $skip: tie?.skip || undefined, $count: tie ? 'true' : undefined,
+      };
+      const { items, count } = await this.page(token, listAlertsCall(`/api/alerts${queryString(query)}`), ALERT);
+      const fresh = items.filter((alert) => !alreadyRead(alert));
+      if (fresh.length > 0) yield fresh;
+      const full = items.length === size;
+      if (tie) {
+        for (const alert of fresh) readAtFrom.add(alert.id);
+        if (!full) {
+          from = { operator: 'gt', time: from.time };
+          tie = undefined;
+          readAtFrom.clear();
+        } else {
+          const left = tie.count !== undefined && count !== undefined ? Math.max(0, tie.count - count) : 0;
+          tie = { skip: left > 0 ? Math.max(0, tie.skip - left) : tie.skip + items.length, count };
+        }
+        continue;
+      }
+      if (!full) return;
+      const last = items[items.length - 1].lastUpdateTime;
+      if (compareInstants(last, from.time) !== 0) readAtFrom.clear();
+      for (const alert of items) if (compareInstants(alert.lastUpdateTime, last) === 0) readAtFrom.add(alert.id);
+      from = { operator: 'ge', time: odataDate(last) };
+      if (compareInstants(items[0].lastUpdateTime, last) === 0) tie = { skip: 0 };
+    }
+    throw tooManyAlertPages();
   }
 
   /** One alert, with its evidence (a single GET includes it; reference §4.2). */
@@ -311,7 +351,7 @@ export class DefenderClient {
 
   private async page<T>(token: AccessTokenSource, call: DefenderCall, schema: EntitySchema<T>): Promise<Page<T>> {
     const body = await this.http.read(token, call);
-    const { value, '@odata.nextLink': nextLink } = body;
+    const { value, '@odata.nextLink': nextLink, '@odata.count': count } = body;
     if (!Array.isArray(value) || (nextLink !== undefined && typeof nextLink !== 'string')) {
       throw new DefenderApiError('malformed_response', { operation: call.operation });
     }
@@ -321,13 +361,23 @@ export class DefenderClient {
       if (!parsed.ok) throw new DefenderApiError('malformed_response', { operation: call.operation });
       items.push(parsed.value);
     }
-    return { items, nextLink };
+    return { items, nextLink, count: typeof count === 'number' ? count : undefined };
   }
 }
 
 interface Page<T> {
   items: T[];
   nextLink: string | undefined;
+  /** `@odata.count` (asked for with `$count=true`; undefined when absent): how many items match, across pages. */
+  count: number | undefined;
+}
+
+function listAlertsCall(target: string): DefenderCall {
+  return { method: 'GET', target, route: '/api/alerts', operation: 'listAlerts' };
+}
+
+function tooManyAlertPages(): DefenderApiError {
+  return new DefenderApiError('malformed_response', { operation: 'listAlerts', detail: `More than ${MAX_PAGES} pages of alerts.` });
 }
 
 /** A next-page link must carry the query it continues; otherwise it would page through other data. */

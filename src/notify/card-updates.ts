@@ -1,6 +1,7 @@
 import type { Alert } from '../defender/model';
+import { compareInstants } from '../defender/odata';
 import type { OutboxItem, Store, StoredDocument } from '../store/store';
-import { CARD_STATES, type CardState, compareInstants, sameShownState, shownState, updateDelivery } from './deliveries';
+import { CARD_STATES, type CardState, sameShownState, shownState, updateDelivery } from './deliveries';
 import { inScope, type Subscription, type SubscriptionRegistry } from './subscriptions';
 import { vouchedPart } from './vouched-alert';
 

@@ -71,13 +71,3 @@ export function isDeliveryPayload(value: unknown): value is DeliveryPayload {
     && typeof payload.alert === 'object' && payload.alert !== null && typeof payload.alert.id === 'string';
 }
 
-/**
- * Orders Defender instants (`2021-01-26T20:33:57.7220239Z`) by time, at their full 100 ns precision,
- * whatever number of fractional digits each has.
- */
-export function compareInstants(a: string, b: string): number {
-  const byMs = Date.parse(a) - Date.parse(b);
-  if (byMs !== 0) return Math.sign(byMs);
-  const ticks = (text: string) => (/\.(\d+)Z$/i.exec(text)?.[1] ?? '').padEnd(7, '0').slice(3, 7);
-  return ticks(a) < ticks(b) ? -1 : ticks(a) > ticks(b) ? 1 : 0;
-}

@@ -1,9 +1,10 @@
 import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { Alert } from '../defender/model';
+import { compareInstants } from '../defender/odata';
 import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
 import { cardUpdates, knownCards } from './card-updates';
-import { CARD_STATES, type CardState, cardKey, compareInstants, postDelivery, shownState } from './deliveries';
+import { CARD_STATES, type CardState, cardKey, postDelivery, shownState } from './deliveries';
 import { alertsDigested, digestsOpen, observePoll } from '../telemetry';
 import { DEFAULT_DIGEST_SETTINGS, type DigestSettings, StormBook } from './storm-digest';
 import { Lease } from './lease';
@@ -22,7 +23,7 @@ export interface AlertPollerSettings {
    */
   overlapMs: number;
   /**
-   * `$top`/`$skip` page size. Paging itself, rather than following `@odata.nextLink`: users report
+   * `$top` page size (pages follow the watermark). Paging itself, rather than following `@odata.nextLink`: users report
    * real next links that lose `$filter` and never end (microsoft-365-docs issue #8316). Default 1,000.
    */
   pageSize: number;

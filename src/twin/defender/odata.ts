@@ -198,7 +198,10 @@ function comparator(orderBy: ODataQuery['orderBy'], keyOf: SortKeyOf): (a: objec
 /**
  * Filters, orders and pages `items` (reference §4.3): without `$top` at most 10,000 items and a
  * `nextSkip` when more match; with `$top`, min($top, 10,000) items and never a `nextSkip`.
- * Evidence handling (`expandEvidence`) is left to the caller.
+ * Items that tie on every `$orderby` key keep their order in `items` (the sort is stable; alerts
+ * stay in the order they were seeded or raised), the same on every request: Defender documents no
+ * tie order, and a stable one is what `$skip` paging through ties needs. Evidence handling
+ * (`expandEvidence`) is left to the caller.
  */
 export function applyODataQuery<T>(items: readonly T[], query: ODataQuery): ODataPage<T> {
   const matching = query.filter ? items.filter((item) => query.filter!(item as object)) : [...items];

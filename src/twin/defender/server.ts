@@ -95,6 +95,11 @@ export class DefenderTwin {
   });
   /** The tenant's custom indicators (`POST /api/indicators`). */
   readonly indicators = new IndicatorStore();
+  /**
+   * Called with each answered request, after its answer was computed and before it is sent: e.g. to
+   * change an alert between two page reads of a client, as an analyst in the portal would.
+   */
+  afterAnswer: ((request: RecordedDefenderRequest) => void) | undefined;
   /** Body property names are case-sensitive (§3.2); switch off to accept any casing. */
   strictBodyCasing = true;
   private readonly engine: MachineActionEngine;
@@ -293,6 +298,7 @@ export class DefenderTwin {
       if (disruption?.kind === 'nextLinkWithoutFilter') response = withoutFilterInNextLink(response);
     }
     record.status = response.status;
+    this.afterAnswer?.(record);
     this.write(res, response);
   }
 
