@@ -1,4 +1,5 @@
 import { FINAL_ACTION_STATUSES, type MachineAction, type MachineActionType } from './model';
+import { compareInstants } from './odata';
 
 /**
  * Whether a device is isolated, read from its action history: the Machine entity has no isolation
@@ -51,11 +52,4 @@ function finishedAfter(a: MachineAction, b: MachineAction): boolean {
 
 function compareCreation(a: MachineAction, b: MachineAction): number {
   return compareInstants(a.creationDateTimeUtc, b.creationDateTimeUtc);
-}
-
-/** Defender's 7-digit fractions exceed Date's precision, so equal instants fall back to the text. */
-function compareInstants(a: string, b: string): number {
-  const byInstant = Date.parse(a) - Date.parse(b);
-  if (byInstant !== 0 && !Number.isNaN(byInstant)) return byInstant;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -44,6 +44,7 @@ export function odataDate(value: number | string | Date): string {
  */
 export function compareInstants(a: string, b: string): number {
   const byMs = Date.parse(a) - Date.parse(b);
+  if (Number.isNaN(byMs)) return a < b ? -1 : a > b ? 1 : 0;
   if (byMs !== 0) return Math.sign(byMs);
   const ticks = (text: string) => (/\.(\d+)Z$/i.exec(text)?.[1] ?? '').padEnd(7, '0').slice(3, 7);
   return ticks(a) < ticks(b) ? -1 : ticks(a) > ticks(b) ? 1 : 0;
