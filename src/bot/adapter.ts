@@ -2,12 +2,13 @@ import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, StatusCodes, type Activity } from 'botbuilder';
 import {
   AuthenticationError, MsalServiceClientCredentialsFactory, type AuthenticateRequestResult,
-  type ClaimsIdentity,
+  type ClaimsIdentity, type ConnectorFactory, type UserTokenClient,
 } from 'botframework-connector';
 import { JsonWebTokenError } from 'jsonwebtoken';
 import { isMicrosoftLoginHost } from '../identity/authorities';
 import { createMsalClient } from '../identity/msal-client';
 import { CONNECTOR_IDLE_SOCKET_MS, ConnectorConnections } from './connector-connections';
+import { ReusedClients } from './reused-clients';
 
 /**
  * The bot's Bot Framework settings, under botbuilder's own configuration keys. The channel
@@ -96,15 +97,25 @@ export function createCloudAdapter(
  * botbuilder lets jsonwebtoken's own errors (a bad signature, a token not yet valid) escape channel
  * validation as plain errors, which CloudAdapter answers with 500. They are authentication failures:
  * rethrown as AuthenticationError, CloudAdapter answers 401. Other errors (e.g. the channel's keys
- * cannot be fetched) stay server errors.
+ * cannot be fetched) stay server errors. Turns and proactive messages reuse their clients (reused-clients.ts).
  */
 class StrictBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
-  override authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
-    return asAuthenticationFailure(super.authenticateRequest(activity, authHeader));
+  private readonly clients = new ReusedClients();
+
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    return this.clients.authenticated(await asAuthenticationFailure(super.authenticateRequest(activity, authHeader)));
   }
 
-  override authenticateStreamingRequest(authHeader: string, channelIdHeader: string): Promise<AuthenticateRequestResult> {
-    return asAuthenticationFailure(super.authenticateStreamingRequest(authHeader, channelIdHeader));
+  override async authenticateStreamingRequest(authHeader: string, channelIdHeader: string): Promise<AuthenticateRequestResult> {
+    return this.clients.authenticated(await asAuthenticationFailure(super.authenticateStreamingRequest(authHeader, channelIdHeader)));
+  }
+
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    return this.clients.connectorFactory(claimsIdentity, super.createConnectorFactory(claimsIdentity));
+  }
+
+  override createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
+    return this.clients.userTokenClient(claimsIdentity, () => super.createUserTokenClient(claimsIdentity));
   }
 
   override authenticateChannelRequest(authHeader: string): Promise<ClaimsIdentity> {

@@ -25,8 +25,8 @@ interface ConnectorPipeline {
 
 /**
  * Every connector call of a turn (replies, updates, proactive messages) goes through agents whose
- * idle connections close after `idleSocketMs`. The connector factory builds a new client per turn
- * and drops request policies passed in its options, so the turn's client gets the policy here.
+ * idle connections close after `idleSocketMs`. The connector factory drops request policies passed
+ * in its options, so the turn's client gets the policy here (once: clients are reused, reused-clients.ts).
  */
 export class ConnectorConnections implements Middleware {
   private readonly agents: Record<string, http.Agent>;
