@@ -91,20 +91,38 @@ function isActionData(parent: Record<string, unknown>, key: string): boolean {
   return key === 'data' && (typeof parent.verb === 'string' || parent.type === 'Action.Execute');
 }
 
+/**
+ * Most of a card's data holds no `${`: strings without one are kept as they are, and an array or
+ * object is copied only once one of its items changes.
+ */
 function defuseBindings(value: unknown): unknown {
-  if (typeof value === 'string') return value.split(BINDING_START).join(DEFUSED_BINDING_START);
-  if (Array.isArray(value)) return value.map(defuseBindings);
+  if (typeof value === 'string') return value.includes(BINDING_START) ? value.replaceAll(BINDING_START, DEFUSED_BINDING_START) : value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const defused = defuseBindings(item);
+      if (defused !== item) (copy ??= value.slice())[index] = defused;
+    }
+    return copy ?? value;
+  }
   if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, isActionData(value, key) ? item : defuseBindings(item)]),
-    );
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      if (isActionData(value, key)) continue;
+      const item = value[key];
+      const defused = defuseBindings(item);
+      if (defused !== item) (copy ??= { ...value })[key] = defused;
+    }
+    return copy ?? value;
   }
   return value;
 }
 
 /**
  * Drops what the template left unresolved: `${…}` text, properties or items that were only that (or
- * null), and text elements whose text (links whose URL) is gone.
+ * null), and text elements whose text (links whose URL) is gone. An array or object that loses or
+ * changes nothing is kept as it is.
  */
 function withoutUnresolved(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -113,18 +131,39 @@ function withoutUnresolved(value: unknown): unknown {
     return cleaned.trim() === '' ? undefined : cleaned;
   }
   if (Array.isArray(value)) {
-    return value.map(withoutUnresolved).filter((item) => item !== undefined && item !== null);
+    let kept: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const cleaned = withoutUnresolved(item);
+      if (!kept && cleaned === item && isPresent(cleaned)) continue;
+      kept ??= value.slice(0, index);
+      if (isPresent(cleaned)) kept.push(cleaned);
+    }
+    return kept ?? value;
   }
   if (isPlainObject(value)) {
-    const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    const keys = Object.keys(value);
+    let result: Record<string, unknown> | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
+      const item = value[key];
       const kept = isActionData(value, key) && typeof item !== 'string' ? item : withoutUnresolved(item);
-      if (kept !== undefined && kept !== null) result[key] = kept;
+      if (!result && kept === item && isPresent(kept)) continue;
+      if (!result) {
+        result = {};
+        for (const earlier of keys.slice(0, index)) result[earlier] = value[earlier];
+      }
+      if (isPresent(kept)) result[key] = kept;
     }
-    if (result.type === 'Action.OpenUrl' && result.url === undefined) return undefined;
-    return TEXT_ELEMENTS.has(String(result.type)) && result.text === undefined ? undefined : result;
+    const cleaned = result ?? value;
+    if (cleaned.type === 'Action.OpenUrl' && cleaned.url === undefined) return undefined;
+    return TEXT_ELEMENTS.has(String(cleaned.type)) && cleaned.text === undefined ? undefined : cleaned;
   }
   return value;
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
