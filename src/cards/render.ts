@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Attachment } from 'botbuilder';
-import { cardLocale } from './locale';
-import { stringsFor } from './strings';
+import { cardLocale, type CardLocale } from './locale';
+import { stringsFor, type CardStrings } from './strings';
 import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
 import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
@@ -55,9 +55,65 @@ export const CARD_NAMES: readonly CardName[] = [
 /** cards/ at the project root: two levels up from both src/cards and dist/cards. */
 const TEMPLATES_DIRECTORY = path.resolve(__dirname, '..', '..', 'cards');
 
-const TEMPLATES = new Map<CardName, Template>(
-  CARD_NAMES.map((name) => [name, new Template(JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIRECTORY, `${name}.json`), 'utf8')))]),
+const PAYLOADS = new Map<CardName, unknown>(
+  CARD_NAMES.map((name) => [name, JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIRECTORY, `${name}.json`), 'utf8'))]),
 );
+const TEMPLATES = new Map<`${CardLocale} ${CardName}`, Template>();
+
+/** Each card's template with its locale's strings written in, made at its first render. */
+function templateFor(name: CardName, locale: CardLocale): Template | undefined {
+  let template = TEMPLATES.get(`${locale} ${name}`);
+  if (!template && PAYLOADS.has(name)) {
+    template = new Template(withStrings(PAYLOADS.get(name), stringsFor(locale), false));
+    TEMPLATES.set(`${locale} ${name}`, template);
+  }
+  return template;
+}
+
+/** `${strings.a.b}`, or `${$root.strings.a.b}` (the form that also reaches them inside a `$data` scope). */
+const STRING_BINDING = /\$\{(\$root\.)?strings\.([\w.]+)\}/g;
+/** Text with no other binding, nor anything the expression language reads specially. */
+const ONLY_STRING_BINDINGS = /^(?:[^$`\\{}'"]|\$\{(?:\$root\.)?strings\.[\w.]+\})*$/;
+
+/**
+ * The strings are the same in every card of a locale, so template text made of them alone is
+ * written in once instead of being resolved by the library at every render. `$data` and `$when`
+ * (the template's own keys) stay expressions.
+ */
+function withStrings(node: unknown, strings: CardStrings, inDataScope: boolean): unknown {
+  if (typeof node === 'string') return ONLY_STRING_BINDINGS.test(node) ? stringsWrittenIn(node, strings, inDataScope) : node;
+  if (Array.isArray(node)) return node.map((item) => withStrings(item, strings, inDataScope));
+  if (isPlainObject(node)) {
+    const scoped = inDataScope || '$data' in node;
+    const result: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) result[key] = key.startsWith('$') ? node[key] : withStrings(node[key], strings, scoped);
+    return result;
+  }
+  return node;
+}
+
+/** The text as the library would expand it, or the text unchanged when any of its bindings is not plainly a string. */
+function stringsWrittenIn(text: string, strings: CardStrings, inDataScope: boolean): string {
+  let resolvable = true;
+  const written = text.replace(STRING_BINDING, (_binding, fromRoot: string | undefined, stringPath: string) => {
+    // Inside a `$data` scope a path without `$root` is looked up in the item, not in the strings.
+    const value = inDataScope && !fromRoot ? undefined : stringAt(strings, stringPath);
+    if (typeof value !== 'string') resolvable = false;
+    return String(value);
+  });
+  return resolvable && !written.includes(BINDING_START) ? written : text;
+}
+
+/** Looked up as the library does: at each step, the first key equal to the name but for case. */
+function stringAt(strings: CardStrings, stringPath: string): unknown {
+  let scope: unknown = strings;
+  for (const name of stringPath.split('.')) {
+    if (!isPlainObject(scope)) return undefined;
+    const key = Object.keys(scope).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+    scope = key === undefined ? undefined : scope[key];
+  }
+  return scope;
+}
 
 /**
  * Expands a card template with the view's data and the strings of its locale (by default the one
@@ -65,10 +121,10 @@ const TEMPLATES = new Map<CardName, Template>(
  * `${` is defused before expansion, and whatever the template could not resolve is removed after.
  */
 export function renderCard<N extends CardName>(name: N, data: CardDataByName[N], locale?: string): Attachment {
-  const template = TEMPLATES.get(name);
+  const cardLanguage = locale === undefined ? data.locale : cardLocale(locale);
+  const template = templateFor(name, cardLanguage);
   if (!template) throw new Error(`unknown card template: ${name}`);
-  const strings = stringsFor(locale === undefined ? data.locale : cardLocale(locale));
-  const root = { ...(defuseBindings(data) as object), strings };
+  const root = { ...(defuseBindings(data) as object), strings: stringsFor(cardLanguage) };
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: withoutUnresolved(template.expand({ $root: root })) };
 }
 
