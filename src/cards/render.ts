@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Attachment } from 'botbuilder';
 import { PROJECT_DIR } from '../project-dir';
-import { cardLocale } from './locale';
+import { cardLocale, type CardLocale } from './locale';
 import { stringsFor } from './strings';
+import { BINDING_START, isPlainObject, withStrings } from './template-strings';
 import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
 import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
@@ -55,9 +56,20 @@ export const CARD_NAMES: readonly CardName[] = [
 
 const TEMPLATES_DIRECTORY = path.join(PROJECT_DIR, 'cards');
 
-const TEMPLATES = new Map<CardName, Template>(
-  CARD_NAMES.map((name) => [name, new Template(JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIRECTORY, `${name}.json`), 'utf8')))]),
+const PAYLOADS = new Map<CardName, unknown>(
+  CARD_NAMES.map((name) => [name, JSON.parse(fs.readFileSync(path.join(TEMPLATES_DIRECTORY, `${name}.json`), 'utf8'))]),
 );
+const TEMPLATES = new Map<`${CardLocale} ${CardName}`, Template>();
+
+/** Each card's template with its locale's strings written in, made at its first render. */
+function templateFor(name: CardName, locale: CardLocale): Template | undefined {
+  let template = TEMPLATES.get(`${locale} ${name}`);
+  if (!template && PAYLOADS.has(name)) {
+    template = new Template(withStrings(PAYLOADS.get(name), stringsFor(locale), false));
+    TEMPLATES.set(`${locale} ${name}`, template);
+  }
+  return template;
+}
 
 /**
  * Expands a card template with the view's data and the strings of its locale (by default the one
@@ -65,10 +77,10 @@ const TEMPLATES = new Map<CardName, Template>(
  * `${` is defused before expansion, and whatever the template could not resolve is removed after.
  */
 export function renderCard<N extends CardName>(name: N, data: CardDataByName[N], locale?: string): Attachment {
-  const template = TEMPLATES.get(name);
+  const cardLanguage = locale === undefined ? data.locale : cardLocale(locale);
+  const template = templateFor(name, cardLanguage);
   if (!template) throw new Error(`unknown card template: ${name}`);
-  const strings = stringsFor(locale === undefined ? data.locale : cardLocale(locale));
-  const root = { ...(defuseBindings(data) as object), strings };
+  const root = { ...(defuseBindings(data) as object), strings: stringsFor(cardLanguage) };
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: withoutUnresolved(template.expand({ $root: root })) };
 }
 
@@ -77,7 +89,6 @@ export function cardSize(attachment: Attachment): number {
   return Buffer.byteLength(JSON.stringify(attachment), 'utf8');
 }
 
-const BINDING_START = '${';
 /** U+2060 WORD JOINER: invisible, and it keeps "$" and "{" from forming a binding. */
 const DEFUSED_BINDING_START = '$\u2060{';
 const UNRESOLVED_BINDING = /\$\{[^}]*\}?/g;
@@ -91,20 +102,38 @@ function isActionData(parent: Record<string, unknown>, key: string): boolean {
   return key === 'data' && (typeof parent.verb === 'string' || parent.type === 'Action.Execute');
 }
 
+/**
+ * Most of a card's data holds no `${`: strings without one are kept as they are, and an array or
+ * object is copied only once one of its items changes.
+ */
 function defuseBindings(value: unknown): unknown {
-  if (typeof value === 'string') return value.split(BINDING_START).join(DEFUSED_BINDING_START);
-  if (Array.isArray(value)) return value.map(defuseBindings);
+  if (typeof value === 'string') return value.includes(BINDING_START) ? value.replaceAll(BINDING_START, DEFUSED_BINDING_START) : value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const defused = defuseBindings(item);
+      if (defused !== item) (copy ??= value.slice())[index] = defused;
+    }
+    return copy ?? value;
+  }
   if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, isActionData(value, key) ? item : defuseBindings(item)]),
-    );
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      if (isActionData(value, key)) continue;
+      const item = value[key];
+      const defused = defuseBindings(item);
+      if (defused !== item) (copy ??= { ...value })[key] = defused;
+    }
+    return copy ?? value;
   }
   return value;
 }
 
 /**
  * Drops what the template left unresolved: `${…}` text, properties or items that were only that (or
- * null), and text elements whose text (links whose URL) is gone.
+ * null), and text elements whose text (links whose URL) is gone. An array or object that loses or
+ * changes nothing is kept as it is.
  */
 function withoutUnresolved(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -113,20 +142,37 @@ function withoutUnresolved(value: unknown): unknown {
     return cleaned.trim() === '' ? undefined : cleaned;
   }
   if (Array.isArray(value)) {
-    return value.map(withoutUnresolved).filter((item) => item !== undefined && item !== null);
+    let kept: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const cleaned = withoutUnresolved(item);
+      if (!kept && cleaned === item && isPresent(cleaned)) continue;
+      kept ??= value.slice(0, index);
+      if (isPresent(cleaned)) kept.push(cleaned);
+    }
+    return kept ?? value;
   }
   if (isPlainObject(value)) {
-    const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    const keys = Object.keys(value);
+    let result: Record<string, unknown> | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
+      const item = value[key];
       const kept = isActionData(value, key) && typeof item !== 'string' ? item : withoutUnresolved(item);
-      if (kept !== undefined && kept !== null) result[key] = kept;
+      if (!result && kept === item && isPresent(kept)) continue;
+      if (!result) {
+        result = {};
+        for (const earlier of keys.slice(0, index)) result[earlier] = value[earlier];
+      }
+      if (isPresent(kept)) result[key] = kept;
     }
-    if (result.type === 'Action.OpenUrl' && result.url === undefined) return undefined;
-    return TEXT_ELEMENTS.has(String(result.type)) && result.text === undefined ? undefined : result;
+    const cleaned = result ?? value;
+    if (cleaned.type === 'Action.OpenUrl' && cleaned.url === undefined) return undefined;
+    return TEXT_ELEMENTS.has(String(cleaned.type)) && cleaned.text === undefined ? undefined : cleaned;
   }
   return value;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
 }
