@@ -32,7 +32,7 @@ export interface BenchSettings {
 
 export const FULL: BenchSettings = {
   mode: 'full',
-  turnCost: { concurrency: [1, 10, 50], minTurns: 300, minTurnsPerUser: 5, minWarmupTurns: 50, warmupTurnsPerUser: 2 },
+  turnCost: { concurrency: [1, 10, 50], minTurns: 200, minTurnsPerUser: 4, minWarmupTurns: 300, warmupTurnsPerUser: 6, rounds: 3 },
   turnWork: { batches: 9, repetitionsPerBatch: 300 },
   telemetry: { users: 10, rounds: 6, turnsPerUser: 10, warmupTurnsPerUser: 2, scrapes: 20 },
   callRepetitions: 3,
@@ -45,7 +45,7 @@ export const FULL: BenchSettings = {
 /** Every figure of the full run, from a few turns: a smoke test that the benchmark works, not a measurement. */
 export const QUICK: BenchSettings = {
   mode: 'quick',
-  turnCost: { concurrency: [1, 10, 50], minTurns: 10, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1 },
+  turnCost: { concurrency: [1, 10, 50], minTurns: 5, minTurnsPerUser: 1, minWarmupTurns: 1, warmupTurnsPerUser: 1, rounds: 2 },
   turnWork: { batches: 2, repetitionsPerBatch: 5 },
   telemetry: { users: 2, rounds: 1, turnsPerUser: 1, warmupTurnsPerUser: 1, scrapes: 2 },
   callRepetitions: 1,

@@ -50,7 +50,10 @@ Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/r
   are **off** for the turn-cost and footprint parts (they would throttle the synthetic load) and **on, at real time
   scale**, for the burst. Machine actions finish at once on the Defender twin.
 - **CPU per turn** = the bot process's \`process.cpuUsage()\` (user + system, read over IPC) after a batch minus before,
-  divided by the turns in it. Each cell is warmed up first (at least ${results.settings.turnCost.minWarmupTurns} turns, ${results.settings.turnCost.warmupTurnsPerUser} per user, unmeasured). Users are consented
+  divided by the turns in it. Each cell is warmed up first (at least ${results.settings.turnCost.minWarmupTurns} turns, ${results.settings.turnCost.warmupTurnsPerUser} per user, unmeasured:
+  the product has far more code than the echo bot for V8 to optimize), then measured in ${results.settings.turnCost.rounds} round(s) of at least
+  ${results.settings.turnCost.minTurns} turns, each round in another order of the operations, so that the machine's drift falls on every
+  operation alike; a cell's figures are over all its rounds. Users are consented
   responders signed in beforehand (SSO + OBO); each has their own personal chat and sends the next command when the
   previous one is answered. Latency is the driver's round trip: the activity posted to the bot until the bot's HTTP
   answer, by which time the bot's reply is in the conversation (its connector call happens within the turn).

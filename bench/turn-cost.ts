@@ -15,6 +15,12 @@ export interface TurnCostSettings {
   minWarmupTurns: number;
   /** ...and at least this many per user. */
   warmupTurnsPerUser: number;
+  /**
+   * Each concurrency's cells are measured this many times, each round in another order of the
+   * operations (the warm-up only before the first), and a cell's figures are of all its rounds:
+   * the machine's drift falls on every operation alike.
+   */
+  rounds: number;
 }
 
 export interface TurnCostCell {
@@ -44,7 +50,8 @@ const ORDER: OperationName[] = ['echo', 'alerts', 'device', 'isolate'];
 
 /**
  * Throughput, latency and bot CPU per turn of each operation at each concurrency. Each cell: the
- * users' turns are prepared, warmed up, then run concurrently between two CPU readings of the bot's process.
+ * users' turns are prepared, warmed up, then run concurrently between two CPU readings of the bot's
+ * process, in rounds (TurnCostSettings.rounds).
  */
 export async function measureTurnCost(
   twin: Twin, bots: Record<Operation['bot'], BotProcess>, users: readonly BenchUser[], settings: TurnCostSettings,
@@ -56,21 +63,55 @@ export async function measureTurnCost(
     if (cohort.length < concurrency) throw new Error(`only ${users.length} users for ${concurrency} concurrent users`);
     const turnsPerUser = Math.max(settings.minTurnsPerUser, Math.ceil(settings.minTurns / concurrency));
     const warmupPerUser = Math.max(settings.warmupTurnsPerUser, Math.ceil(settings.minWarmupTurns / concurrency));
-    let echoCpu: number | undefined;
-    for (const name of ORDER) {
-      const cell = await measureCell(twin, bots[catalog[name].bot], catalog[name], cohort, turnsPerUser, warmupPerUser);
-      if (name === 'echo') echoCpu = cell.cpuMsPerTurn;
-      else if (echoCpu) cell.cpuRatioToEcho = cell.cpuMsPerTurn / echoCpu;
-      cells.push(cell);
+    const rounds = new Map<OperationName, MeasuredCell[]>(ORDER.map((name) => [name, []]));
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const name of rotated(ORDER, round)) {
+        rounds.get(name)!.push(await measureCell(twin, bots[catalog[name].bot], catalog[name], cohort, turnsPerUser, round === 0 ? warmupPerUser : 0));
+      }
     }
+    const echo = combined(rounds.get('echo')!);
+    cells.push(echo, ...ORDER.slice(1).map((name) => ({ ...combined(rounds.get(name)!), cpuRatioToEcho: combined(rounds.get(name)!).cpuMsPerTurn / echo.cpuMsPerTurn })));
   }
   return cells;
+}
+
+function rotated<T>(items: readonly T[], by: number): T[] {
+  return items.map((_, index) => items[(index + by) % items.length]);
+}
+
+/** One cell of several rounds: per-turn figures over all their turns, latencies of all their turns. */
+function combined(rounds: readonly MeasuredCell[]): TurnCostCell {
+  const turns = rounds.reduce((sum, round) => sum + round.turns, 0);
+  const perTurn = (value: (round: MeasuredCell) => number) => rounds.reduce((sum, round) => sum + value(round) * round.turns, 0) / Math.max(1, turns);
+  const latencies = rounds.flatMap((round) => round.latenciesMs);
+  const { latenciesMs: _latencies, elapsedMs: _elapsed, ...first } = rounds[0];
+  const firstFailure = rounds.find((round) => round.firstFailure)?.firstFailure;
+  return {
+    ...first,
+    turns,
+    failures: rounds.reduce((sum, round) => sum + round.failures, 0),
+    throughputPerSecond: turns / (rounds.reduce((sum, round) => sum + round.elapsedMs, 0) / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    cpuMsPerTurn: perTurn((round) => round.cpuMsPerTurn),
+    systemMsPerTurn: perTurn((round) => round.systemMsPerTurn),
+    defenderRequestsPerTurn: perTurn((round) => round.defenderRequestsPerTurn),
+    defenderErrors: rounds.reduce((sum, round) => sum + round.defenderErrors, 0),
+    entraTokenRequests: rounds.reduce((sum, round) => sum + round.entraTokenRequests, 0),
+    ...(firstFailure ? { firstFailure } : {}),
+  };
+}
+
+/** A cell as measured, with what combining rounds needs. */
+export interface MeasuredCell extends TurnCostCell {
+  latenciesMs: number[];
+  elapsedMs: number;
 }
 
 /** One cell: `operation` by every user of `users` at once on `bot`, warmed up, between two CPU readings. */
 export async function measureCell(
   twin: Twin, bot: BotProcess, operation: Operation, users: readonly BenchUser[], turnsPerUser: number, warmupTurns: number,
-): Promise<TurnCostCell> {
+): Promise<MeasuredCell> {
   twin.teams.setBotEndpoint(bot.endpoint);
   const plan = (count: number) => Promise.all(users.map(async (user, index) => ({ worker: user, items: await operation.prepare(user, index, count) })));
   const warmup = await runConcurrently(await plan(warmupTurns), operation.turn);
@@ -101,5 +142,7 @@ export async function measureCell(
     defenderErrors: defender.filter((request) => request.status >= 400).length,
     entraTokenRequests: twin.entra.tokenRequests.length - tokensBefore,
     ...(result.failures[0] ? { firstFailure: result.failures[0] } : {}),
+    latenciesMs: result.latenciesMs,
+    elapsedMs: result.elapsedMs,
   };
 }
