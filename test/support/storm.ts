@@ -19,9 +19,9 @@ export const STORM_SHAPES: { group: string; severity: Alert['severity'] }[] = [
   { group: 'Workstations', severity: 'Medium' },
 ];
 
-export function digestSettings(): NotifierSettings {
+export function digestSettings(digest: DigestSettings = DIGEST): NotifierSettings {
   return {
-    poller: { pollIntervalMs: 3_600_000, leaseTtlMs: 1_000, digest: DIGEST },
+    poller: { pollIntervalMs: 3_600_000, leaseTtlMs: 1_000, digest },
     sender: { idleMs: 20, leaseTtlMs: 3_000, claimLeaseMs: 5_000, maxWaitMs: 1_000, rateLimits: scaleRateLimits(DEFAULT_SEND_RATE_LIMITS, TIME_SCALE) },
   };
 }
