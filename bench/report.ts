@@ -43,8 +43,10 @@ Run \`npm run bench\` (add \`-- --quick\` for a smoke run). Written by \`bench/r
   msal-node, SQLite in a file of its own) **as production runs it**: bundled with \`npm run build\`'s options
   (\`scripts/bundle.ts\`: one file of the bot and its libraries), each bot in **its own child process**
   (\`bench/product-process.ts\`, \`bench/echo-process.ts\`, bundled alike, run by plain \`node\`).
-  The echo baseline (\`bench/echo-bot.ts\`) is a bare botbuilder \`ActivityHandler\` on the same \`createServer\` +
-  \`createCloudAdapter\` stack: it validates the same signed activities and replies through the connector.
+  The echo baseline (\`bench/echo-bot.ts\`) is a bare botbuilder \`ActivityHandler\` on the same \`createServer\`
+  (restify, request logging) and botbuilder's own \`CloudAdapter\` with the product's Bot Framework settings: it
+  validates the same signed activities and replies through the connector. The product's adapter
+  (\`createCloudAdapter\`) reuses its connector clients across turns, which botbuilder's does not (Where a turn's CPU goes).
 - The twins (Entra, Teams, Defender) and the load generator (the Teams twin's driver playing the users) run in the
   parent process, over loopback HTTPS, with **no injected latency and no faults**. Defender's and Teams' rate limits
   are **off** for the turn-cost and footprint parts (they would throttle the synthetic load) and **on, at real time

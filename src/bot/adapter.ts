@@ -1,5 +1,7 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, StatusCodes, type Activity } from 'botbuilder';
+import {
+  CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, StatusCodes, type Activity,
+} from 'botbuilder';
 import {
   AuthenticationError, MsalServiceClientCredentialsFactory, type AuthenticateRequestResult,
   type ClaimsIdentity, type ConnectorFactory, type UserTokenClient,
@@ -60,6 +62,14 @@ const AZURE_PUBLIC_CHANNEL = BOT_FRAMEWORK_CLOUDS.public;
 export function createCloudAdapter(
   settings: BotAuthSettings, msalClient?: ConfidentialClientApplication, connectorIdleSocketMs = CONNECTOR_IDLE_SOCKET_MS,
 ): CloudAdapter {
+  const { options, credentials } = botFrameworkAuthenticationSettings(settings, msalClient);
+  return new CloudAdapter(new StrictBotFrameworkAuthentication(options, credentials)).use(new ConnectorConnections(connectorIdleSocketMs));
+}
+
+/** botbuilder's ConfigurationBotFrameworkAuthentication settings for the bot, and its msal-node credentials. */
+export function botFrameworkAuthenticationSettings(
+  settings: BotAuthSettings, msalClient?: ConfidentialClientApplication,
+): { options: ConfigurationBotFrameworkAuthenticationOptions; credentials: MsalServiceClientCredentialsFactory } {
   const loginUrl = settings.ToChannelFromBotLoginUrl
     ?? `${AZURE_PUBLIC_CHANNEL.loginHost}/${settings.MicrosoftAppTenantId}`;
   const loginHost = new URL(loginUrl).host;
@@ -70,8 +80,8 @@ export function createCloudAdapter(
     authority: loginUrl,
     knownAuthorities: isMicrosoftLogin ? undefined : [loginHost],
   });
-  const authentication = new StrictBotFrameworkAuthentication(
-    {
+  return {
+    options: {
       MicrosoftAppId: settings.MicrosoftAppId,
       MicrosoftAppPassword: settings.MicrosoftAppPassword,
       MicrosoftAppType: 'SingleTenant',
@@ -85,12 +95,11 @@ export function createCloudAdapter(
     },
     // botframework-connector is typed against its own (older) msal-node; it only calls
     // acquireTokenByClientCredential, which both versions share.
-    new MsalServiceClientCredentialsFactory(
+    credentials: new MsalServiceClientCredentialsFactory(
       settings.MicrosoftAppId,
       client as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1],
     ),
-  );
-  return new CloudAdapter(authentication).use(new ConnectorConnections(connectorIdleSocketMs));
+  };
 }
 
 /**
