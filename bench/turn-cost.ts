@@ -70,7 +70,11 @@ export async function measureTurnCost(
       }
     }
     const echo = combined(rounds.get('echo')!);
-    cells.push(echo, ...ORDER.slice(1).map((name) => ({ ...combined(rounds.get(name)!), cpuRatioToEcho: combined(rounds.get(name)!).cpuMsPerTurn / echo.cpuMsPerTurn })));
+    cells.push(echo);
+    for (const name of ORDER.slice(1)) {
+      const cell = combined(rounds.get(name)!);
+      cells.push({ ...cell, cpuRatioToEcho: cell.cpuMsPerTurn / echo.cpuMsPerTurn });
+    }
   }
   return cells;
 }

@@ -5,7 +5,7 @@ import type { Attachment } from 'botbuilder';
 import { PROJECT_DIR } from '../project-dir';
 import { cardLocale, type CardLocale } from './locale';
 import { stringsFor } from './strings';
-import { BINDING_START, isPlainObject, withStrings } from './template-strings';
+import { BINDING_START, isPlainObject, templateWithStrings } from './template-strings';
 import type { AlertCardData, AlertListCardData, AlertTriageCardData } from './views/alerts';
 import type { AuditCardData } from './views/audit';
 import type { DeviceCardData, DeviceChoicesCardData } from './views/devices';
@@ -65,7 +65,7 @@ const TEMPLATES = new Map<`${CardLocale} ${CardName}`, Template>();
 function templateFor(name: CardName, locale: CardLocale): Template | undefined {
   let template = TEMPLATES.get(`${locale} ${name}`);
   if (!template && PAYLOADS.has(name)) {
-    template = new Template(withStrings(PAYLOADS.get(name), stringsFor(locale), false));
+    template = new Template(templateWithStrings(PAYLOADS.get(name), stringsFor(locale)));
     TEMPLATES.set(`${locale} ${name}`, template);
   }
   return template;

@@ -16,7 +16,11 @@ const ONLY_STRING_BINDINGS = /^(?:[^$`\\{}'"]|\$\{(?:\$root\.)?strings\.[\w.]+\}
  * written in once instead of being resolved by the library at every render. `$data` and `$when`
  * (the template's own keys) stay expressions.
  */
-export function withStrings(node: unknown, strings: CardStrings, inDataScope: boolean): unknown {
+export function templateWithStrings(payload: unknown, strings: CardStrings): unknown {
+  return withStrings(payload, strings, false);
+}
+
+function withStrings(node: unknown, strings: CardStrings, inDataScope: boolean): unknown {
   if (typeof node === 'string') return ONLY_STRING_BINDINGS.test(node) ? stringsWrittenIn(node, strings, inDataScope) : node;
   if (Array.isArray(node)) return node.map((item) => withStrings(item, strings, inDataScope));
   if (isPlainObject(node)) {
