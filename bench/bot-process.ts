@@ -2,8 +2,8 @@
  * A bot in its own process, so that its CPU time is its own: the product bot (product-process.ts:
  * createBotApp, inbound auth on) or the echo baseline (echo-process.ts), configured by the parent
  * through BENCH_BOT_CONFIG; both log (JSON, the configured level) to the file BENCH_BOT_LOG. Each
- * entry is bundled as production bundles the bot (scripts/bundle.ts) and run with
- * `node --expose-gc .bench-build/<kind>-process.js` and an IPC channel (see spawn-bot.ts).
+ * entry is bundled as production bundles the bot (scripts/bundle.ts) and run by `node --expose-gc`
+ * (the product through its launcher, `.bench-build/index.js`) with an IPC channel (see spawn-bot.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';

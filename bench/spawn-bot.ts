@@ -4,13 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../src/config';
-import { bundle } from '../scripts/bundle';
+import { bundleLaunched } from '../scripts/bundle';
 import type { BotKind, BotMessage, BotRequestOp, BotTelemetry, CpuTime, MemoryFigures } from './ipc';
 
 const ROOT = path.resolve(__dirname, '..');
-/** The bot processes, bundled as `npm run build` bundles the bot (scripts/bundle.ts). */
+/**
+ * The bot processes, bundled as `npm run build` bundles the bot (scripts/bundle.ts): the product's
+ * run by its launcher with its code cache (made for these flags), the echo bot's as a plain bundle.
+ */
 const BUILD = path.join(ROOT, '.bench-build');
-const ENTRIES: Record<BotKind, string> = { product: 'bench/product-process.ts', echo: 'bench/echo-process.ts' };
+const STARTED: Record<BotKind, string> = { product: 'index.js', echo: 'echo-process.js' };
+const NODE_FLAGS = ['--expose-gc', '--no-deprecation'];
 const READY_TIMEOUT_MS = 60_000;
 const WARN = 40;
 
@@ -18,7 +22,7 @@ let bundled: Promise<void> | undefined;
 
 /** Bundles both bot processes once per benchmark run. */
 function bundleOnce(): Promise<void> {
-  bundled ??= bundle(Object.values(ENTRIES), BUILD);
+  bundled ??= bundleLaunched('bench/product-process.ts', BUILD, { 'echo-process': 'bench/echo-process.ts' }, NODE_FLAGS);
   return bundled;
 }
 
@@ -60,7 +64,7 @@ export class BotProcess {
     const spawnedAt = performance.now();
     // BENCH_CPU_PROF_DIR: a V8 CPU profile of each bot process's life, for finding where its time goes.
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', '--no-deprecation', ...profile, path.join(BUILD, `${kind}-process.js`)], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...profile, path.join(BUILD, STARTED[kind])], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
         ...process.env, BENCH_BOT_CONFIG: JSON.stringify(ownStore), BENCH_BOT_LOG: logFile,

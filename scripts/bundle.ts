@@ -2,8 +2,11 @@
  * `npm run build` bundles the bot (after type-checking it) into one file per entry in dist/, the way
  * production runs it. One file loads in about half the time of the compiled modules side by side: Node
  * resolves, reads and wraps each of some two thousand files on its own (bench/RESULTS.md, Footprint).
+ * The bot's bundle gets a launcher (`index.js`, src/launch.ts) and a V8 code cache (src/code-cache.ts).
  * The benchmark bundles its bot processes with the same options, so it measures this code.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
@@ -16,24 +19,29 @@ const ROOT = path.resolve(__dirname, '..');
  */
 const EXTERNAL = ['better-sqlite3', 'pg-native', 'dtrace-provider', '@microsoft/teams-js', '@opentelemetry/*', '@azure/monitor-opentelemetry-exporter'];
 
-/** The entries' own files stay apart: the bot loads local mode (and the twin) only when it runs without configuration. */
-const entriesStayApart = (entries: readonly string[]): Plugin => ({
+/** The bundle the launcher runs (src/launch.ts). */
+export const LAUNCHED_BUNDLE = 'bot';
+
+/**
+ * The entries' own files stay apart: the bot loads local mode (and the twin) only when it runs without
+ * configuration. A dynamic import of another entry is left to `require` it at run time.
+ */
+const entriesStayApart = (entries: Record<string, string>): Plugin => ({
   name: 'entries-stay-apart',
   setup(setup) {
     setup.onResolve({ filter: /^\.\// }, (args) => {
       const target = path.join(args.resolveDir, args.path).replace(/\.js$/, '');
-      return args.kind === 'dynamic-import' && entries.some((entry) => path.join(ROOT, entry).replace(/\.ts$/, '') === target)
-        ? { path: args.path, external: true }
-        : undefined;
+      const entry = Object.entries(entries).find(([, source]) => path.join(ROOT, source).replace(/\.ts$/, '') === target);
+      return args.kind === 'dynamic-import' && entry ? { path: `./${entry[0]}.js`, external: true } : undefined;
     });
   },
 });
 
-/** Bundles each entry (a path from the project's root) into `outdir`, named after its file. */
-export async function bundle(entries: readonly string[], outdir: string): Promise<void> {
+/** Bundles each entry (output name → a path from the project's root) into `outdir`. */
+export async function bundle(entries: Record<string, string>, outdir: string): Promise<void> {
   const options: BuildOptions = {
     absWorkingDir: ROOT,
-    entryPoints: entries.map((entry) => path.join(ROOT, entry)),
+    entryPoints: Object.entries(entries).map(([out, source]) => ({ in: path.join(ROOT, source), out })),
     outdir,
     bundle: true,
     platform: 'node',
@@ -44,14 +52,26 @@ export async function bundle(entries: readonly string[], outdir: string): Promis
     minifySyntax: true,
     sourcemap: 'linked',
     external: EXTERNAL,
+    // import() of another entry becomes require(): the launcher runs the bot's bundle as a script, which has no module loader for import().
+    supported: { 'dynamic-import': false },
     plugins: [entriesStayApart(entries)],
     logLevel: 'warning',
   };
   await build(options);
 }
 
+/**
+ * Bundles `source` as the launched bundle with its launcher (`index.js`) and writes its code cache
+ * for Node started with `nodeFlags` (V8 refuses a cache made under other V8 flags); earlier builds' caches go.
+ */
+export async function bundleLaunched(source: string, outdir: string, others: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<void> {
+  await bundle({ index: 'src/launch.ts', [LAUNCHED_BUNDLE]: source, ...others }, outdir);
+  for (const file of fs.readdirSync(outdir)) if (file.endsWith('.v8cache')) fs.rmSync(path.join(outdir, file));
+  execFileSync(process.execPath, [...nodeFlags, path.join(outdir, 'index.js'), '--prepare-code-cache'], { stdio: 'inherit' });
+}
+
 if (require.main === module) {
-  bundle(['src/index.ts', 'src/local-mode.ts'], path.join(ROOT, 'dist')).catch((error: unknown) => {
+  bundleLaunched('src/index.ts', path.join(ROOT, 'dist'), { 'local-mode': 'src/local-mode.ts' }).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });
