@@ -5,69 +5,50 @@ import path from 'node:path';
 import { debuglog } from 'node:util';
 import vm from 'node:vm';
 
-/** `NODE_DEBUG=code-cache` shows whether a start used the cache and whether one was written. */
+/** `NODE_DEBUG=code-cache` shows whether a start used the cache. */
 const debug = debuglog('code-cache');
 
 /**
- * Made after the bundle ran (at a process's exit: it holds every function compiled during the run)
- * or, by the build, after it was only compiled (its top-level code alone).
+ * What a launched bundle exports: loading it initializes its modules, `start()` runs it. (Run
+ * directly, as `npm start` runs src/index.ts, it starts itself.)
  */
-export type CodeCacheKind = 'run' | 'compiled';
+export interface LaunchedBundle {
+  start(): void;
+}
 
 /**
  * The V8 code cache of a bundle, next to it: `<bundle>.<hash of Node's version, the CPU and the
- * bundle's contents>.<kind>.v8cache`. The name changes with any of them, so a cache is only ever
- * offered to the bundle it was made from; V8 itself refuses one made under other V8 flags. It lives
- * beside the bundle, never in a shared temporary directory: code read from it runs as the bot.
+ * bundle's contents>.v8cache`. The name changes with any of them, so a cache is only ever offered
+ * to the bundle it was made from; V8 itself refuses one made under other V8 flags.
  */
-export function codeCacheFile(bundleFile: string, source: string, kind: CodeCacheKind): string {
+export function codeCacheFile(bundleFile: string, source: string): string {
   const key = crypto.createHash('sha256').update(`${process.version}\n${process.arch}\n`).update(source).digest('hex').slice(0, 24);
-  return `${bundleFile}.${key}.${kind}.v8cache`;
+  return `${bundleFile}.${key}.v8cache`;
 }
 
 /**
- * Runs a bundled CommonJS file as `require` would, compiled with its code cache: compiling and
- * lazily compiling the 8 MB bundle is about 40 % of the bot's start-up (bench/RESULTS.md,
- * Footprint). The build's cache ('compiled') saves the compiling of its top-level code; a process
- * that started without a cache made after a run writes one when it exits, for the next start.
+ * Loads a bundled CommonJS file as `require` would, compiled with its code cache: without one, V8
+ * compiles the 8 MB bundle and then, while its modules initialize, each function they call; that
+ * is some 40 % of the bot's start-up (bench/RESULTS.md, Footprint). Without a usable cache (none,
+ * another Node, other V8 flags) it compiles as usual.
  */
-export function runWithCodeCache(bundleFile: string): void {
+export function loadWithCodeCache(bundleFile: string): LaunchedBundle {
   const source = fs.readFileSync(bundleFile, 'utf8');
-  const afterRun = codeCacheFile(bundleFile, source, 'run');
-  const offered = (['run', 'compiled'] as const)
-    .map((kind) => ({ kind, data: readIfPresent(codeCacheFile(bundleFile, source, kind)) }))
-    .find((cache) => cache.data !== undefined);
-  const script = compile(bundleFile, source, offered?.data);
-  const used = offered !== undefined && !script.cachedDataRejected;
-  debug(used ? `used (${offered.kind})` : offered ? `rejected (${offered.kind})` : 'absent');
-  if (!(used && offered.kind === 'run')) process.once('exit', () => debug(writeCodeCache(script, afterRun)));
-  const bundle = new Module(bundleFile, module);
-  bundle.filename = bundleFile;
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(bundle.exports, bundle.exports, createRequire(bundleFile), bundle, bundleFile, path.dirname(bundleFile));
-  bundle.loaded = true;
+  const cachedData = readIfPresent(codeCacheFile(bundleFile, source));
+  const script = compile(bundleFile, source, cachedData);
+  debug(cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used');
+  return run(script, bundleFile) as LaunchedBundle;
 }
 
-/** Compiles the bundle without running it and writes its cache (the build's step). */
+/**
+ * The build's step: loads the bundle (its modules initialize, nothing starts) and writes the cache
+ * of everything compiled by then. A cache made before running would hold the top-level code alone.
+ */
 export function prepareCodeCache(bundleFile: string): 'written' | 'unwritable' {
   const source = fs.readFileSync(bundleFile, 'utf8');
-  return writeCodeCache(compile(bundleFile, source, undefined), codeCacheFile(bundleFile, source, 'compiled'));
-}
-
-function compile(bundleFile: string, source: string, cachedData: Buffer | undefined): vm.Script {
-  return new vm.Script(Module.wrap(source), { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });
-}
-
-function readIfPresent(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Written whole or not at all (a rename), so a start that reads it meanwhile never sees half a cache. */
-function writeCodeCache(script: vm.Script, cacheFile: string): 'written' | 'unwritable' {
+  const script = compile(bundleFile, source, undefined);
+  run(script, bundleFile);
+  const cacheFile = codeCacheFile(bundleFile, source);
   const partial = `${cacheFile}.${process.pid}.partial`;
   try {
     fs.writeFileSync(partial, script.createCachedData());
@@ -76,5 +57,27 @@ function writeCodeCache(script: vm.Script, cacheFile: string): 'written' | 'unwr
   } catch {
     fs.rmSync(partial, { force: true });
     return 'unwritable';
+  }
+}
+
+function compile(bundleFile: string, source: string, cachedData: Buffer | undefined): vm.Script {
+  return new vm.Script(Module.wrap(source), { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });
+}
+
+/** Runs the compiled bundle as a CommonJS module of its own; its exports. */
+function run(script: vm.Script, bundleFile: string): unknown {
+  const bundle = new Module(bundleFile, module);
+  bundle.filename = bundleFile;
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(bundle.exports, bundle.exports, createRequire(bundleFile), bundle, bundleFile, path.dirname(bundleFile));
+  bundle.loaded = true;
+  return bundle.exports;
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
   }
 }

@@ -151,7 +151,12 @@ function printLocalBanner(port: number, twin: { caPath: string; defender: { base
   console.log(line);
 }
 
-main().catch((error: unknown) => {
-  console.error(`The bot failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+/** Called by the launcher (dist/index.js, src/launch.ts) once the bundle is loaded; run directly, the bot starts itself. */
+export function start(): void {
+  main().catch((error: unknown) => {
+    console.error(`The bot failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) start();
