@@ -166,8 +166,8 @@ ${table(
     ],
   )}
 
-Start-up is from spawning \`node\` on the bundled bot until the server listens: the product's first start after its
-build, with the build's code cache (later starts use the fuller one it writes at exit: Where a turn's CPU goes). Memory is read after a full GC
+Start-up is from spawning \`node\` on the bundled bot until the server listens (the product with its build's code cache:
+Where a turn's CPU goes). Memory is read after a full GC
 (\`--expose-gc\`): ${(Math.min(AFTER_START_MS, results.settings.footprint.idleMs) / 1000).toFixed(1)} s after start-up, and idle after
 ${(results.settings.footprint.idleMs / 1000).toFixed(0)} s without traffic. In between, V8's memory reducer gives back the young
 generation that loading the modules grew (up to 32 MiB, committed and empty).
