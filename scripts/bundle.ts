@@ -20,7 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
 const EXTERNAL = ['better-sqlite3', 'pg-native', 'dtrace-provider', '@microsoft/teams-js', '@opentelemetry/*', '@azure/monitor-opentelemetry-exporter'];
 
 /** The bundle the launcher runs (src/launch.ts). */
-export const LAUNCHED_BUNDLE = 'bot';
+const LAUNCHED_BUNDLE = 'bot';
 
 /**
  * The entries' own files stay apart: the bot loads local mode (and the twin) only when it runs without
