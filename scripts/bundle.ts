@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { LAUNCHED_BUNDLE } from '../src/code-cache';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -18,9 +19,6 @@ const ROOT = path.resolve(__dirname, '..');
  * exporters, which load only when telemetry is on.
  */
 const EXTERNAL = ['better-sqlite3', 'pg-native', 'dtrace-provider', '@microsoft/teams-js', '@opentelemetry/*', '@azure/monitor-opentelemetry-exporter'];
-
-/** The bundle the launcher runs (src/launch.ts). */
-const LAUNCHED_BUNDLE = 'bot';
 
 /**
  * The entries' own files stay apart: the bot loads local mode (and the twin) only when it runs without

@@ -8,6 +8,9 @@ import vm from 'node:vm';
 /** `NODE_DEBUG=code-cache` shows whether a start used the cache. */
 const debug = debuglog('code-cache');
 
+/** The bundle the launcher loads (`dist/bot.js`), beside it; scripts/bundle.ts names it so. */
+export const LAUNCHED_BUNDLE = 'bot';
+
 /**
  * What a launched bundle exports: loading it initializes its modules, `start()` runs it. (Run
  * directly, as `npm start` runs src/index.ts, it starts itself.)
@@ -21,7 +24,7 @@ export interface LaunchedBundle {
  * bundle's contents>.v8cache`. The name changes with any of them, so a cache is only ever offered
  * to the bundle it was made from; V8 itself refuses one made under other V8 flags.
  */
-export function codeCacheFile(bundleFile: string, source: string): string {
+export function codeCacheFile(bundleFile: string, source: Buffer): string {
   const key = crypto.createHash('sha256').update(`${process.version}\n${process.arch}\n`).update(source).digest('hex').slice(0, 24);
   return `${bundleFile}.${key}.v8cache`;
 }
@@ -33,7 +36,7 @@ export function codeCacheFile(bundleFile: string, source: string): string {
  * another Node, other V8 flags) it compiles as usual.
  */
 export function loadWithCodeCache(bundleFile: string): LaunchedBundle {
-  const source = fs.readFileSync(bundleFile, 'utf8');
+  const source = fs.readFileSync(bundleFile);
   const cachedData = readIfPresent(codeCacheFile(bundleFile, source));
   const script = compile(bundleFile, source, cachedData);
   debug(cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used');
@@ -45,7 +48,7 @@ export function loadWithCodeCache(bundleFile: string): LaunchedBundle {
  * of everything compiled by then. A cache made before running would hold the top-level code alone.
  */
 export function prepareCodeCache(bundleFile: string): 'written' | 'unwritable' {
-  const source = fs.readFileSync(bundleFile, 'utf8');
+  const source = fs.readFileSync(bundleFile);
   const script = compile(bundleFile, source, undefined);
   run(script, bundleFile);
   const cacheFile = codeCacheFile(bundleFile, source);
@@ -60,8 +63,8 @@ export function prepareCodeCache(bundleFile: string): 'written' | 'unwritable' {
   }
 }
 
-function compile(bundleFile: string, source: string, cachedData: Buffer | undefined): vm.Script {
-  return new vm.Script(Module.wrap(source), { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });
+function compile(bundleFile: string, source: Buffer, cachedData: Buffer | undefined): vm.Script {
+  return new vm.Script(Module.wrap(source.toString('utf8')), { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });
 }
 
 /** Runs the compiled bundle as a CommonJS module of its own; its exports. */

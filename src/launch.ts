@@ -4,9 +4,9 @@
  * `--prepare-code-cache` (code-cache.ts).
  */
 import path from 'node:path';
-import { loadWithCodeCache, prepareCodeCache } from './code-cache';
+import { LAUNCHED_BUNDLE, loadWithCodeCache, prepareCodeCache } from './code-cache';
 
-const bundle = path.join(__dirname, 'bot.js');
+const bundle = path.join(__dirname, `${LAUNCHED_BUNDLE}.js`);
 if (process.argv.includes('--prepare-code-cache')) {
   const outcome = prepareCodeCache(bundle);
   if (outcome === 'unwritable') console.error(`No code cache: ${path.dirname(bundle)} cannot be written to; the bot will start without one.`);

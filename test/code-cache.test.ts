@@ -39,7 +39,7 @@ function start(nodeFlags: string[] = []): { output: unknown; cache: string[] } {
 const AS_REQUIRE = { folder: expect.stringMatching(/^code-cache-/), file: 'bot.js', requires: 'function', moduleFile: 'bot.js' };
 
 it('builds the cache without starting the bundle; a start uses it and runs the bundle as a CommonJS module', () => {
-  expect(caches()).toEqual([path.basename(codeCacheFile(bundleFile(), fs.readFileSync(bundleFile(), 'utf8')))]);
+  expect(caches()).toEqual([path.basename(codeCacheFile(bundleFile(), fs.readFileSync(bundleFile())))]);
   expect(fs.existsSync(path.join(outdir, 'started'))).toBe(false);
   expect(start()).toEqual({ output: AS_REQUIRE, cache: ['used'] });
   expect(fs.existsSync(path.join(outdir, 'started'))).toBe(true);

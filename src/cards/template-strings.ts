@@ -54,4 +54,3 @@ function stringAt(strings: CardStrings, stringPath: string): unknown {
   }
   return scope;
 }
-
