@@ -9,6 +9,7 @@ import { SEEDED, SEEDED_USERS } from '../src/twin/directory';
 import { WELL_KNOWN_DEVICES } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
 import { DEFENDER_RESOURCE } from './support/defender-twin-harness';
+import { evidence } from './support/card-samples';
 import { buttonData, cardText, eventually, lastBotCard, sayAndSignIn, socChannel, startBotWithTwin, verbsOf, type BotWithTwin, freshWorkstation } from './support/bot-harness';
 
 const { alice, bob, carol } = SEEDED_USERS;
@@ -69,7 +70,10 @@ describe('an isolated device', () => {
     const device = await ask(bob, `device ${isolated().computerDnsName}`);
     expect(verbsOf(device.card)).toEqual(['release.ask', 'scan.ask', 'restrict.ask', 'collect.ask']);
     const alert = env.twin.defender.data.alerts.find((a) => a.machineId === isolated().id)
-      ?? env.twin.defender.addAlert({ machineId: isolated().id, severity: 'High', title: 'On the isolated device' });
+      ?? env.twin.defender.addAlert({
+        machineId: isolated().id, severity: 'High', title: 'On the isolated device',
+        evidence: [evidence('File', { fileName: 'dropper.exe', sha256: 'c'.repeat(64) })],
+      });
     const alertCard = await ask(bob, `alert ${alert.id}`);
     // Plus a Stop and quarantine for each file with a SHA-1 in the alert's evidence.
     expect(verbsOf(alertCard.card).filter((verb) => verb !== 'quarantine.ask')).toEqual(['release.ask', 'scan.ask', 'alert.triage', 'indicator.ask']);
