@@ -346,6 +346,63 @@ describe.each([
     });
   });
 
+  describe('commit (documents and outbox in one transaction)', () => {
+    it('writes every document and enqueues the new items, with put\'s etag rules', async () => {
+      const known = await store.put('cards', 'alert-1', { shown: 'New' });
+      const added = await store.commit([
+        { collection: 'cards', key: 'alert-1', value: { shown: 'Resolved' }, options: { etag: known.etag } },
+        { collection: 'cards', key: 'alert-2', value: { shown: 'New' } },
+        { collection: 'storms', key: 'team-1', value: { arrivals: [1] }, options: { etag: '*', ttlSeconds: 60 } },
+      ], [outboxItem('alert-1/update'), outboxItem('alert-2/post')]);
+      expect(added).toBe(2);
+      expect((await store.get('cards', 'alert-1'))?.value).toEqual({ shown: 'Resolved' });
+      expect((await store.get('cards', 'alert-2'))?.value).toEqual({ shown: 'New' });
+      expect((await store.get('storms', 'team-1'))?.value).toEqual({ arrivals: [1] });
+      expect(await store.commit([], [outboxItem('alert-2/post'), outboxItem('alert-3/post')])).toBe(1);
+      expect(await store.pendingOutbox()).toBe(3);
+    });
+
+    it('writes and enqueues nothing at all when one write conflicts, even the writes before it', async () => {
+      const known = await store.put('cards', 'alert-1', { shown: 'New' });
+      await store.put('cards', 'alert-1', { shown: 'In progress' }, { etag: known.etag });
+      await store.put('cards', 'alert-9', { shown: 'New' });
+      for (const conflicting of [
+        { collection: 'cards', key: 'alert-1', value: { shown: 'Resolved' }, options: { etag: known.etag } },
+        { collection: 'cards', key: 'alert-9', value: { shown: 'New' } },
+      ]) {
+        const commit = store.commit([
+          { collection: 'storms', key: 'team-1', value: { arrivals: [1] } },
+          conflicting,
+          { collection: 'cards', key: 'alert-2', value: { shown: 'New' } },
+        ], [outboxItem('alert-2/post')]);
+        await expect(commit).rejects.toBeInstanceOf(ConflictError);
+        await expect(commit).rejects.toMatchObject({ collection: 'cards', key: conflicting.key });
+      }
+      expect(await store.get('storms', 'team-1')).toBeUndefined();
+      expect(await store.get('cards', 'alert-2')).toBeUndefined();
+      expect((await store.get('cards', 'alert-1'))?.value).toEqual({ shown: 'In progress' });
+      expect(await store.pendingOutbox()).toBe(0);
+      // The store is still usable afterwards (the transaction's connection went back clean).
+      expect(await store.commit([{ collection: 'cards', key: 'alert-2', value: { shown: 'New' } }], [outboxItem('alert-2/post')])).toBe(1);
+    });
+
+    it('of replicas creating the same documents at once, exactly one commits; the others wrote nothing', async () => {
+      const replicas = [store, await openStore(), await openStore()];
+      const results = await Promise.all(replicas.map((replica, i) => replica
+        .commit([
+          { collection: 'storms', key: 'team-1', value: { by: i }, options: { etag: '*' } },
+          { collection: 'cards', key: 'alert-1', value: { by: i } },
+          { collection: 'cards', key: 'alert-2', value: { by: i } },
+        ], [outboxItem(`by-${i}`)])
+        .then(() => i, (error: unknown) => (error instanceof ConflictError ? undefined : Promise.reject(error)))));
+      const winners = results.filter((result) => result !== undefined);
+      expect(winners).toHaveLength(1);
+      for (const key of ['alert-1', 'alert-2']) expect((await store.get('cards', key))?.value).toEqual({ by: winners[0] });
+      expect((await store.get('storms', 'team-1'))?.value).toEqual({ by: winners[0] });
+      expect((await store.claimOutbox('sender', 10, HOUR_MS)).map((item) => item.key)).toEqual([`by-${winners[0]}`]);
+    });
+  });
+
   describe('schema migrations', () => {
     it('re-opens an existing database with its data', async () => {
       const stored = await store.put('subscriptions', 'team-1', { filter: 'High' });

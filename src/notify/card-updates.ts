@@ -60,8 +60,7 @@ export class PostedCards {
   async alertChanged(alert: Alert): Promise<number> {
     const updates = cardUpdates(alert, await knownCards(this.store, alert.id), await this.subscriptions.enabledSubscriptions(), this.now());
     if (updates.items.length === 0) return 0;
-    const added = await this.store.enqueue(updates.items);
-    for (const [key, state] of updates.cards) await this.store.put(CARD_STATES, key, state, { etag: '*' });
-    return added;
+    const writes = updates.cards.map(([key, value]) => ({ collection: CARD_STATES, key, value, options: { etag: '*' } }));
+    return this.store.commit(writes, updates.items);
   }
 }

@@ -2,7 +2,7 @@ import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { Alert } from '../defender/model';
 import { compareInstants } from '../defender/odata';
-import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
+import { ConflictError, type DocumentWrite, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
 import { cardUpdates, knownCards } from './card-updates';
 import { CARD_STATES, type CardState, cardKey, postDelivery, shownState } from './deliveries';
 import { alertsDigested, digestsOpen, observePoll } from '../telemetry';
@@ -75,6 +75,8 @@ export class AlertPoller {
   private cycle: Promise<void> | undefined;
   private nextPollAt = 0;
   private running = false;
+  /** The poll under way (or the last one): polls of one replica run one after another. */
+  private polling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: AlertPollerDeps, settings: Partial<AlertPollerSettings> = {}) {
     this.settings = { ...DEFAULT_POLLER_SETTINGS, ...settings };
@@ -100,7 +102,7 @@ export class AlertPoller {
   /** One poll now, if this replica holds (or can take) the lease; undefined otherwise. */
   async pollOnce(): Promise<PollResult | undefined> {
     if (!(await this.lease.hold())) return undefined;
-    return observePoll(() => this.poll());
+    return this.pollInTurn();
   }
 
   private schedule(delayMs: number): void {
@@ -117,7 +119,7 @@ export class AlertPoller {
     try {
       if (!(await this.lease.hold()) || this.now() < this.nextPollAt) return;
       this.nextPollAt = this.now() + jittered(this.settings.pollIntervalMs);
-      await observePoll(() => this.poll());
+      await this.pollInTurn();
     } catch (error) {
       if (error instanceof DefenderApiError && error.kind === 'throttled') {
         this.nextPollAt = Math.max(this.nextPollAt, this.now() + (error.retryAfterSeconds ?? 60) * 1000);
@@ -126,6 +128,14 @@ export class AlertPoller {
       if (error instanceof StoreUnavailableError) return;
       this.deps.log(`notifier: ${error instanceof DefenderApiError ? 'polling Defender' : 'polling for alerts'} failed: ${describe(error)}`);
     }
+  }
+
+  /** A poll (one page read twice side by side would route its alerts twice: the store would refuse the second). */
+  private pollInTurn(): Promise<PollResult> {
+    const poll = () => observePoll(() => this.poll());
+    const run = this.polling.then(poll, poll);
+    this.polling = run.catch(() => undefined);
+    return run;
   }
 
   private async poll(): Promise<PollResult> {
@@ -146,7 +156,7 @@ export class AlertPoller {
         enqueued += await this.deliver(page, subscriptions);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        this.deps.log('notifier: another replica changed a storm digest; this poll stops');
+        this.deps.log('notifier: another replica delivered some of these alerts meanwhile; this poll stops');
         return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
       }
       const newest = page.map((alert) => alert.lastUpdateTime).reduce((a, b) => (compareInstants(a, b) >= 0 ? a : b));
@@ -170,8 +180,8 @@ export class AlertPoller {
   private async endCalmStorms(askedAt: number): Promise<number> {
     const book = new StormBook(this.deps.store, this.settings.digest, askedAt);
     digestsOpen(await book.endCalmStorms());
-    const items = await book.commit(this.now());
-    return items.length > 0 ? this.deps.store.enqueue(items) : 0;
+    const { writes, items } = book.changes(this.now());
+    return writes.length + items.length > 0 ? this.deps.store.commit(writes, items) : 0;
   }
 
   /** The first poll ever starts from now: subscriptions are for alerts from now on. */
@@ -187,10 +197,15 @@ export class AlertPoller {
     }
   }
 
-  /** Enqueues what a page of changed alerts calls for (atomically), then records what each card will show. */
+  /**
+   * Enqueues what a page of changed alerts calls for and records what each card will show, in one
+   * commit: a card state is created for each newly routed (alert, conversation), so a replica that
+   * routed it meanwhile (a takeover mid-page) makes the commit conflict, and no alert ends up both
+   * on a card of its own and in a digest.
+   */
   private async deliver(alerts: readonly Alert[], subscriptions: readonly Subscription[]): Promise<number> {
     const items: OutboxItem[] = [];
-    const cards: [key: string, state: CardState][] = [];
+    const cards = new CardStateWrites();
     const localeOf = new Map<string, string>();
     for (const subscription of subscriptions) {
       if (!localeOf.has(subscription.conversationId)) localeOf.set(subscription.conversationId, subscription.locale);
@@ -201,25 +216,26 @@ export class AlertPoller {
     for (const alert of alerts) {
       const updates = cardUpdates(alert, await knownCards(this.deps.store, alert.id), subscriptions, notBefore);
       items.push(...updates.items);
-      cards.push(...updates.cards);
+      for (const [key, state] of updates.cards) cards.replace(key, state);
       const card = { shown: shownState(alert), lastUpdateTime: alert.lastUpdateTime };
       for (const { key, digestId, conversationId, locale } of updates.digested) {
         await book.changed(vouchedPart(alert), digestId, conversationId, locale);
-        cards.push([key, { ...card, digestId }]);
+        cards.replace(key, { ...card, digestId });
       }
       for (const conversationId of this.newAudience(alert, subscriptions, tagsOf.get(alert.machineId))) {
         if (updates.posted.has(conversationId)) continue;
         const locale = localeOf.get(conversationId) ?? 'en-US';
         const routed = await book.route(vouchedPart(alert), conversationId, locale);
         if (routed.card) items.push(postDelivery(vouchedPart(alert), conversationId, locale, notBefore));
-        cards.push([cardKey(alert.id, conversationId), { ...card, ...(routed.card ? {} : { digestId: routed.digestId }) }]);
+        cards.create(cardKey(alert.id, conversationId), { ...card, ...(routed.card ? {} : { digestId: routed.digestId }) });
       }
     }
-    items.push(...await book.commit(notBefore));
+    const digests = book.changes(notBefore);
+    items.push(...digests.items);
+    const writes = [...digests.writes, ...cards.writes()];
+    if (writes.length + items.length === 0) return 0;
+    const added = await this.deps.store.commit(writes, items);
     alertsDigested(book.digested);
-    if (items.length === 0) return 0;
-    const added = await this.deps.store.enqueue(items);
-    for (const [key, state] of cards) await this.deps.store.put(CARD_STATES, key, state, { etag: '*' });
     return added;
   }
 
@@ -243,6 +259,25 @@ export class AlertPoller {
     return new Set(subscriptions
       .filter((subscription) => matches(alert, subscription, machineTags) && raisedAt >= Date.parse(subscription.createdAt))
       .map((subscription) => subscription.conversationId));
+  }
+}
+
+/** The card states a page writes, one per card (an alert listed twice in a page is written once). */
+class CardStateWrites {
+  private readonly byKey = new Map<string, { state: CardState; create: boolean }>();
+
+  /** A card newly routed: created, never overwritten (a conflict if another poll routed it). */
+  create(key: string, state: CardState): void {
+    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? true });
+  }
+
+  /** A known card's new state. */
+  replace(key: string, state: CardState): void {
+    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? false });
+  }
+
+  writes(): DocumentWrite[] {
+    return [...this.byKey].map(([key, { state, create }]) => ({ collection: CARD_STATES, key, value: state, options: create ? {} : { etag: '*' } }));
   }
 }
 

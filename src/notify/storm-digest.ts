@@ -1,6 +1,6 @@
 import type { DigestEntry } from '../cards/views/digest';
 import type { Alert } from '../defender/model';
-import { ConflictError, type OutboxItem, type Store, type StoredDocument } from '../store/store';
+import { ConflictError, type DocumentWrite, type OutboxItem, type Store, type StoredDocument } from '../store/store';
 import { SEVERITY_RANK, type SubscribableSeverity } from './subscriptions';
 
 /**
@@ -80,9 +80,9 @@ interface Loaded<T> {
 /**
  * The storm state of the conversations one poll page touches: decides for each new alert whether it
  * gets its own card or goes into the conversation's digest, and records changes of digested alerts.
- * Everything is read from and written to the store (with etags: a second replica that polls at the
- * same time gets a ConflictError, never a second digest), so a restart mid-storm goes on with the
- * same digest. `commit` writes the page's changes and returns the digest deliveries to enqueue.
+ * Everything is read from the store and written back with the page (with etags: a second replica
+ * that polls at the same time gets a ConflictError, never a second digest), so a restart mid-storm
+ * goes on with the same digest. `changes` says what to write and which digest deliveries to enqueue.
  */
 export class StormBook {
   private readonly storms = new Map<string, Loaded<StormState>>();
@@ -164,25 +164,27 @@ export class StormBook {
     }
   }
 
-  /** Writes what changed (storm states first: a crash in between leaves a digest id to fill, never a lost one). */
-  async commit(notBefore: number): Promise<OutboxItem[]> {
+  /**
+   * What the page changed, for one `Store.commit` with the page's other writes: the storm states and
+   * digests (each against the version read: a replica that wrote one meanwhile makes the commit
+   * conflict) and the deliveries of the digests whose cards are due.
+   */
+  changes(notBefore: number): { writes: DocumentWrite[]; items: OutboxItem[] } {
+    const writes: DocumentWrite[] = [];
     for (const [conversationId, storm] of this.storms) {
-      if (storm.changed) await this.write(STORMS, conversationId, storm, undefined);
+      if (storm.changed) writes.push({ collection: STORMS, key: conversationId, value: storm.value, options: { etag: storm.doc?.etag } });
     }
     const items: OutboxItem[] = [];
     for (const [id, digest] of this.digests) {
       if (!digest.changed && !digest.touched) continue;
-      if (digest.changed) await this.write(DIGESTS, id, digest, digest.value.endedAt ? ENDED_DIGEST_TTL_SECONDS : undefined);
+      if (digest.changed) {
+        const ttl = digest.value.endedAt ? { ttlSeconds: ENDED_DIGEST_TTL_SECONDS } : {};
+        writes.push({ collection: DIGESTS, key: id, value: digest.value, options: { etag: digest.doc?.etag, ...ttl } });
+      }
       const payload: DigestDeliveryPayload = { kind: 'digest', digestId: id, locale: digest.value.locale };
       items.push({ key: `${digestPostKey(id)}/v${digest.value.version}`, conversationId: digest.value.conversationId, payload, notBefore });
     }
-    return items;
-  }
-
-  private async write<T>(collection: string, key: string, loaded: Loaded<T>, ttlSeconds: number | undefined): Promise<void> {
-    // A create (no etag) of a key another replica just wrote fails as a conflict, like a stale etag.
-    loaded.doc = await this.store.put<T>(collection, key, loaded.value, { etag: loaded.doc?.etag, ...(ttlSeconds ? { ttlSeconds } : {}) });
-    loaded.changed = false;
+    return { writes, items };
   }
 
   private recent(state: StormState): number[] {
@@ -213,7 +215,7 @@ export class StormBook {
     return storm;
   }
 
-  /** A digest by id; one named by a storm state but never written (a crash between the two writes) starts empty. */
+  /** A digest by id; one named by a storm state but not stored (past its retention) starts empty. */
   private async digest(id: string, conversationId: string, locale: string): Promise<Loaded<Digest>> {
     let digest = this.digests.get(id);
     if (!digest) {

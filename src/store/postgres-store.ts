@@ -5,6 +5,7 @@ import {
   type AuditEntry,
   type ClaimedOutboxItem,
   ConflictError,
+  type DocumentWrite,
   type OutboxItem,
   type PutOptions,
   type Store,
@@ -35,6 +36,9 @@ interface OutboxRow {
   attempts: number;
 }
 
+/** Runs one statement: on the pool, or on the connection of a transaction. */
+type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
+
 /** A connection attempt and a statement each give up after this: a command's answer must fit Teams' ~15 s. */
 const CONNECT_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 5_000;
@@ -43,7 +47,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * The scale-out store: several bot replicas share one PostgreSQL database. Every write that must
- * not race is one statement; all times come from the server's clock (now()).
+ * not race is one statement, or one transaction (`commit`); all times come from the server's clock (now()).
  */
 export class PostgresStore implements Store {
   private closed = false;
@@ -88,10 +92,32 @@ export class PostgresStore implements Store {
   }
 
   /** One statement; a lost or refused connection becomes StoreUnavailableError (and the outage one log line). */
-  private async query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-    let result: QueryResult<R>;
+  private readonly query: Query = (text, values) => this.answered(() => this.pool.query(text, values));
+
+  /** `work` inside BEGIN … COMMIT on one connection (ROLLBACK when it throws). */
+  private async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const client = await this.answered(() => this.pool.connect());
+    const query: Query = (text, values) => this.answered(() => client.query(text, values));
+    let broken: unknown;
     try {
-      result = await this.pool.query<R>(text, values);
+      await query('BEGIN');
+      const result = await work(query);
+      await query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = error instanceof StoreUnavailableError ? error : undefined;
+      if (!broken) await query('ROLLBACK').catch((rollback: unknown) => { broken = rollback; });
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is not given back to the pool.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  private async answered<R>(operation: () => Promise<R>): Promise<R> {
+    let result: R;
+    try {
+      result = await operation();
     } catch (error) {
       if (!isConnectionFailure(error)) throw error;
       this.health.failed(reasonOf(error));
@@ -120,23 +146,7 @@ export class PostgresStore implements Store {
   }
 
   async put<T>(collection: string, key: string, value: T, options: PutOptions = {}): Promise<StoredDocument<T>> {
-    const etag = newEtag();
-    const params = [collection, key, JSON.stringify(value), etag, options.ttlSeconds ?? null];
-    const expiresAt = `now() + $5::float8 * interval '1 second'`;
-    const insert = `INSERT INTO documents (collection, key, value, etag, expires_at) VALUES ($1, $2, $3::jsonb, $4, ${expiresAt})`;
-    const replace = 'DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at';
-    const { rowCount } =
-      options.etag === undefined
-        ? await this.query(`${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= now()`, params)
-        : options.etag === '*'
-          ? await this.query(`${insert} ON CONFLICT (collection, key) ${replace}`, params)
-          : await this.query(
-              `UPDATE documents SET value = $3::jsonb, etag = $4, expires_at = ${expiresAt}
-               WHERE collection = $1 AND key = $2 AND etag = $6 AND ${LIVE}`,
-              [...params, options.etag],
-            );
-    if (rowCount === 0) throw new ConflictError(collection, key);
-    return { key, value, etag };
+    return putDocument(this.query, collection, key, value, options);
   }
 
   async delete(collection: string, key: string, etag?: string): Promise<boolean> {
@@ -188,21 +198,14 @@ export class PostgresStore implements Store {
   }
 
   async enqueue(items: OutboxItem[]): Promise<number> {
-    if (items.length === 0) return 0;
-    const { rowCount } = await this.query(
-      `INSERT INTO outbox (key, conversation_id, payload, not_before)
-       SELECT key, conversation_id, payload::jsonb, to_timestamp(not_before / 1000)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS item(key, conversation_id, payload, not_before, n)
-       ORDER BY n
-       ON CONFLICT (key) DO NOTHING`,
-      [
-        items.map((item) => item.key),
-        items.map((item) => item.conversationId),
-        items.map((item) => JSON.stringify(item.payload)),
-        items.map((item) => item.notBefore),
-      ],
-    );
-    return rowCount ?? 0;
+    return insertOutbox(this.query, items);
+  }
+
+  async commit(writes: DocumentWrite[], items: OutboxItem[]): Promise<number> {
+    return this.transaction(async (query) => {
+      for (const { collection, key, value, options } of writes) await putDocument(query, collection, key, value, options);
+      return insertOutbox(query, items);
+    });
   }
 
   async claimOutbox(holder: string, limit: number, leaseMs: number): Promise<ClaimedOutboxItem[]> {
@@ -257,6 +260,44 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+async function putDocument<T>(query: Query, collection: string, key: string, value: T, options: PutOptions = {}): Promise<StoredDocument<T>> {
+  const etag = newEtag();
+  const params = [collection, key, JSON.stringify(value), etag, options.ttlSeconds ?? null];
+  const expiresAt = `now() + $5::float8 * interval '1 second'`;
+  const insert = `INSERT INTO documents (collection, key, value, etag, expires_at) VALUES ($1, $2, $3::jsonb, $4, ${expiresAt})`;
+  const replace = 'DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at';
+  const { rowCount } =
+    options.etag === undefined
+      ? await query(`${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= now()`, params)
+      : options.etag === '*'
+        ? await query(`${insert} ON CONFLICT (collection, key) ${replace}`, params)
+        : await query(
+            `UPDATE documents SET value = $3::jsonb, etag = $4, expires_at = ${expiresAt}
+             WHERE collection = $1 AND key = $2 AND etag = $6 AND ${LIVE}`,
+            [...params, options.etag],
+          );
+  if (rowCount === 0) throw new ConflictError(collection, key);
+  return { key, value, etag };
+}
+
+async function insertOutbox(query: Query, items: OutboxItem[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const { rowCount } = await query(
+    `INSERT INTO outbox (key, conversation_id, payload, not_before)
+     SELECT key, conversation_id, payload::jsonb, to_timestamp(not_before / 1000)
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS item(key, conversation_id, payload, not_before, n)
+     ORDER BY n
+     ON CONFLICT (key) DO NOTHING`,
+    [
+      items.map((item) => item.key),
+      items.map((item) => item.conversationId),
+      items.map((item) => JSON.stringify(item.payload)),
+      items.map((item) => item.notBefore),
+    ],
+  );
+  return rowCount ?? 0;
 }
 
 async function connect(pool: Pool, databaseUrl: string): Promise<PoolClient> {

@@ -7,6 +7,7 @@ import {
   type AuditEntry,
   type ClaimedOutboxItem,
   ConflictError,
+  type DocumentWrite,
   type OutboxItem,
   type PutOptions,
   type Store,
@@ -80,28 +81,7 @@ export class SqliteStore implements Store {
   }
 
   async put<T>(collection: string, key: string, value: T, options: PutOptions = {}): Promise<StoredDocument<T>> {
-    const now = this.now();
-    const params = {
-      collection,
-      key,
-      value: JSON.stringify(value),
-      etag: newEtag(),
-      expires_at: options.ttlSeconds === undefined ? null : now + options.ttlSeconds * 1000,
-      expected_etag: options.etag ?? null,
-      now,
-    };
-    const insert = 'INSERT INTO documents (collection, key, value, etag, expires_at) VALUES (@collection, @key, @value, @etag, @expires_at)';
-    const replace = 'DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at';
-    const sql =
-      options.etag === undefined
-        ? `${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= @now`
-        : options.etag === '*'
-          ? `${insert} ON CONFLICT (collection, key) ${replace}`
-          : `UPDATE documents SET value = @value, etag = @etag, expires_at = @expires_at
-             WHERE collection = @collection AND key = @key AND etag = @expected_etag AND ${LIVE}`;
-    const { changes } = this.statement(sql).run(params);
-    if (changes === 0) throw new ConflictError(collection, key);
-    return { key, value, etag: params.etag };
+    return this.write(collection, key, value, options);
   }
 
   async delete(collection: string, key: string, etag?: string): Promise<boolean> {
@@ -155,13 +135,15 @@ export class SqliteStore implements Store {
   }
 
   async enqueue(items: OutboxItem[]): Promise<number> {
-    const insert = this.statement(
-      `INSERT INTO outbox (key, conversation_id, payload, not_before) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-    );
+    return this.db.transaction(() => this.insertOutbox(items)).immediate();
+  }
+
+  async commit(writes: DocumentWrite[], items: OutboxItem[]): Promise<number> {
     return this.db
-      .transaction(() =>
-        items.reduce((added, item) => added + insert.run(item.key, item.conversationId, JSON.stringify(item.payload), item.notBefore).changes, 0),
-      )
+      .transaction(() => {
+        for (const { collection, key, value, options } of writes) this.write(collection, key, value, options);
+        return this.insertOutbox(items);
+      })
       .immediate();
   }
 
@@ -203,6 +185,38 @@ export class SqliteStore implements Store {
   }
 
   /** Prepared once per SQL text: preparing is a large share of a small query's cost. */
+  private write<T>(collection: string, key: string, value: T, options: PutOptions = {}): StoredDocument<T> {
+    const now = this.now();
+    const params = {
+      collection,
+      key,
+      value: JSON.stringify(value),
+      etag: newEtag(),
+      expires_at: options.ttlSeconds === undefined ? null : now + options.ttlSeconds * 1000,
+      expected_etag: options.etag ?? null,
+      now,
+    };
+    const insert = 'INSERT INTO documents (collection, key, value, etag, expires_at) VALUES (@collection, @key, @value, @etag, @expires_at)';
+    const replace = 'DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at';
+    const sql =
+      options.etag === undefined
+        ? `${insert} ON CONFLICT (collection, key) ${replace} WHERE documents.expires_at <= @now`
+        : options.etag === '*'
+          ? `${insert} ON CONFLICT (collection, key) ${replace}`
+          : `UPDATE documents SET value = @value, etag = @etag, expires_at = @expires_at
+             WHERE collection = @collection AND key = @key AND etag = @expected_etag AND ${LIVE}`;
+    const { changes } = this.statement(sql).run(params);
+    if (changes === 0) throw new ConflictError(collection, key);
+    return { key, value, etag: params.etag };
+  }
+
+  private insertOutbox(items: OutboxItem[]): number {
+    const insert = this.statement(
+      `INSERT INTO outbox (key, conversation_id, payload, not_before) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+    );
+    return items.reduce((added, item) => added + insert.run(item.key, item.conversationId, JSON.stringify(item.payload), item.notBefore).changes, 0);
+  }
+
   private statement<Params extends unknown[] = unknown[], Row = unknown>(sql: string): Database.Statement<Params, Row> {
     let statement = this.statements.get(sql);
     if (!statement) {

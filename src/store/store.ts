@@ -44,6 +44,14 @@ export interface PutOptions {
   ttlSeconds?: number;
 }
 
+/** One document write of a `commit`, with `put`'s options. */
+export interface DocumentWrite {
+  collection: string;
+  key: string;
+  value: unknown;
+  options?: PutOptions;
+}
+
 export interface AuditEntry {
   /** ISO time the entry was written. */
   time: string;
@@ -102,8 +110,14 @@ export interface Store {
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
 
-  /** Adds items whose key is new; items with a known key (pending or sent) are ignored. Atomic. */
+  /** Adds items whose key is new; items with a known key (pending or sent) are ignored. Atomic. Returns how many were new. */
   enqueue(items: OutboxItem[]): Promise<number>;
+  /**
+   * The writes (in order, each as `put` would do it) and `enqueue(items)` in one transaction: when a
+   * write conflicts, its ConflictError is thrown and nothing at all was written or enqueued. A
+   * concurrent writer of the same documents thus sees all of it or none of it.
+   */
+  commit(writes: DocumentWrite[], items: OutboxItem[]): Promise<number>;
   /**
    * Claims up to `limit` due items (notBefore <= now) for `holder` for `leaseMs`: no other holder
    * gets them until the claim expires. Oldest first within a conversation.

@@ -1,4 +1,4 @@
-import type { AuditEntry, ClaimedOutboxItem, OutboxItem, PutOptions, Store, StoredDocument } from './store';
+import type { AuditEntry, ClaimedOutboxItem, DocumentWrite, OutboxItem, PutOptions, Store, StoredDocument } from './store';
 import { StoreUnavailableError } from './store';
 
 /**
@@ -68,6 +68,10 @@ export class WaitingStore implements Store {
 
   enqueue(items: OutboxItem[]): Promise<number> {
     return this.use((store) => store.enqueue(items));
+  }
+
+  commit(writes: DocumentWrite[], items: OutboxItem[]): Promise<number> {
+    return this.use((store) => store.commit(writes, items));
   }
 
   claimOutbox(holder: string, limit: number, leaseMs: number): Promise<ClaimedOutboxItem[]> {
