@@ -1,6 +1,7 @@
 import type { PollResult } from '../src/notify/poller';
 import type { BotConfig } from '../src/config';
 import type { Twin } from '../src/twin';
+import { toDefenderTimestamp } from '../src/twin/defender/seed';
 import type { Conversation } from '../src/twin/teams';
 import type { BotTelemetry, MemoryFigures } from './ipc';
 import { runConcurrently } from './load';
@@ -28,11 +29,23 @@ export interface SubscriptionLevel {
   matchingPollCpuMs: number;
 }
 
-/** One poll that reads `alerts` new alerts (none of them matching a subscription). */
-export interface PollCost {
-  alerts: number;
+/** One poll's figures. */
+export interface PollFigures {
+  /** Alerts the poll read (the new ones, and any other changed within the overlap). */
+  read: number;
+  /** Of those, unchanged since the bot delivered them. */
+  unchanged: number;
   cpuMs: number;
   defenderRequests: number;
+}
+
+/**
+ * The poll that reads `alerts` new alerts (none of them matching a subscription), and the next
+ * poll, which reads them again within the overlap, unchanged.
+ */
+export interface PollCost extends PollFigures {
+  alerts: number;
+  again: PollFigures;
 }
 
 export interface ProductFootprint extends BotFootprint {
@@ -91,9 +104,9 @@ export async function measureProductFootprint(twin: Twin, config: BotConfig, use
       if (index === 0) {
         await bot.request<PollResult | undefined>('poll'); // the first poll sets the watermark
         polls = [];
-        for (const alerts of settings.pollAlerts) polls.push(await measurePoll(twin, bot, alerts));
+        for (const alerts of settings.pollAlerts) polls.push(await measurePolls(twin, bot, alerts));
       }
-      const matching = await measurePoll(twin, bot, settings.matchingAlerts);
+      const matching = await measurePolls(twin, bot, settings.matchingAlerts);
       levels.push({ subscriptions: level, memory: await bot.memory(), matchingPollCpuMs: matching.cpuMs });
     }
     return { ...footprint, levels, matchingAlerts: settings.matchingAlerts, polls };
@@ -130,17 +143,34 @@ async function subscribeUpTo(twin: Twin, bot: BotProcess, user: BenchUser, chann
   if (stored !== subscriptions) throw new Error(`the bot holds ${stored} subscriptions, not ${subscriptions}`);
 }
 
-/** Raises `alerts` new Medium alerts (the subscriptions take High only) and measures the poll that reads them. */
-async function measurePoll(twin: Twin, bot: BotProcess, alerts: number): Promise<PollCost> {
+/**
+ * Raises `alerts` new Medium alerts (the subscriptions take High only), measures the poll that reads
+ * them and the next one, which reads them again (the overlap); then ages them past the overlap, as
+ * the polls of a few intervals later would find them, so that the next measurement reads its own.
+ */
+async function measurePolls(twin: Twin, bot: BotProcess, alerts: number): Promise<PollCost> {
   const machines = twin.defender.data.machines;
-  for (let index = 0; index < alerts; index++) twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity: 'Medium' });
+  const raised = Array.from({ length: alerts }, (_, index) => twin.defender.addAlert({ machineId: machines[index % machines.length].id, severity: 'Medium' }));
+  const first = await measurePoll(twin, bot);
+  if (first.read < alerts || first.enqueued !== 0) throw new Error(`the poll read ${first.read} alerts and enqueued ${first.enqueued}; expected ${alerts} and 0`);
+  const again = await measurePoll(twin, bot);
+  if (again.unchanged < alerts) throw new Error(`the next poll found ${again.unchanged} alerts unchanged; expected at least ${alerts}`);
+  const longAgo = toDefenderTimestamp(twin.clock.now() - 24 * 3600_000);
+  for (const alert of raised) twin.defender.updateAlert(alert.id, { lastUpdateTime: longAgo });
+  return { alerts, ...figures(first), again: figures(again) };
+}
+
+async function measurePoll(twin: Twin, bot: BotProcess): Promise<PollFigures & { enqueued: number }> {
   const defenderBefore = twin.defender.requests.length;
   const cpuBefore = await bot.cpuMs();
   const poll = await bot.request<PollResult | undefined>('poll');
   const cpuMs = (await bot.cpuMs()) - cpuBefore;
   if (!poll) throw new Error('the bot did not poll (it holds no poller lease)');
-  if (poll.alerts < alerts || poll.enqueued !== 0) throw new Error(`the poll read ${poll.alerts} alerts and enqueued ${poll.enqueued}; expected ${alerts} and 0`);
-  return { alerts, cpuMs, defenderRequests: twin.defender.requests.length - defenderBefore };
+  return { read: poll.alerts, unchanged: poll.unchanged, enqueued: poll.enqueued, cpuMs, defenderRequests: twin.defender.requests.length - defenderBefore };
+}
+
+function figures({ read, unchanged, cpuMs, defenderRequests }: PollFigures): PollFigures {
+  return { read, unchanged, cpuMs, defenderRequests };
 }
 
 /**

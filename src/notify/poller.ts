@@ -49,6 +49,8 @@ export interface AlertPollerDeps {
 
 export interface PollResult {
   alerts: number;
+  /** Of those, read again within the overlap, unchanged since this replica delivered them: nothing to do. */
+  unchanged: number;
   enqueued: number;
   watermark: string;
 }
@@ -75,6 +77,12 @@ export class AlertPoller {
   private cycle: Promise<void> | undefined;
   private nextPollAt = 0;
   private running = false;
+  /**
+   * The alerts this replica delivered (committed) lately, by id, with the lastUpdateTime delivered:
+   * the overlap reads each one again in the next polls, unchanged. Kept while within the overlap;
+   * another replica, not knowing them, delivers them again, which the store makes a no-op.
+   */
+  private readonly delivered = new Map<string, string>();
   /** The poll under way (or the last one): polls of one replica run one after another. */
   private polling: Promise<unknown> = Promise.resolve();
 
@@ -144,7 +152,9 @@ export class AlertPoller {
     let watermark = await store.get<Watermark>(STATE, WATERMARK) ?? await this.initialWatermark();
     const subscriptions = await this.deps.subscriptions.enabledSubscriptions();
     const since = new Date(Date.parse(watermark.value.lastUpdateTime) - this.settings.overlapMs).toISOString();
+    this.forgetDeliveredBefore(since);
     let alerts = 0;
+    let unchanged = 0;
     let enqueued = 0;
     for await (const page of defender.alertsChangedSince(appToken, since, this.settings.pageSize)) {
       if (!(await this.lease.hold())) {
@@ -152,13 +162,16 @@ export class AlertPoller {
         break;
       }
       alerts += page.length;
+      const changed = page.filter((alert) => this.delivered.get(alert.id) !== alert.lastUpdateTime);
+      unchanged += page.length - changed.length;
       try {
-        enqueued += await this.deliver(page, subscriptions);
+        if (changed.length > 0) enqueued += await this.deliver(changed, subscriptions);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         this.deps.log('notifier: another replica delivered some of these alerts meanwhile; this poll stops');
-        return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
+        return { alerts, unchanged, enqueued, watermark: watermark.value.lastUpdateTime };
       }
+      for (const alert of changed) this.delivered.set(alert.id, alert.lastUpdateTime);
       const newest = page.map((alert) => alert.lastUpdateTime).reduce((a, b) => (compareInstants(a, b) >= 0 ? a : b));
       if (compareInstants(newest, watermark.value.lastUpdateTime) <= 0) continue;
       try {
@@ -170,7 +183,14 @@ export class AlertPoller {
       }
     }
     enqueued += await this.endCalmStorms(askedAt);
-    return { alerts, enqueued, watermark: watermark.value.lastUpdateTime };
+    return { alerts, unchanged, enqueued, watermark: watermark.value.lastUpdateTime };
+  }
+
+  /** Alerts changed before the overlap's start are not read again (unless they change). */
+  private forgetDeliveredBefore(since: string): void {
+    for (const [id, lastUpdateTime] of this.delivered) {
+      if (compareInstants(lastUpdateTime, since) <= 0) this.delivered.delete(id);
+    }
   }
 
   /**
