@@ -25,7 +25,7 @@ async function delivered(replica: Replica): Promise<void> {
   });
 }
 
-it('works only the re-read alerts that changed; a replica taking over posts nothing twice', async () => {
+it('works only the re-read alerts that changed or reached the API late; a replica taking over posts nothing twice', async () => {
   const first = await env.replica({ replicaId: 'first', settings, sharedStore: true });
   await first.poller.pollOnce(); // the watermark: alerts from now on
   const raised = env.raiseAlerts(3, [{ group: 'Servers', severity: 'High' }]);
@@ -37,6 +37,14 @@ it('works only the re-read alerts that changed; a replica taking over posts noth
   const again = (await first.poller.pollOnce())!;
   expect(again).toMatchObject({ enqueued: 0, unchanged: again.alerts });
   expect(again.alerts).toBeGreaterThanOrEqual(3);
+
+  // One that reaches the API late: changed before the watermark, never read before.
+  const [late] = env.raiseAlerts(1, [{ group: 'Servers', severity: 'High' }]);
+  env.defender.updateAlert(late.id, { alertCreationTime: raised[0].alertCreationTime, lastUpdateTime: raised[0].lastUpdateTime });
+  const withLate = (await first.poller.pollOnce())!;
+  expect(withLate).toMatchObject({ enqueued: 1, unchanged: withLate.alerts - 1 });
+  expect(withLate.watermark).toBe(again.watermark);
+  raised.push(late);
 
   env.defender.updateAlert(raised[0].id, { status: 'InProgress' });
   env.clock.advance(1000);
