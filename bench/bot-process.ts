@@ -83,9 +83,12 @@ export interface BuiltBot {
 
 export type BotFactory = (config: BotConfig, logger: Logger) => Promise<BuiltBot>;
 
-/** Telemetry as production runs it (Prometheus on loopback); with `traces`, every span also goes to an exporter that drops it. */
+/**
+ * Telemetry as production runs it (Prometheus on loopback); with `traces`, every span also goes to
+ * an exporter that drops it, in batches as production's Azure Monitor exporter gets them.
+ */
 function startBenchTelemetry(mode: BotTelemetry): Promise<RunningTelemetry | undefined> {
   if (mode === 'off') return Promise.resolve(undefined);
   const dropSpans = { export: (_spans: unknown[], done: (result: { code: 0 }) => void) => done({ code: 0 }), shutdown: async () => undefined };
-  return startTelemetry({ enabled: true, prometheus: { host: '127.0.0.1', port: 0 } }, mode === 'traces' ? { spanExporter: dropSpans } : {});
+  return startTelemetry({ enabled: true, prometheus: { host: '127.0.0.1', port: 0 } }, mode === 'traces' ? { spanExporter: dropSpans, batchSpans: true } : {});
 }

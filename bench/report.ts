@@ -91,8 +91,8 @@ ${fs.readFileSync(PROFILE_FINDINGS, 'utf8').trim()}
 
 Three more product bots, the same but for telemetry: **off**, **metrics** (the default: OpenTelemetry metrics with the
 Prometheus endpoint on loopback; no spans are made without a trace exporter) and **traces** (metrics, and every span
-exported synchronously to an exporter that drops it: an upper bound for Azure Monitor's batched export, without its
-network). Each of ${results.telemetry.rounds} round(s) runs one \`alerts\` cell of ${results.telemetry.users} concurrent users on each bot, in a rotating
+exported to an exporter that drops it, through the batching span processor that production's Azure Monitor exporter
+sits behind: its cost without the network). Each of ${results.telemetry.rounds} round(s) runs one \`alerts\` cell of ${results.telemetry.users} concurrent users on each bot, in a rotating
 order, so that the machine's drift falls on each alike; the ratio is from the same run.
 
 ${table(

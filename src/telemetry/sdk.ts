@@ -34,7 +34,9 @@ export async function startSdk(settings: TelemetrySettings, options: TelemetryOp
     readers.push(new PeriodicExportingMetricReader({ exporter: new AzureMonitorMetricExporter({ connectionString }), exportIntervalMillis: AZURE_EXPORT_INTERVAL_MS }));
     spanProcessors.push(new BatchSpanProcessor(new AzureMonitorTraceExporter({ connectionString })));
   }
-  if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor(options.spanExporter));
+  if (options.spanExporter) {
+    spanProcessors.push(options.batchSpans ? new BatchSpanProcessor(options.spanExporter) : new SimpleSpanProcessor(options.spanExporter));
+  }
 
   const meterProvider = new MeterProvider({ resource, readers });
   // Spans are made only when something exports them; W3C headers are never sent to Microsoft.

@@ -11,6 +11,8 @@ export interface RunningTelemetry {
 export interface TelemetryOptions {
   /** Also export spans here (tests pass an InMemorySpanExporter). */
   spanExporter?: SpanExporter;
+  /** Export them in batches, as spans go to Azure Monitor; otherwise each as it ends (tests read them at once). */
+  batchSpans?: boolean;
 }
 
 /**
