@@ -175,8 +175,9 @@ generation that loading the modules grew (up to 32 MiB, committed and empty).
 ## Scale
 
 Subscriptions are made through chat (teams of five channels, the app installed in each, \`subscribe high\` in every
-channel by a signed-in user). At each level: memory, and the bot's CPU for one poll of ${footprint.product.matchingAlerts} new Medium alerts
-that every subscription looks at and none takes (the cost of matching).
+channel by a signed-in user). At each level: the bot's CPU for one poll of ${footprint.product.matchingAlerts} new Medium alerts
+that every subscription looks at and none takes (the cost of matching), and memory, read like the idle figure (${(results.settings.footprint.idleMs / 1000).toFixed(0)} s
+without traffic, then a full GC: the burst of subscribe turns grew the young generation, which V8 gives back only then).
 
 ${table(
     ['Subscriptions', 'RSS (MiB)', 'Heap (MiB)', `Matching poll CPU (ms, ${footprint.product.matchingAlerts} alerts)`],
