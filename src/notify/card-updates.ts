@@ -1,7 +1,7 @@
 import type { Alert } from '../defender/model';
 import { compareInstants } from '../defender/odata';
 import type { OutboxItem, Store, StoredDocument } from '../store/store';
-import { CARD_STATES, type CardState, sameShownState, shownState, updateDelivery } from './deliveries';
+import { CARD_STATES, type CardState, CardStateWrites, sameShownState, shownState, updateDelivery } from './deliveries';
 import { inScope, type Subscription, type SubscriptionRegistry } from './subscriptions';
 import { vouchedPart } from './vouched-alert';
 
@@ -60,7 +60,8 @@ export class PostedCards {
   async alertChanged(alert: Alert): Promise<number> {
     const updates = cardUpdates(alert, await knownCards(this.store, alert.id), await this.subscriptions.enabledSubscriptions(), this.now());
     if (updates.items.length === 0) return 0;
-    const writes = updates.cards.map(([key, value]) => ({ collection: CARD_STATES, key, value, options: { etag: '*' } }));
-    return this.store.commit(writes, updates.items);
+    const cards = new CardStateWrites();
+    for (const [key, state] of updates.cards) cards.replace(key, state);
+    return this.store.commit(cards.writes(), updates.items);
   }
 }

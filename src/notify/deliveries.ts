@@ -1,5 +1,5 @@
 import type { Alert } from '../defender/model';
-import type { OutboxItem } from '../store/store';
+import type { DocumentWrite, OutboxItem } from '../store/store';
 
 /**
  * What the poller puts in the outbox and the sender takes out: a card to post for an alert, or an
@@ -38,6 +38,25 @@ export type PostRecord =
 
 export const CARD_STATES = 'notify-cards';
 export const POSTS = 'notify-posts';
+
+/** The card states one commit writes, one per card (an alert listed twice in a page is written once). */
+export class CardStateWrites {
+  private readonly byKey = new Map<string, { state: CardState; create: boolean }>();
+
+  /** A card newly routed: created, never overwritten (a conflict if another poll routed it). */
+  create(key: string, state: CardState): void {
+    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? true });
+  }
+
+  /** A known card's new state. */
+  replace(key: string, state: CardState): void {
+    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? false });
+  }
+
+  writes(): DocumentWrite[] {
+    return [...this.byKey].map(([key, { state, create }]) => ({ collection: CARD_STATES, key, value: state, options: create ? {} : { etag: '*' } }));
+  }
+}
 
 export function cardKey(alertId: string, conversationId: string): string {
   return `${alertId}/${conversationId}`;

@@ -2,9 +2,9 @@ import type { AccessTokenSource, DefenderClient } from '../defender/client';
 import { DefenderApiError } from '../defender/errors';
 import type { Alert } from '../defender/model';
 import { compareInstants } from '../defender/odata';
-import { ConflictError, type DocumentWrite, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
+import { ConflictError, type OutboxItem, type Store, type StoredDocument, StoreUnavailableError } from '../store/store';
 import { cardUpdates, knownCards } from './card-updates';
-import { CARD_STATES, type CardState, cardKey, postDelivery, shownState } from './deliveries';
+import { CardStateWrites, cardKey, postDelivery, shownState } from './deliveries';
 import { alertsDigested, digestsOpen, observePoll } from '../telemetry';
 import { DEFAULT_DIGEST_SETTINGS, type DigestSettings, StormBook } from './storm-digest';
 import { Lease } from './lease';
@@ -279,25 +279,6 @@ export class AlertPoller {
     return new Set(subscriptions
       .filter((subscription) => matches(alert, subscription, machineTags) && raisedAt >= Date.parse(subscription.createdAt))
       .map((subscription) => subscription.conversationId));
-  }
-}
-
-/** The card states a page writes, one per card (an alert listed twice in a page is written once). */
-class CardStateWrites {
-  private readonly byKey = new Map<string, { state: CardState; create: boolean }>();
-
-  /** A card newly routed: created, never overwritten (a conflict if another poll routed it). */
-  create(key: string, state: CardState): void {
-    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? true });
-  }
-
-  /** A known card's new state. */
-  replace(key: string, state: CardState): void {
-    this.byKey.set(key, { state, create: this.byKey.get(key)?.create ?? false });
-  }
-
-  writes(): DocumentWrite[] {
-    return [...this.byKey].map(([key, { state, create }]) => ({ collection: CARD_STATES, key, value: state, options: create ? {} : { etag: '*' } }));
   }
 }
 

@@ -73,8 +73,6 @@ interface Loaded<T> {
   doc: StoredDocument<T> | undefined;
   value: T;
   changed: boolean;
-  /** Its card is due a delivery even if unchanged (a re-read page after a crash: the first enqueue may be lost). */
-  touched?: boolean;
 }
 
 /**
@@ -100,7 +98,6 @@ export class StormBook {
     const open = state.digestId ? await this.digest(state.digestId, conversationId, locale) : undefined;
     if (open?.value.alerts[alert.id]) {
       this.put(open, alert);
-      open.touched = true;
       return { card: false, digestId: open.value.id };
     }
     const raisedAt = this.raisedAt(alert);
@@ -176,11 +173,9 @@ export class StormBook {
     }
     const items: OutboxItem[] = [];
     for (const [id, digest] of this.digests) {
-      if (!digest.changed && !digest.touched) continue;
-      if (digest.changed) {
-        const ttl = digest.value.endedAt ? { ttlSeconds: ENDED_DIGEST_TTL_SECONDS } : {};
-        writes.push({ collection: DIGESTS, key: id, value: digest.value, options: { etag: digest.doc?.etag, ...ttl } });
-      }
+      if (!digest.changed) continue;
+      const ttl = digest.value.endedAt ? { ttlSeconds: ENDED_DIGEST_TTL_SECONDS } : {};
+      writes.push({ collection: DIGESTS, key: id, value: digest.value, options: { etag: digest.doc?.etag, ...ttl } });
       const payload: DigestDeliveryPayload = { kind: 'digest', digestId: id, locale: digest.value.locale };
       items.push({ key: `${digestPostKey(id)}/v${digest.value.version}`, conversationId: digest.value.conversationId, payload, notBefore });
     }
